@@ -1,0 +1,74 @@
+"""threetalk: shared-decision-making conversations as a guarded, audited, non-linear state machine.
+
+>>> import threetalk as tt
+>>> conv = tt.Conversation()
+>>> conv.phase
+Phase.PREPARATION
+"""
+
+from __future__ import annotations
+
+from threetalk._conversation import Conversation, replay
+from threetalk._events import GENESIS, Event, FrozenData, Head, verify
+from threetalk._exceptions import (
+    InvalidInput,
+    InvalidProtocol,
+    Refused,
+    TamperedLog,
+    ThreetalkError,
+    UnknownParticipant,
+)
+from threetalk._guards import Rule
+from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._protocols import PLACED_COMMANDS, Protocol, three_talk, work_and_income
+from threetalk._values import (
+    Advisory,
+    Consideration,
+    Decision,
+    Evaluation,
+    Option,
+    OptionState,
+    Participant,
+    Proposal,
+    Reason,
+    Snapshot,
+    Statement,
+    Trial,
+)
+
+__all__ = [
+    "GENESIS",
+    "PLACED_COMMANDS",
+    "Advisory",
+    "Consideration",
+    "Conversation",
+    "Decided",
+    "Decision",
+    "Evaluation",
+    "Event",
+    "FrozenData",
+    "Head",
+    "InvalidInput",
+    "InvalidProtocol",
+    "Option",
+    "OptionState",
+    "Participant",
+    "Phase",
+    "Proposal",
+    "Protocol",
+    "Reason",
+    "Refused",
+    "Role",
+    "Rule",
+    "Snapshot",
+    "Stance",
+    "Statement",
+    "TamperedLog",
+    "ThreetalkError",
+    "Trial",
+    "UnknownParticipant",
+    "replay",
+    "three_talk",
+    "verify",
+    "work_and_income",
+]

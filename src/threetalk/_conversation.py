@@ -1,0 +1,1124 @@
+"""The conversation: commands of the participants, the checks they pass, the events they leave.
+
+Every command runs the same way: its arguments are checked (``InvalidInput``, nothing is
+recorded); then whether the actor's role may give it; then the conversation's state and the
+protocol's rules. A command that fails those is ``Refused`` and leaves one refusal event. A
+command that passes leaves its event(s), followed by any advisory it gave rise to, and only
+these events change the state (see ``_state.apply``).
+"""
+
+from __future__ import annotations
+
+import typing
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Final, NoReturn
+
+import attrs
+
+from threetalk import _inputs as check
+from threetalk._engine import Engine, ImpossibleStep, engine_for
+from threetalk._events import (
+    GENESIS,
+    Event,
+    canonical_bytes,
+    format_time,
+    seal,
+    verify,
+)
+from threetalk._exceptions import InvalidInput, Refused, TamperedLog, UnknownParticipant
+from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._protocols import Protocol, three_talk
+from threetalk._state import KINDS, State, apply
+from threetalk._values import (
+    Advisory,
+    Decision,
+    Option,
+    OptionState,
+    Participant,
+    Proposal,
+    Reason,
+    Snapshot,
+)
+
+Clock = Callable[[], datetime]
+Subscriber = Callable[[Event], object]
+
+
+class EventSink(typing.Protocol):
+    """Where a conversation writes its events before it changes (a durable store).
+
+    ``append_events`` receives the events of one command, oldest first, and must either
+    make all of them durable or raise (a :class:`ThreetalkError`) having written none;
+    the conversation changes only after it returned. ``key`` is the key of the store's
+    keyed chains, or ``None``.
+    """
+
+    @property
+    def key(self) -> bytes | None: ...  # pragma: no cover - protocol
+
+    def append_events(self, events: Sequence[Event]) -> None: ...  # pragma: no cover
+
+
+_Spec = tuple[str, str | None, Phase, dict[str, Any]]
+
+P = Phase
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# What each placed command is, for messages: "<what> in <phases>; the conversation is in ...".
+_WHAT: Final = {
+    "add_topic": "Topics are added",
+    "state_problem": "The problem is stated",
+    "add_goal": "Goals are named",
+    "add_concern": "Concerns are raised",
+    "propose_option": "Options are proposed",
+    "add_consideration": "Pros and cons are added",
+    "withdraw_option": "Options are withdrawn",
+    "start_trial": "Trials are started",
+    "end_trial": "Trials are ended",
+    "state_preference": "Preferences are stated",
+    "delegate": "A decision is delegated",
+    "propose_decision": "A decision is proposed",
+    "consent": "Consent is given",
+    "object": "Objections are raised",
+    "impose": "A decision is imposed",
+    "evaluate": "Evaluations are recorded",
+}
+
+# Who may give a command, where not everyone may: roles, code, what the command is.
+_ROLES: Final = {
+    "consent": ({Role.CLIENT}, "only-clients-consent", "consent to a decision"),
+    "object": ({Role.CLIENT}, "only-clients-object", "object to a proposed decision"),
+    "delegate": ({Role.CLIENT}, "only-clients-delegate", "hand a decision to a professional"),
+    "impose": ({Role.PROFESSIONAL}, "only-professionals-impose", "impose a decision"),
+}
+
+_SUMMARY: Final = {
+    "join": "Could not join.",
+    "add_topic": "The topic was not added.",
+    "state_problem": "The problem statement was not recorded.",
+    "add_goal": "The goal was not added.",
+    "add_concern": "The concern was not added.",
+    "propose_option": "The option was not added.",
+    "add_consideration": "The consideration was not added.",
+    "withdraw_option": "The option was not withdrawn.",
+    "start_trial": "The trial was not started.",
+    "end_trial": "The trial was not ended.",
+    "state_preference": "The preference was not recorded.",
+    "delegate": "The decision was not delegated.",
+    "propose_decision": "The decision was not proposed.",
+    "consent": "The consent was not recorded.",
+    "object": "The objection was not recorded.",
+    "impose": "The decision was not imposed.",
+    "pause": "The conversation was not paused.",
+    "resume": "The conversation was not resumed.",
+    "evaluate": "The evaluation was not recorded.",
+    "close": "The conversation was not closed.",
+}
+
+_CLOSED: Final = Reason(
+    "conversation-closed", "The conversation is closed; nothing more can be recorded in it."
+)
+_DECIDED: Final = Reason(
+    "already-decided",
+    "A decision is final; move back to option or decision talk to reopen it first.",
+    "R12",
+)
+
+
+def _phases_in_words(phases: Iterable[Phase]) -> str:
+    ordered = [phase for phase in Phase if phase in set(phases)]
+    labels = [phase.label for phase in ordered]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+@attrs.define(init=False, eq=False, repr=False)
+class Conversation:
+    """One shared-decision-making conversation, from preparation to close.
+
+    Args:
+        protocol: The rules it follows; :func:`three_talk` when not given.
+        conversation_id: Its id; a random UUID when not given.
+        clock: Returns the current time as an aware datetime; ``datetime.now(UTC)`` when
+            not given. Give your own for tests and simulations.
+        store: Where every event is written before the conversation changes (see
+            :mod:`threetalk.store`); events are kept in memory only when not given.
+
+    Raises:
+        InvalidInput: An argument is malformed.
+
+    >>> import threetalk as tt
+    >>> conv = tt.Conversation(conversation_id="demo")
+    >>> client = conv.join("Client", tt.Role.CLIENT)
+    >>> conv.phase, client.id, len(conv.events)
+    (Phase.PREPARATION, 'p1', 2)
+    """
+
+    _protocol: Protocol
+    _engine: Engine
+    _id: str
+    _clock: Clock
+    _state: State
+    _events: list[Event]
+    _advisories: list[Advisory]
+    _subscribers: list[Subscriber] | None
+    _key: bytes | None
+    _store: EventSink | None
+
+    def __init__(
+        self,
+        protocol: Protocol | None = None,
+        *,
+        conversation_id: str | None = None,
+        clock: Clock | None = None,
+        store: EventSink | None = None,
+    ) -> None:
+        self._setup(protocol, conversation_id, clock, store)
+        at = self._now()
+        opened = {"protocol": self._protocol.name, "fingerprint": self._protocol.fingerprint}
+        self._commit(at, [("opened", None, self._state.phase, opened)])
+
+    def _setup(
+        self,
+        protocol: Protocol | None,
+        conversation_id: str | None,
+        clock: Clock | None,
+        store: EventSink | None = None,
+    ) -> None:
+        if protocol is None:
+            protocol = three_talk()
+        elif not isinstance(protocol, Protocol):
+            msg = f"protocol: expected a Protocol, got {type(protocol).__name__}"
+            raise InvalidInput(msg, "protocol")
+        if conversation_id is None:
+            conversation_id = uuid.uuid4().hex
+        else:
+            conversation_id = check.text(conversation_id, "conversation_id", limit=check.MAX_NAME)
+        if clock is None:
+            clock = _utc_now
+        elif not callable(clock):
+            msg = f"clock: expected a callable returning an aware datetime, got {clock!r:.80}"
+            raise InvalidInput(msg, "clock")
+        self._protocol = protocol
+        self._engine = engine_for(protocol)
+        self._id = conversation_id
+        self._clock = clock
+        self._state = State(protocol.initial)
+        self._events = []
+        self._advisories = []
+        self._subscribers = None
+        if store is not None and not callable(getattr(store, "append_events", None)):
+            msg = f"store: expected an event store, got {type(store).__name__}"
+            raise InvalidInput(msg, "store")
+        self._store = store
+        self._key = None if store is None else store.key
+
+    def __repr__(self) -> str:
+        return (
+            f"<Conversation {self._id!r} in {self._state.phase.label}: "
+            f"{len(self._state.participants)} participants, {len(self._events)} events>"
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def id(self) -> str:
+        """The conversation's id."""
+        return self._id
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol it follows."""
+        return self._protocol
+
+    @property
+    def phase(self) -> Phase:
+        """Where the conversation is now."""
+        return self._state.phase
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        """Everyone who joined, in order of joining."""
+        return tuple(self._state.participants.values())
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        """Every option proposed, in order, including withdrawn ones (see :meth:`option_state`)."""
+        return tuple(item.option for item in self._state.options.values())
+
+    @property
+    def proposal(self) -> Proposal | None:
+        """The decision proposed in decision talk and not yet final, if any."""
+        return self._state.proposal
+
+    @property
+    def decision(self) -> Decision | None:
+        """The final decision; ``None`` until there is one, and again after it is reopened."""
+        return self._state.decision
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The whole audit trail, oldest first."""
+        return tuple(self._events)
+
+    @property
+    def advisories(self) -> tuple[Advisory, ...]:
+        """Every advisory raised so far, oldest first."""
+        return tuple(self._advisories)
+
+    def participant(self, participant_id: str) -> Participant:
+        """The participant with this id (``"p1"``, ...).
+
+        Raises:
+            UnknownParticipant: Nobody with that id joined.
+        """
+        found = (
+            self._state.participants.get(participant_id)
+            if isinstance(participant_id, str)
+            else None
+        )
+        if found is None:
+            msg = f"participant_id: nobody with id {participant_id!r:.80} joined this conversation"
+            raise UnknownParticipant(msg, "participant_id")
+        return found
+
+    def option_state(self, option: Option) -> OptionState:
+        """The option with its pros and cons, whether it was withdrawn, and its trial.
+
+        Raises:
+            InvalidInput: ``option`` is not an option of this conversation.
+        """
+        return self._option(option)
+
+    def snapshot(self) -> Snapshot:
+        """A frozen, comparable value of the whole state (not the log)."""
+        return self._state.snapshot(self._id, self._protocol.name)
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event recorded from now on.
+
+        Callbacks run after the events of a command are recorded, in the order they were
+        subscribed; an exception in a callback propagates to the caller of the command
+        (the events stay recorded).
+
+        Returns:
+            A function that unsubscribes ``callback``; calling it twice is harmless.
+        """
+        if not callable(callback):
+            msg = f"callback: expected a callable, got {type(callback).__name__}"
+            raise InvalidInput(msg, "callback")
+        if self._subscribers is None:
+            self._subscribers = []
+        self._subscribers.append(callback)
+        subscribers = self._subscribers
+
+        def unsubscribe() -> None:
+            if callback in subscribers:
+                subscribers.remove(callback)
+
+        return unsubscribe
+
+    # ------------------------------------------------------------------ moving
+
+    def why_not(self, phase: Phase) -> tuple[Reason, ...]:
+        """Every reason ``move_to(phase)`` would be refused now; empty when it would not.
+
+        >>> import threetalk as tt
+        >>> conv = tt.Conversation()
+        >>> [reason.code for reason in conv.why_not(tt.Phase.TEAM_TALK)]
+        ['needs-client-and-professional']
+        """
+        return self._move_reasons(check.member(phase, Phase, "phase"))
+
+    def can_move_to(self, phase: Phase) -> bool:
+        """Whether ``move_to(phase)`` would be accepted now."""
+        return not self.why_not(phase)
+
+    def allowed_moves(self) -> frozenset[Phase]:
+        """The phases ``move_to`` can reach now (pausing and closing aside)."""
+        state = self._state
+        if state.phase not in self._protocol.targets:
+            return frozenset()
+        entry = self._protocol.entry_rules
+        return frozenset(
+            target
+            for target in self._protocol.targets[state.phase]
+            if all(rule.check(self) is None for rule in entry.get(target, ()))
+        )
+
+    def _move_reasons(self, target: Phase) -> tuple[Reason, ...]:
+        here = self._state.phase
+        if here is P.CLOSED:
+            return (_CLOSED,)
+        if here is P.PAUSED:
+            return (self._paused_reason(),)
+        if target is here:
+            return (Reason("already-there", f"The conversation is in {here.label} already."),)
+        if target not in self._protocol.targets.get(here, ()):
+            if target is P.PAUSED:
+                message = "Use pause() to pause the conversation."
+            elif target is P.CLOSED:
+                message = "Use close() to close the conversation."
+            else:
+                message = f"This protocol has no way from {here.label} to {target.label}."
+            return (Reason("no-such-move", message),)
+        reasons = (rule.reason(self) for rule in self._protocol.entry_rules.get(target, ()))
+        return tuple(reason for reason in reasons if reason is not None)
+
+    def move_to(self, phase: Phase, *, by: Participant) -> None:
+        """Move the conversation to another talk, if the protocol's entry rules allow it.
+
+        Moving from decision talk or evaluation back to team, option or decision talk after
+        a final decision reopens it (rule R12): the decision is cleared and the move records
+        that it reopened one. Leaving decision talk drops a pending proposal. Leaving a
+        phase raises advisory A3 for every participant who did nothing in it.
+
+        Raises:
+            Refused: ``.reasons`` lists every unmet rule.
+        """
+        target = check.member(phase, Phase, "phase")
+        actor = self._actor(by)
+        at = self._now()
+        state = self._state
+        reasons = self._move_reasons(target)
+        if reasons:
+            entry = {rule.code for rule in self._protocol.entry_rules.get(target, ())}
+            summary = (
+                f"{target.label.capitalize()} cannot start yet:"
+                if entry.issuperset(reason.code for reason in reasons)
+                else f"Cannot move to {target.label}:"
+            )
+            self._refuse(at, "move_to", actor, {"phase": target.value}, reasons, summary)
+        here = state.phase
+        reopens = (
+            state.decision is not None
+            and here in (P.DECISION_TALK, P.EVALUATION)
+            and target in (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK)
+        )
+        specs: list[_Spec] = [("moved", actor.id, here, {"to": target.value, "reopened": reopens})]
+        active = state.active
+        for participant in state.participants.values():
+            if participant.id != actor.id and participant.id not in active:
+                specs.append(
+                    self._advisory(
+                        target,
+                        "silent-participant",
+                        "A3",
+                        participant.id,
+                        f"{participant.name} left {here.label} without having contributed to it.",
+                    )
+                )
+        self._commit(at, specs)
+
+    # ------------------------------------------------------------------ joining and pausing
+
+    def join(self, name: str, role: Role) -> Participant:
+        """Add a participant; the joiner is the actor of this command.
+
+        Args:
+            name: How the participant is called in the conversation; unique within it.
+            role: The part they take.
+
+        Returns:
+            The participant, to pass as ``by=`` in their commands.
+        """
+        name = check.text(name, "name", limit=check.MAX_NAME)
+        role = check.member(role, Role, "role")
+        at = self._now()
+        state = self._state
+        args = {"name": name, "role": role.value}
+        if state.phase is P.CLOSED:
+            self._refuse(at, "join", None, args, (_CLOSED,))
+        taken = [p for p in state.participants.values() if p.name.casefold() == name.casefold()]
+        if taken:
+            reason = Reason(
+                "name-taken",
+                f"Someone called {taken[0].name} already takes part; use another name.",
+                "R14",
+            )
+            self._refuse(at, "join", None, args, (reason,))
+        pid = f"p{len(state.participants) + 1}"
+        self._commit(at, [("joined", pid, state.phase, {"participant": pid, **args})])
+        return state.participants[pid]
+
+    def pause(self, until: date, reason: str, *, by: Participant) -> None:
+        """Pause to take time to think or to plan another sitting (rule R11).
+
+        Args:
+            until: When the conversation is to be resumed; not before today.
+            reason: Why it pauses.
+        """
+        actor = self._actor(by)
+        at = self._now()
+        until = check.day(until, "until", not_before=at.date())
+        reason = check.text(reason, "reason")
+        args = {"until": until.isoformat(), "reason": reason}
+        here = self._state.phase
+        if here is P.CLOSED:
+            self._refuse(at, "pause", actor, args, (_CLOSED,))
+        if here is P.PAUSED:
+            self._refuse(at, "pause", actor, args, (self._paused_reason(),))
+        self._commit(at, [("paused", actor.id, here, args)])
+
+    def resume(self, *, by: Participant) -> None:
+        """Resume a paused conversation in the phase it left; this starts a new sitting."""
+        actor = self._actor(by)
+        at = self._now()
+        here = self._state.phase
+        if here is P.CLOSED:
+            self._refuse(at, "resume", actor, {}, (_CLOSED,))
+        if here is not P.PAUSED:
+            reason = Reason("not-paused", f"The conversation is not paused; it is in {here.label}.")
+            self._refuse(at, "resume", actor, {}, (reason,))
+        back = self._state.resume_phase
+        self._commit(at, [("resumed", actor.id, here, {"to": back.value if back else None})])
+
+    def close(self, reason: str | None = None, *, by: Participant) -> None:
+        """End the conversation; every later command is refused (and still logged)."""
+        actor = self._actor(by)
+        reason = check.optional_text(reason, "reason")
+        at = self._now()
+        here = self._state.phase
+        if here is P.CLOSED:
+            self._refuse(at, "close", actor, {"reason": reason}, (_CLOSED,))
+        self._commit(at, [("closed", actor.id, here, {"reason": reason})])
+
+    # ------------------------------------------------------------------ team talk
+
+    def add_topic(self, text: str, *, by: Participant) -> None:
+        """Put a topic on the agenda (preparation, team talk)."""
+        self._say("add_topic", "topic-added", text, by)
+
+    def state_problem(self, text: str, *, by: Participant) -> None:
+        """Record the problem as the participants share it (team talk); the latest counts."""
+        self._say("state_problem", "problem-stated", text, by)
+
+    def add_goal(self, text: str, *, by: Participant) -> None:
+        """Record a goal (preparation, team talk); option talk needs one of a client (R2)."""
+        self._say("add_goal", "goal-added", text, by)
+
+    def add_concern(self, text: str, *, by: Participant) -> None:
+        """Record a worry (team talk)."""
+        self._say("add_concern", "concern-added", text, by)
+
+    def _say(self, command: str, kind: str, text: str, by: Participant) -> None:
+        actor = self._actor(by)
+        text = check.text(text, "text")
+        at = self._now()
+        args = {"text": text}
+        self._gate(at, command, actor, args)
+        self._commit(at, [(kind, actor.id, self._state.phase, args)])
+
+    # ------------------------------------------------------------------ option talk
+
+    def propose_option(self, text: str, *, by: Participant) -> Option:
+        """Put an option on the table (option talk).
+
+        A professional proposing one before any client or relative has raises advisory A1.
+
+        Returns:
+            The option, to pass to the commands that concern it.
+        """
+        actor = self._actor(by)
+        text = check.text(text, "text")
+        at = self._now()
+        args = {"text": text}
+        self._gate(at, "propose_option", actor, args)
+        state = self._state
+        for item in state.options.values():
+            if item.open and item.option.text.casefold() == text.casefold():
+                reason = Reason("option-exists", f"{item.option.text} is on the table already.")
+                self._refuse(at, "propose_option", actor, args, (reason,))
+        oid = f"o{len(state.options) + 1}"
+        here = state.phase
+        specs: list[_Spec] = [("option-proposed", actor.id, here, {"option": oid, **args})]
+        participants = state.participants
+        if actor.role is Role.PROFESSIONAL and all(
+            participants[item.option.proposed_by].role is Role.PROFESSIONAL
+            for item in state.options.values()
+        ):
+            specs.append(
+                self._advisory(
+                    here,
+                    "professional-proposed-first",
+                    "A1",
+                    actor.id,
+                    f"{actor.name} proposed an option before any client or relative did.",
+                )
+            )
+        self._commit(at, specs)
+        return state.options[oid].option
+
+    def add_consideration(
+        self, option: Option, stance: Stance, text: str, *, by: Participant
+    ) -> None:
+        """Record a pro or con of an option as the actor sees it (option talk)."""
+        actor = self._actor(by)
+        item = self._option(option)
+        stance = check.member(stance, Stance, "stance")
+        text = check.text(text, "text")
+        at = self._now()
+        args = {"option": item.option.id, "stance": stance.value, "text": text}
+        self._gate(at, "add_consideration", actor, args, lambda: self._open_reasons(item))
+        self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
+
+    def withdraw_option(self, option: Option, reason: str, *, by: Participant) -> None:
+        """Strike an option (decision talk; never during option talk, rule R5)."""
+        actor = self._actor(by)
+        item = self._option(option)
+        reason = check.text(reason, "reason")
+        at = self._now()
+        args = {"option": item.option.id, "reason": reason}
+
+        def reasons() -> list[Reason]:
+            found = self._open_reasons(item) + self._undecided_reasons()
+            proposal = self._state.proposal
+            if proposal is not None and proposal.option.id == item.option.id:
+                found.append(
+                    Reason(
+                        "option-under-proposal",
+                        f"{item.option.text} is the proposed decision; propose another first.",
+                    )
+                )
+            return found
+
+        if self._state.phase is P.OPTION_TALK:
+            r5 = Reason(
+                "no-withdrawal-in-option-talk",
+                "During option talk no option is struck yet; withdraw it in decision talk.",
+                "R5",
+            )
+            self._refuse(at, "withdraw_option", actor, args, (r5,))
+        self._gate(at, "withdraw_option", actor, args, reasons)
+        self._commit(at, [("option-withdrawn", actor.id, self._state.phase, args)])
+
+    def start_trial(self, option: Option, evaluate_on: date, *, by: Participant) -> None:
+        """Try an option out before deciding (option talk, rule R6).
+
+        Args:
+            option: The option to try.
+            evaluate_on: The agreed date to evaluate the trial; required, not before today.
+        """
+        actor = self._actor(by)
+        item = self._option(option)
+        at = self._now()
+        evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=at.date())
+        args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
+
+        def reasons() -> list[Reason]:
+            found = self._open_reasons(item)
+            if item.trial is not None and item.trial.running:
+                found.append(
+                    Reason("trial-running", f"{item.option.text} is being tried out already.", "R6")
+                )
+            return found
+
+        self._gate(at, "start_trial", actor, args, reasons)
+        self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
+
+    def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
+        """Record how a trial went (option talk, evaluation); early is fine."""
+        actor = self._actor(by)
+        item = self._option(option)
+        outcome = check.text(outcome, "outcome")
+        at = self._now()
+        args = {"option": item.option.id, "outcome": outcome}
+
+        def reasons() -> list[Reason]:
+            if item.trial is None or not item.trial.running:
+                return [
+                    Reason("no-running-trial", f"{item.option.text} is not being tried out.", "R6")
+                ]
+            return []
+
+        self._gate(at, "end_trial", actor, args, reasons)
+        self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
+
+    def state_preference(self, option: Option | None, *, by: Participant) -> None:
+        """State which option the actor prefers, or ``None`` for an explicit "no preference".
+
+        Allowed in option and decision talk; the latest statement counts. A professional
+        doing so during option talk raises advisory A2.
+        """
+        actor = self._actor(by)
+        item = None if option is None else self._option(option)
+        at = self._now()
+        args = {"option": None if item is None else item.option.id}
+        self._gate(
+            at,
+            "state_preference",
+            actor,
+            args,
+            lambda: [] if item is None else self._open_reasons(item),
+        )
+        here = self._state.phase
+        specs: list[_Spec] = [("preference-stated", actor.id, here, args)]
+        if actor.role is Role.PROFESSIONAL and here is P.OPTION_TALK:
+            specs.append(
+                self._advisory(
+                    here,
+                    "professional-preference-early",
+                    "A2",
+                    actor.id,
+                    f"{actor.name} stated a preference while the options were still being "
+                    "explored.",
+                )
+            )
+        self._commit(at, specs)
+
+    # ------------------------------------------------------------------ decision talk
+
+    def delegate(self, to: Participant, *, by: Participant) -> None:
+        """A client asks a professional to make the decision (rule R10).
+
+        Once every client has delegated to the same professional, that professional's
+        :meth:`propose_decision` is final without consent.
+        """
+        actor = self._actor(by)
+        delegate = self._actor(to, "to")
+        at = self._now()
+        args = {"to": delegate.id}
+
+        def reasons() -> list[Reason]:
+            found = self._undecided_reasons()
+            if delegate.role is not Role.PROFESSIONAL:
+                found.append(
+                    Reason(
+                        "delegate-to-professional",
+                        f"A decision is handed to a professional; {delegate.name} takes part "
+                        f"as {delegate.role.label}.",
+                        "R10",
+                    )
+                )
+            return found
+
+        self._gate(at, "delegate", actor, args, reasons)
+        self._commit(at, [("delegated", actor.id, self._state.phase, args)])
+
+    def propose_decision(
+        self,
+        option: Option,
+        *,
+        who: str,
+        what: str,
+        when: date,
+        review_on: date,
+        by: Participant,
+    ) -> None:
+        """Propose the decision: who does what, when, and when it is reviewed (rule R8).
+
+        The proposal waits for every client's consent, unless every client delegated the
+        decision to the proposing professional: then it is final at once (rule R10).
+
+        Args:
+            option: The option decided on; open, and not under a running trial (R6).
+            who: Who carries it out.
+            what: What will be done.
+            when: When it starts; not before today.
+            review_on: When the decision is looked at again; not before ``when``.
+        """
+        actor = self._actor(by)
+        item = self._option(option)
+        who = check.text(who, "who")
+        what = check.text(what, "what")
+        at = self._now()
+        when = check.day(when, "when", not_before=at.date())
+        review_on = check.day(review_on, "review_on", not_before=when)
+        terms = {
+            "option": item.option.id,
+            "who": who,
+            "what": what,
+            "when": when.isoformat(),
+            "review_on": review_on.isoformat(),
+        }
+        self._gate(
+            at,
+            "propose_decision",
+            actor,
+            terms,
+            lambda: self._undecided_reasons() + self._decision_reasons(item),
+        )
+        state = self._state
+        clients = [p.id for p in state.participants.values() if p.role is Role.CLIENT]
+        here = state.phase
+        if clients and all(state.delegations.get(pid) == actor.id for pid in clients):
+            self._commit(at, self._decided(here, actor, terms, Decided.DELEGATED))
+        else:
+            self._commit(at, [("decision-proposed", actor.id, here, terms)])
+
+    def consent(self, *, by: Participant) -> None:
+        """A client agrees with the pending proposal; when every client has, it is final."""
+        actor = self._actor(by)
+        at = self._now()
+        state = self._state
+        clients = [p.id for p in state.participants.values() if p.role is Role.CLIENT]
+
+        def reasons() -> list[Reason]:
+            found = self._pending_reasons()
+            proposal = state.proposal
+            if found or proposal is None:
+                return found
+            if actor.id in proposal.consents:
+                return [Reason("already-consented", f"{actor.name} has consented already.")]
+            if set(clients) <= proposal.consents | {actor.id}:
+                return self._decision_reasons(state.options[proposal.option.id])
+            return []
+
+        self._gate(at, "consent", actor, {}, reasons)
+        proposal = state.proposal
+        assert proposal is not None  # noqa: S101 - guaranteed by _pending_reasons
+        here = state.phase
+        specs: list[_Spec] = [("consented", actor.id, here, {})]
+        if set(clients) <= proposal.consents | {actor.id}:
+            terms = {
+                "option": proposal.option.id,
+                "who": proposal.who,
+                "what": proposal.what,
+                "when": proposal.when.isoformat(),
+                "review_on": proposal.review_on.isoformat(),
+            }
+            specs.extend(self._decided(here, actor, terms, Decided.AGREED))
+        self._commit(at, specs)
+
+    def object(self, reason: str, *, by: Participant) -> None:
+        """A client objects to the pending proposal.
+
+        The proposal stays pending (it can be revised, paused on or, where the protocol
+        allows it, imposed) and the client's consent to it, if any, is withdrawn.
+        """
+        actor = self._actor(by)
+        reason = check.text(reason, "reason")
+        at = self._now()
+        args = {"reason": reason}
+        self._gate(at, "object", actor, args, self._pending_reasons)
+        self._commit(at, [("objected", actor.id, self._state.phase, args)])
+
+    def impose(self, justification: str, *, by: Participant) -> None:
+        """A professional makes the pending proposal final without every client's consent.
+
+        Only where the protocol allows it (rule R9; :func:`three_talk` does not), and always
+        with a justification, which the decision keeps.
+        """
+        actor = self._actor(by)
+        justification = check.text(justification, "justification")
+        at = self._now()
+        args = {"justification": justification}
+        state = self._state
+
+        def reasons() -> list[Reason]:
+            if not self._protocol.allows_imposition:
+                return [
+                    Reason(
+                        "imposing-not-allowed",
+                        f"The {self._protocol.name} protocol does not let a professional impose "
+                        "a decision; pause, or look for an alternative in option talk.",
+                        "R9",
+                    )
+                ]
+            found = self._pending_reasons()
+            if state.proposal is not None and not found:
+                found = self._decision_reasons(state.options[state.proposal.option.id])
+            return found
+
+        self._gate(at, "impose", actor, args, reasons)
+        proposal = state.proposal
+        assert proposal is not None  # noqa: S101 - guaranteed by reasons()
+        terms = {
+            "option": proposal.option.id,
+            "who": proposal.who,
+            "what": proposal.what,
+            "when": proposal.when.isoformat(),
+            "review_on": proposal.review_on.isoformat(),
+            "justification": justification,
+        }
+        self._commit(at, self._decided(state.phase, actor, terms, Decided.IMPOSED))
+
+    def _decided(
+        self, here: Phase, actor: Participant, terms: dict[str, Any], how: Decided
+    ) -> list[_Spec]:
+        specs: list[_Spec] = [("decided", actor.id, here, {**terms, "how": how.value})]
+        state = self._state
+        if state.first_option_sitting == state.sitting:
+            specs.append(
+                self._advisory(
+                    here,
+                    "no-pause-before-decision",
+                    "A4",
+                    None,
+                    "The decision was made in the same sitting in which the options were first "
+                    "listed, without a pause to think it over.",
+                )
+            )
+        return specs
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(self, outcome: str, process: str, *, by: Participant) -> None:
+        """Look back on the decision and on how it was reached (evaluation, rule R13)."""
+        actor = self._actor(by)
+        outcome = check.text(outcome, "outcome")
+        process = check.text(process, "process")
+        at = self._now()
+        args = {"outcome": outcome, "process": process}
+        self._gate(at, "evaluate", actor, args)
+        self._commit(at, [("evaluated", actor.id, self._state.phase, args)])
+
+    # ------------------------------------------------------------------ checks
+
+    def _actor(self, value: Any, argument: str = "by") -> Participant:
+        if not isinstance(value, Participant):
+            msg = (
+                f"{argument}: expected a Participant returned by join(), got {type(value).__name__}"
+            )
+            raise InvalidInput(msg, argument)
+        if value.conversation_id != self._id:
+            msg = (
+                f"{argument}: {value.name} takes part in conversation "
+                f"{value.conversation_id!r}, not in {self._id!r}"
+            )
+            raise UnknownParticipant(msg, argument)
+        known = self._state.participants.get(value.id)
+        if known != value:
+            msg = f"{argument}: {value.name} ({value.id}) has not joined this conversation"
+            raise UnknownParticipant(msg, argument)
+        return value
+
+    def _option(self, value: Any) -> OptionState:
+        if not isinstance(value, Option):
+            msg = (
+                "option: expected an Option returned by propose_option(), "
+                f"got {type(value).__name__}"
+            )
+            raise InvalidInput(msg, "option")
+        if value.conversation_id != self._id:
+            msg = (
+                f"option: {value.text} belongs to conversation {value.conversation_id!r}, "
+                f"not to {self._id!r}"
+            )
+            raise InvalidInput(msg, "option")
+        item = self._state.options.get(value.id)
+        if item is None or item.option != value:
+            msg = f"option: {value.text} ({value.id}) was never proposed in this conversation"
+            raise InvalidInput(msg, "option")
+        return item
+
+    def _now(self) -> datetime:
+        at = check.moment(self._clock(), "clock()").astimezone(UTC)
+        if self._events and at < self._events[-1].at:
+            msg = (
+                f"clock(): returned {format_time(at)}, earlier than the last event "
+                f"({format_time(self._events[-1].at)})"
+            )
+            raise InvalidInput(msg, "clock")
+        return at
+
+    def _paused_reason(self) -> Reason:
+        until = self._state.paused_until
+        when = f" until {until.isoformat()}" if until else ""
+        return Reason(
+            "conversation-paused", f"The conversation is paused{when}; resume it first.", "R11"
+        )
+
+    def _gate(
+        self,
+        at: datetime,
+        command: str,
+        actor: Participant,
+        args: dict[str, Any],
+        rules: Callable[[], list[Reason]] | None = None,
+    ) -> None:
+        """Refuse the command unless the actor's role, the phase and ``rules`` allow it."""
+        roles = _ROLES.get(command)
+        if roles is not None and actor.role not in roles[0]:
+            allowed, code, what = roles
+            who = " or ".join(sorted(role.label for role in allowed))
+            reason = Reason(
+                code,
+                f"Only a {who} can {what}; {actor.name} takes part as {actor.role.label}.",
+                "R14",
+            )
+            self._refuse(at, command, actor, args, (reason,))
+        here = self._state.phase
+        if here is P.CLOSED:
+            self._refuse(at, command, actor, args, (_CLOSED,))
+        if here is P.PAUSED:
+            self._refuse(at, command, actor, args, (self._paused_reason(),))
+        where = self._protocol.placement[command]
+        if here not in where:
+            reason = Reason(
+                "wrong-phase",
+                f"{_WHAT[command]} in {_phases_in_words(where)}; "
+                f"the conversation is in {here.label}.",
+            )
+            self._refuse(at, command, actor, args, (reason,))
+        if rules is not None:
+            reasons = rules()
+            if reasons:
+                self._refuse(at, command, actor, args, reasons)
+
+    def _open_reasons(self, item: OptionState) -> list[Reason]:
+        if item.open:
+            return []
+        return [Reason("option-withdrawn", f"{item.option.text} was withdrawn.")]
+
+    def _undecided_reasons(self) -> list[Reason]:
+        return [] if self._state.decision is None else [_DECIDED]
+
+    def _pending_reasons(self) -> list[Reason]:
+        if self._state.decision is not None:
+            return [_DECIDED]
+        if self._state.proposal is None:
+            return [Reason("no-pending-proposal", "No decision has been proposed yet.", "R9")]
+        return []
+
+    def _decision_reasons(self, item: OptionState) -> list[Reason]:
+        found = self._open_reasons(item)
+        if item.trial is not None and item.trial.running:
+            found.append(
+                Reason(
+                    "trial-still-running",
+                    f"{item.option.text} is still being tried out; evaluate the trial "
+                    f"(due {item.trial.evaluate_on.isoformat()}) before deciding on it.",
+                    "R6",
+                )
+            )
+        for rule in self._protocol.decision_rules:
+            reason = rule.reason(self)
+            if reason is not None:
+                found.append(reason)
+        return found
+
+    # ------------------------------------------------------------------ recording
+
+    def _advisory(
+        self, phase: Phase, code: str, rule: str, participant: str | None, message: str
+    ) -> _Spec:
+        data = {"code": code, "rule": rule, "participant": participant, "message": message}
+        return ("advisory", None, phase, data)
+
+    def _refuse(
+        self,
+        at: datetime,
+        command: str,
+        actor: Participant | None,
+        args: dict[str, Any],
+        reasons: Sequence[Reason],
+        summary: str | None = None,
+    ) -> NoReturn:
+        data = {
+            "command": command,
+            "args": args,
+            "reasons": [
+                {"code": reason.code, "rule": reason.rule, "message": reason.message}
+                for reason in reasons
+            ],
+        }
+        actor_id = None if actor is None else actor.id
+        (event,) = self._commit(at, [("refused", actor_id, self._state.phase, data)])
+        raise Refused(summary or _SUMMARY[command], reasons, event.seq)
+
+    def _commit(self, at: datetime, specs: list[_Spec]) -> list[Event]:
+        """Seal the events of one command, then apply, keep and announce them."""
+        conversation_id = self._id
+        at_text = format_time(at)
+        key = self._key
+        prev = self._events[-1].hash if self._events else GENESIS
+        seq = len(self._events)
+        events = []
+        for kind, actor, phase, data in specs:
+            seq += 1
+            digest = seal(
+                canonical_bytes(
+                    seq, conversation_id, at_text, kind, actor, phase.value, data, prev
+                ),
+                key,
+            )
+            events.append(Event(seq, conversation_id, at, kind, actor, phase, data, prev, digest))
+            prev = digest
+        if self._store is not None:
+            self._store.append_events(events)
+        for event in events:
+            self._take(event)
+        if self._subscribers:
+            for callback in tuple(self._subscribers):
+                for event in events:
+                    callback(event)
+        return events
+
+    def _take(self, event: Event) -> None:
+        apply(self._state, event, self._engine)
+        self._events.append(event)
+        if event.kind == "advisory":
+            data = event.data
+            self._advisories.append(
+                Advisory(
+                    data["code"], data["message"], data["rule"], data["participant"], event.seq
+                )
+            )
+
+
+def replay(
+    events: Iterable[Event],
+    protocol: Protocol | None = None,
+    *,
+    clock: Clock | None = None,
+    key: bytes | None = None,
+) -> Conversation:
+    """Rebuild a conversation from its events alone.
+
+    The chain is verified first; then every event is applied exactly as when it was
+    recorded, so ``replay(conv.events).snapshot() == conv.snapshot()``. The rebuilt
+    conversation can take further commands.
+
+    Args:
+        events: A conversation's whole log, oldest first.
+        protocol: The protocol it was recorded under; :func:`three_talk` when not given.
+            Its fingerprint must match the one in the opening event.
+        clock: The clock of the rebuilt conversation, as for :class:`Conversation`.
+        key: The key of a keyed chain.
+
+    Raises:
+        TamperedLog: The chain is broken, or an event does not fit the conversation.
+        InvalidInput: The events were recorded under another protocol, or are not events.
+    """
+    if protocol is None:
+        protocol = three_talk()
+    log = list(events) if not isinstance(events, list) else events
+    verify(log, key=key)
+    opened = log[0]
+    if opened.data.get("fingerprint") != protocol.fingerprint:
+        msg = (
+            f"protocol: the events were recorded under {opened.data.get('protocol')!r} "
+            f"(fingerprint {str(opened.data.get('fingerprint'))[:12]}...), not under "
+            f"{protocol.name!r} (fingerprint {protocol.fingerprint[:12]}...)"
+        )
+        raise InvalidInput(msg, "protocol")
+    conversation = Conversation.__new__(Conversation)
+    conversation._setup(protocol, opened.conversation_id, clock)  # noqa: SLF001
+    conversation._key = key  # noqa: SLF001
+    state = conversation._state  # noqa: SLF001
+    for event in log:
+        if event.kind not in KINDS or event.phase is not state.phase:
+            where = (
+                "of an unknown kind"
+                if event.kind not in KINDS
+                else (f"in {event.phase.label}, while the conversation was in {state.phase.label}")
+            )
+            msg = f"Event seq {event.seq} does not fit the conversation: it is {where}."
+            raise TamperedLog(msg, event.seq)
+        try:
+            conversation._take(event)  # noqa: SLF001
+        except ImpossibleStep:
+            msg = f"Event seq {event.seq} ({event.kind}) takes a step the protocol does not have."
+            raise TamperedLog(msg, event.seq) from None
+        except (LookupError, TypeError, ValueError, AttributeError) as error:
+            msg = f"Event seq {event.seq} ({event.kind}) does not fit the conversation: {error!r}."
+            raise TamperedLog(msg, event.seq) from None
+    return conversation

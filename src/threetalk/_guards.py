@@ -1,0 +1,141 @@
+"""The guards of the three-talk model: each rule of DOMAIN.md that a state can meet or not.
+
+A :class:`Rule` pairs a stable ``code`` with a check that looks at a conversation and
+returns ``None`` when the rule is met, or a message in plain words when it is not. The
+engine collects every unmet rule, so a refusal explains everything that stands in the way,
+not just the first thing.
+
+Rules that concern one command only (who may consent, where a topic belongs, a trial still
+running, ...) are checked by the conversation itself; the ones here are those a protocol
+attaches to entering a phase or to making a decision final, and that you may replace in
+your own protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from threetalk._phases import Role
+from threetalk._values import Reason
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from threetalk._conversation import Conversation
+
+#: A check returns ``None`` when its rule is met, else why not, in plain words.
+Check = Callable[["Conversation"], str | None]
+
+
+@attrs.frozen
+class Rule:
+    """A named guard.
+
+    Attributes:
+        code: Stable kebab-case identifier, reported in :class:`Reason` ``.code``.
+        rule: The rule of DOMAIN.md it implements (``"R3"``), or ``""`` for your own.
+        check: Looks at a conversation; ``None`` when met, else a plain-words message.
+    """
+
+    code: str
+    rule: str
+    check: Check
+
+    def reason(self, conversation: Conversation) -> Reason | None:
+        """The reason this rule is unmet in ``conversation``, or ``None`` when it is met."""
+        message = self.check(conversation)
+        return None if message is None else Reason(self.code, message, self.rule)
+
+
+def join_names(names: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _client_and_professional(conversation: Conversation) -> str | None:
+    roles = {participant.role for participant in conversation._state.participants.values()}
+    missing = [role.label for role in (Role.CLIENT, Role.PROFESSIONAL) if role not in roles]
+    if not missing:
+        return None
+    which = "neither has" if len(missing) == 2 else f"no {missing[0]} has"
+    return f"Team talk needs at least one client and one professional taking part; {which} joined."
+
+
+def _problem_statement(conversation: Conversation) -> str | None:
+    if conversation._state.problem is not None:
+        return None
+    return "Option talk needs a shared statement of the problem; none has been recorded yet."
+
+
+def _client_goal(conversation: Conversation) -> str | None:
+    state = conversation._state
+    participants = state.participants
+    if any(participants[goal.by].role is Role.CLIENT for goal in state.goals):
+        return None
+    return "Option talk needs at least one goal of the client; no client has named one yet."
+
+
+def _two_options(conversation: Conversation) -> str | None:
+    open_options = [item.option.text for item in conversation._state.options.values() if item.open]
+    if len(open_options) >= 2:
+        return None
+    there = "there is none" if not open_options else f"there is one ({open_options[0]})"
+    return (
+        f"Deciding needs at least two options to choose between; {there}. "
+        "Waiting or doing nothing counts as an option too."
+    )
+
+
+def _considered_options(conversation: Conversation) -> str | None:
+    bare = [
+        item.option.text
+        for item in conversation._state.options.values()
+        if item.open and not item.considerations
+    ]
+    if not bare:
+        return None
+    verb = "has" if len(bare) == 1 else "have"
+    return (
+        "Every option needs at least one pro or con before deciding; "
+        f"{join_names(bare)} {verb} none yet."
+    )
+
+
+def _preferences_stated(conversation: Conversation) -> str | None:
+    state = conversation._state
+    silent = [
+        participant.name
+        for participant in state.participants.values()
+        if participant.role is not Role.PROFESSIONAL and participant.id not in state.preferences
+    ]
+    if not silent:
+        return None
+    verb = "has" if len(silent) == 1 else "have"
+    return (
+        "Before a decision every client and relative states a preference, or says they "
+        f"have none; {join_names(silent)} {verb} not yet."
+    )
+
+
+def _something_to_evaluate(conversation: Conversation) -> str | None:
+    state = conversation._state
+    if state.decision is not None:
+        return None
+    if any(item.trial is not None and not item.trial.running for item in state.options.values()):
+        return None
+    return "Evaluation needs a decision or a finished trial to look back on; there is neither yet."
+
+
+CLIENT_AND_PROFESSIONAL = Rule("needs-client-and-professional", "R1", _client_and_professional)
+PROBLEM_STATEMENT = Rule("needs-problem-statement", "R2", _problem_statement)
+CLIENT_GOAL = Rule("needs-client-goal", "R2", _client_goal)
+TWO_OPTIONS = Rule("needs-two-options", "R3", _two_options)
+CONSIDERED_OPTIONS = Rule("option-without-considerations", "R4", _considered_options)
+PREFERENCES_STATED = Rule("missing-preference", "R7", _preferences_stated)
+SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _something_to_evaluate)

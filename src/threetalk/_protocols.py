@@ -1,0 +1,287 @@
+"""Protocols: which phases a conversation has, how it may move between them, and what guards
+each move and each decision.
+
+A protocol is frozen data, checked completely when it is built: a definition that cannot
+work raises :class:`InvalidProtocol` naming every problem, long before a conversation
+runs into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+import attrs
+
+from threetalk import _guards as guards
+from threetalk._exceptions import InvalidProtocol
+from threetalk._guards import Rule
+from threetalk._phases import TALK_PHASES, Phase
+
+P = Phase
+
+#: The commands whose phases a protocol chooses (``placement``). ``join``, ``move_to``,
+#: ``pause``, ``resume`` and ``close`` work the same in every protocol.
+PLACED_COMMANDS: Final = (
+    "add_topic",
+    "state_problem",
+    "add_goal",
+    "add_concern",
+    "propose_option",
+    "add_consideration",
+    "withdraw_option",
+    "start_trial",
+    "end_trial",
+    "state_preference",
+    "delegate",
+    "propose_decision",
+    "consent",
+    "object",
+    "impose",
+    "evaluate",
+)
+
+_CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_PROTOCOL_VERSION: Final = 1
+
+
+def _frozen_moves(value: Iterable[tuple[Phase, Phase]]) -> frozenset[tuple[Phase, Phase]]:
+    return frozenset(value)
+
+
+def _rule_tuple(value: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(value)
+
+
+def _frozen_rules(value: Mapping[Phase, Iterable[Rule]]) -> Mapping[Phase, tuple[Rule, ...]]:
+    return {phase: tuple(rules) for phase, rules in dict(value).items()}
+
+
+def _frozen_placement(value: Mapping[str, Iterable[Phase]]) -> Mapping[str, frozenset[Phase]]:
+    return {command: frozenset(phases) for command, phases in dict(value).items()}
+
+
+@attrs.frozen(eq=False)
+class Protocol:
+    """How conversations of one kind run.
+
+    Build your own with :func:`attrs.evolve` on :func:`three_talk` or from scratch; every
+    field is checked at once.
+
+    Attributes:
+        name: A short name, recorded in every conversation's opening event.
+        moves: Every ``(from, to)`` pair that ``move_to`` may take, guards permitting.
+        entry_rules: The guards of entering each phase.
+        decision_rules: The guards of making a decision final (checked again when it does).
+        placement: For each command of :data:`PLACED_COMMANDS`, the phases it belongs to.
+        allows_imposition: Whether a professional may impose a decision (rule R9).
+        initial: Where conversations start.
+        fingerprint: SHA-256 of the protocol's canonical description; two protocols with
+            the same fingerprint behave the same, as far as their rule codes say.
+    """
+
+    name: str
+    moves: frozenset[tuple[Phase, Phase]] = attrs.field(converter=_frozen_moves)
+    entry_rules: Mapping[Phase, tuple[Rule, ...]] = attrs.field(converter=_frozen_rules)
+    decision_rules: tuple[Rule, ...] = attrs.field(converter=_rule_tuple)
+    placement: Mapping[str, frozenset[Phase]] = attrs.field(converter=_frozen_placement)
+    allows_imposition: bool = False
+    initial: Phase = Phase.PREPARATION
+    fingerprint: str = attrs.field(init=False)
+    phases: frozenset[Phase] = attrs.field(init=False, repr=False)
+    targets: Mapping[Phase, tuple[Phase, ...]] = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        problems = _problems(self)
+        if problems:
+            raise InvalidProtocol(problems)
+        phases = frozenset({self.initial, *(phase for move in self.moves for phase in move)})
+        targets = {
+            phase: tuple(sorted((to for src, to in self.moves if src is phase), key=_order))
+            for phase in phases
+        }
+        object.__setattr__(self, "phases", phases)
+        object.__setattr__(self, "targets", targets)
+        object.__setattr__(self, "fingerprint", _fingerprint(self))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Protocol):
+            return NotImplemented
+        return self.fingerprint == other.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+
+def _order(phase: Phase) -> int:
+    return list(Phase).index(phase)
+
+
+def _problems(protocol: Protocol) -> list[str]:  # noqa: PLR0912 - one flat list of checks
+    problems: list[str] = []
+    if not isinstance(protocol.name, str) or not protocol.name.strip():
+        problems.append("name must be a non-blank string")
+    if not isinstance(protocol.initial, Phase) or protocol.initial not in TALK_PHASES:
+        problems.append(f"initial phase must be a talk phase, not {protocol.initial!r}")
+    for move in protocol.moves:
+        if (
+            not isinstance(move, tuple)
+            or len(move) != 2
+            or not all(isinstance(phase, Phase) for phase in move)
+        ):
+            problems.append(f"move {move!r} is not a pair of phases")
+            continue
+        src, to = move
+        for phase in move:
+            if phase not in TALK_PHASES:
+                problems.append(
+                    f"move {src.name} -> {to.name} uses {phase.name}, which is reached only "
+                    "through pause() or close()"
+                )
+        if src is to:
+            problems.append(f"move {src.name} -> {to.name} goes nowhere")
+    if problems:
+        return problems
+    phases = {protocol.initial, *(phase for move in protocol.moves for phase in move)}
+    reachable = {protocol.initial}
+    frontier = [protocol.initial]
+    while frontier:
+        here = frontier.pop()
+        for src, to in protocol.moves:
+            if src is here and to not in reachable:
+                reachable.add(to)
+                frontier.append(to)
+    problems.extend(
+        f"{phase.name} cannot be reached from {protocol.initial.name}"
+        for phase in sorted(phases - reachable, key=_order)
+    )
+    if len(phases) > 1:
+        problems.extend(
+            f"{phase.name} is a trap: no move leads out of it"
+            for phase in sorted(phases, key=_order)
+            if not any(src is phase for src, _ in protocol.moves)
+        )
+    for phase, rules in protocol.entry_rules.items():
+        if not isinstance(phase, Phase) or phase not in phases:
+            problems.append(f"entry rules are given for {phase!r}, which no move reaches")
+        problems.extend(_rule_problems(rules, f"entry rules of {getattr(phase, 'name', phase)}"))
+    problems.extend(_rule_problems(protocol.decision_rules, "decision rules"))
+    for command, where in protocol.placement.items():
+        if command not in PLACED_COMMANDS:
+            problems.append(f"placement names an unknown command {command!r}")
+        for phase in where:
+            if not isinstance(phase, Phase) or phase not in phases:
+                problems.append(f"placement puts {command} in {phase!r}, which is not a phase here")
+    problems.extend(
+        f"placement does not say where {command} belongs"
+        for command in PLACED_COMMANDS
+        if command not in protocol.placement
+    )
+    if not isinstance(protocol.allows_imposition, bool):
+        problems.append("allows_imposition must be True or False")
+    return problems
+
+
+def _rule_problems(rules: Iterable[object], where: str) -> list[str]:
+    problems = []
+    seen: set[str] = set()
+    for rule in rules:
+        if not isinstance(rule, Rule):
+            problems.append(f"{where}: {rule!r} is not a Rule")
+            continue
+        if not callable(rule.check):
+            problems.append(f"{where}: the check of {rule.code!r} is not callable")
+        if not isinstance(rule.code, str) or not _CODE.fullmatch(rule.code):
+            problems.append(f"{where}: code {rule.code!r} is not kebab-case")
+        elif rule.code in seen:
+            problems.append(f"{where}: code {rule.code!r} appears twice")
+        else:
+            seen.add(rule.code)
+    return problems
+
+
+def _fingerprint(protocol: Protocol) -> str:
+    description = {
+        "version": _PROTOCOL_VERSION,
+        "name": protocol.name,
+        "initial": protocol.initial.value,
+        "moves": sorted([src.value, to.value] for src, to in protocol.moves),
+        "entry_rules": {
+            phase.value: [rule.code for rule in rules]
+            for phase, rules in protocol.entry_rules.items()
+        },
+        "decision_rules": [rule.code for rule in protocol.decision_rules],
+        "placement": {
+            command: sorted(phase.value for phase in phases)
+            for command, phases in protocol.placement.items()
+        },
+        "allows_imposition": protocol.allows_imposition,
+    }
+    encoded = json.dumps(description, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+_TALKS: Final = (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK, P.EVALUATION)
+
+_THREE_TALK_PLACEMENT: Final = {
+    "add_topic": {P.PREPARATION, P.TEAM_TALK},
+    "state_problem": {P.TEAM_TALK},
+    "add_goal": {P.PREPARATION, P.TEAM_TALK},
+    "add_concern": {P.TEAM_TALK},
+    "propose_option": {P.OPTION_TALK},
+    "add_consideration": {P.OPTION_TALK},
+    "withdraw_option": {P.DECISION_TALK},
+    "start_trial": {P.OPTION_TALK},
+    "end_trial": {P.OPTION_TALK, P.EVALUATION},
+    "state_preference": {P.OPTION_TALK, P.DECISION_TALK},
+    "delegate": {P.DECISION_TALK},
+    "propose_decision": {P.DECISION_TALK},
+    "consent": {P.DECISION_TALK},
+    "object": {P.DECISION_TALK},
+    "impose": {P.DECISION_TALK},
+    "evaluate": {P.EVALUATION},
+}
+
+
+def three_talk() -> Protocol:
+    """The three-talk model with preparation and evaluation, rules R1-R14.
+
+    Preparation leads to team talk; from there the four talks (team, option, decision,
+    evaluation) can follow each other in any order their entry rules allow. A professional
+    may not impose a decision.
+
+    >>> protocol = three_talk()
+    >>> protocol.name, protocol.allows_imposition
+    ('three_talk', False)
+    >>> [phase.name for phase in protocol.targets[Phase.OPTION_TALK]]
+    ['TEAM_TALK', 'DECISION_TALK', 'EVALUATION']
+    """
+    return _THREE_TALK
+
+
+def work_and_income() -> Protocol:
+    """Three-talk for re-integration under the Participation Act.
+
+    The same phases and rules as :func:`three_talk`, but the client manager may impose a
+    decision when a client does not consent, and must then record why (rule R9).
+    """
+    return _WORK_AND_INCOME
+
+
+_THREE_TALK: Final = Protocol(
+    name="three_talk",
+    moves={(P.PREPARATION, P.TEAM_TALK)} | {(a, b) for a in _TALKS for b in _TALKS if a is not b},
+    entry_rules={
+        P.TEAM_TALK: (guards.CLIENT_AND_PROFESSIONAL,),
+        P.OPTION_TALK: (guards.PROBLEM_STATEMENT, guards.CLIENT_GOAL),
+        P.DECISION_TALK: (guards.TWO_OPTIONS, guards.CONSIDERED_OPTIONS),
+        P.EVALUATION: (guards.SOMETHING_TO_EVALUATE,),
+    },
+    decision_rules=(guards.TWO_OPTIONS, guards.CONSIDERED_OPTIONS, guards.PREFERENCES_STATED),
+    placement=_THREE_TALK_PLACEMENT,
+)
+
+_WORK_AND_INCOME: Final = attrs.evolve(_THREE_TALK, name="work_and_income", allows_imposition=True)

@@ -1,0 +1,310 @@
+"""What a conversation knows, and how each kind of event changes it.
+
+``apply`` is the single way state changes: a live command builds its events and applies
+them; ``replay`` applies recorded events the same way. That is what makes the events alone
+enough to rebuild a conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Final
+
+import attrs
+
+from threetalk._engine import Engine
+from threetalk._events import Event
+from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._values import (
+    Consideration,
+    Decision,
+    Evaluation,
+    Option,
+    OptionState,
+    Participant,
+    Proposal,
+    Snapshot,
+    Statement,
+    Trial,
+)
+
+
+@attrs.define
+class State:
+    """The mutable state behind a conversation (private; read through ``Conversation``)."""
+
+    phase: Phase
+    participants: dict[str, Participant] = attrs.field(factory=dict)
+    options: dict[str, OptionState] = attrs.field(factory=dict)
+    preferences: dict[str, str | None] = attrs.field(factory=dict)
+    delegations: dict[str, str] = attrs.field(factory=dict)
+    topics: tuple[Statement, ...] = ()
+    goals: tuple[Statement, ...] = ()
+    concerns: tuple[Statement, ...] = ()
+    evaluations: tuple[Evaluation, ...] = ()
+    problem: Statement | None = None
+    proposal: Proposal | None = None
+    decision: Decision | None = None
+    resume_phase: Phase | None = None
+    paused_until: date | None = None
+    closed_reason: str | None = None
+    sitting: int = 1
+    first_option_sitting: int | None = None
+    #: Who had an accepted command in the current visit of the phase (advisory A3).
+    active: tuple[str, ...] = ()
+
+    def snapshot(self, conversation_id: str, protocol: str) -> Snapshot:
+        """A frozen copy of the whole state."""
+        return Snapshot(
+            conversation_id=conversation_id,
+            protocol=protocol,
+            phase=self.phase,
+            resume_phase=self.resume_phase,
+            paused_until=self.paused_until,
+            participants=tuple(self.participants.values()),
+            topics=self.topics,
+            problem=self.problem,
+            goals=self.goals,
+            concerns=self.concerns,
+            options=tuple(self.options.values()),
+            preferences=tuple(sorted(self.preferences.items())),
+            delegations=tuple(sorted(self.delegations.items())),
+            proposal=self.proposal,
+            decision=self.decision,
+            evaluations=self.evaluations,
+            sitting=self.sitting,
+            closed_reason=self.closed_reason,
+        )
+
+
+Applier = Callable[[State, Event, Engine], None]
+_APPLY: dict[str, Applier] = {}
+
+
+def _applies(kind: str) -> Callable[[Applier], Applier]:
+    def register(function: Applier) -> Applier:
+        _APPLY[kind] = function
+        return function
+
+    return register
+
+
+#: Events that record something without changing the state.
+SILENT_KINDS: Final = frozenset({"opened", "refused", "advisory"})
+
+
+def apply(state: State, event: Event, engine: Engine) -> None:
+    """Change ``state`` as ``event`` says.
+
+    Raises:
+        KeyError: The event is of an unknown kind or refers to something unknown.
+    """
+    if event.kind in SILENT_KINDS:
+        return
+    _APPLY[event.kind](state, event, engine)
+    actor = event.actor
+    if actor is not None and event.kind != "moved" and actor not in state.active:
+        state.active = (*state.active, actor)
+
+
+@_applies("joined")
+def _joined(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    pid = data["participant"]
+    if pid != f"p{len(state.participants) + 1}":
+        raise KeyError(pid)
+    state.participants[pid] = Participant(
+        pid, data["name"], Role(data["role"]), event.conversation_id
+    )
+
+
+def _statement(event: Event) -> Statement:
+    return Statement(event.data["text"], _actor(event))
+
+
+def _actor(event: Event) -> str:
+    actor = event.actor
+    if actor is None:
+        msg = "actor"
+        raise KeyError(msg)
+    return actor
+
+
+@_applies("topic-added")
+def _topic(state: State, event: Event, _engine: Engine) -> None:
+    state.topics = (*state.topics, _statement(event))
+
+
+@_applies("problem-stated")
+def _problem(state: State, event: Event, _engine: Engine) -> None:
+    state.problem = _statement(event)
+
+
+@_applies("goal-added")
+def _goal(state: State, event: Event, _engine: Engine) -> None:
+    state.goals = (*state.goals, _statement(event))
+
+
+@_applies("concern-added")
+def _concern(state: State, event: Event, _engine: Engine) -> None:
+    state.concerns = (*state.concerns, _statement(event))
+
+
+@_applies("option-proposed")
+def _option(state: State, event: Event, _engine: Engine) -> None:
+    oid = event.data["option"]
+    if oid != f"o{len(state.options) + 1}":
+        raise KeyError(oid)
+    option = Option(oid, event.data["text"], _actor(event), event.conversation_id)
+    state.options[oid] = OptionState(option)
+    if state.first_option_sitting is None:
+        state.first_option_sitting = state.sitting
+
+
+def _replace_option(state: State, event: Event, **changes: Any) -> None:
+    oid = event.data["option"]
+    state.options[oid] = attrs.evolve(state.options[oid], **changes)
+
+
+@_applies("consideration-added")
+def _consideration(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    item = state.options[data["option"]]
+    added = Consideration(Stance(data["stance"]), data["text"], _actor(event))
+    _replace_option(state, event, considerations=(*item.considerations, added))
+
+
+@_applies("option-withdrawn")
+def _withdrawn(state: State, event: Event, _engine: Engine) -> None:
+    oid = event.data["option"]
+    _replace_option(state, event, withdrawn=event.data["reason"])
+    for pid in [pid for pid, preferred in state.preferences.items() if preferred == oid]:
+        del state.preferences[pid]
+
+
+@_applies("trial-started")
+def _trial_started(state: State, event: Event, _engine: Engine) -> None:
+    trial = Trial(date.fromisoformat(event.data["evaluate_on"]), _actor(event))
+    _replace_option(state, event, trial=trial)
+
+
+@_applies("trial-ended")
+def _trial_ended(state: State, event: Event, _engine: Engine) -> None:
+    trial = state.options[event.data["option"]].trial
+    if trial is None:
+        msg = "trial"
+        raise KeyError(msg)
+    _replace_option(state, event, trial=attrs.evolve(trial, outcome=event.data["outcome"]))
+
+
+@_applies("preference-stated")
+def _preference(state: State, event: Event, _engine: Engine) -> None:
+    oid = event.data["option"]
+    if oid is not None and oid not in state.options:
+        raise KeyError(oid)
+    state.preferences[_actor(event)] = oid
+
+
+@_applies("delegated")
+def _delegated(state: State, event: Event, _engine: Engine) -> None:
+    to = event.data["to"]
+    if to not in state.participants:
+        raise KeyError(to)
+    state.delegations[_actor(event)] = to
+
+
+@_applies("decision-proposed")
+def _proposed(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    state.proposal = Proposal(
+        option=state.options[data["option"]].option,
+        who=data["who"],
+        what=data["what"],
+        when=date.fromisoformat(data["when"]),
+        review_on=date.fromisoformat(data["review_on"]),
+        proposed_by=_actor(event),
+    )
+
+
+def _pending(state: State) -> Proposal:
+    if state.proposal is None:
+        msg = "proposal"
+        raise KeyError(msg)
+    return state.proposal
+
+
+@_applies("consented")
+def _consented(state: State, event: Event, _engine: Engine) -> None:
+    proposal = _pending(state)
+    state.proposal = attrs.evolve(proposal, consents=proposal.consents | {_actor(event)})
+
+
+@_applies("objected")
+def _objected(state: State, event: Event, _engine: Engine) -> None:
+    proposal = _pending(state)
+    actor = _actor(event)
+    state.proposal = attrs.evolve(
+        proposal,
+        consents=proposal.consents - {actor},
+        objections=(*proposal.objections, (actor, event.data["reason"])),
+    )
+
+
+@_applies("decided")
+def _decided(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    state.decision = Decision(
+        option=state.options[data["option"]].option,
+        how=Decided(data["how"]),
+        who=data["who"],
+        what=data["what"],
+        when=date.fromisoformat(data["when"]),
+        review_on=date.fromisoformat(data["review_on"]),
+        justification=data.get("justification"),
+    )
+    state.proposal = None
+
+
+@_applies("evaluated")
+def _evaluated(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    state.evaluations = (
+        *state.evaluations,
+        Evaluation(data["outcome"], data["process"], _actor(event)),
+    )
+
+
+@_applies("moved")
+def _moved(state: State, event: Event, engine: Engine) -> None:
+    left = state.phase
+    engine.move(state, Phase(event.data["to"]))
+    if left is Phase.DECISION_TALK:
+        state.proposal = None
+    if event.data["reopened"]:
+        state.decision = None
+        state.delegations.clear()
+    state.active = ()
+
+
+@_applies("paused")
+def _paused(state: State, event: Event, engine: Engine) -> None:
+    engine.pause(state)
+    state.paused_until = date.fromisoformat(event.data["until"])
+
+
+@_applies("resumed")
+def _resumed(state: State, _event: Event, engine: Engine) -> None:
+    engine.resume(state)
+    state.paused_until = None
+    state.sitting += 1
+
+
+@_applies("closed")
+def _closed(state: State, event: Event, engine: Engine) -> None:
+    engine.close(state)
+    state.closed_reason = event.data["reason"]
+
+
+#: Every kind of event a conversation records.
+KINDS: Final = frozenset(_APPLY) | SILENT_KINDS

@@ -1,0 +1,225 @@
+"""The frozen values a conversation hands out: who takes part, what was said, what was decided.
+
+Every value here is immutable and comparable; the conversation replaces a value when
+something about it changes, so a value you hold never changes under your hands.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+
+from threetalk._phases import Decided, Phase, Role, Stance
+
+
+@attrs.frozen
+class Participant:
+    """Someone who joined a conversation; pass it as ``by=`` to act.
+
+    Attributes:
+        id: Stable within the conversation: ``p1``, ``p2``, ... in order of joining.
+        name: The name given when joining.
+        role: The part they take.
+        conversation_id: The conversation they belong to.
+    """
+
+    id: str
+    name: str
+    role: Role
+    conversation_id: str
+
+
+@attrs.frozen
+class Option:
+    """An option on the table; pass it back to the commands that concern it.
+
+    Attributes:
+        id: Stable within the conversation: ``o1``, ``o2``, ... in order of proposal.
+        text: What the option is.
+        proposed_by: The id of the participant who proposed it.
+        conversation_id: The conversation it belongs to.
+    """
+
+    id: str
+    text: str
+    proposed_by: str
+    conversation_id: str
+
+
+@attrs.frozen
+class Statement:
+    """Something a participant put on record: a topic, the problem, a goal or a concern."""
+
+    text: str
+    by: str
+
+
+@attrs.frozen
+class Consideration:
+    """A pro or con of an option, as one participant sees it."""
+
+    stance: Stance
+    text: str
+    by: str
+
+
+@attrs.frozen
+class Trial:
+    """Trying an option out before deciding on it (rule R6).
+
+    Attributes:
+        evaluate_on: The agreed date to look at how the trial went.
+        started_by: Who started it.
+        outcome: How it went; ``None`` while the trial is still running.
+    """
+
+    evaluate_on: date
+    started_by: str
+    outcome: str | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the trial has not been ended yet."""
+        return self.outcome is None
+
+
+@attrs.frozen
+class OptionState:
+    """An option with everything recorded about it.
+
+    Attributes:
+        option: The option itself.
+        considerations: Its pros and cons, in the order they were given.
+        withdrawn: Why it was struck, or ``None`` while it is still open.
+        trial: The latest trial of it, if any.
+    """
+
+    option: Option
+    considerations: tuple[Consideration, ...] = ()
+    withdrawn: str | None = None
+    trial: Trial | None = None
+
+    @property
+    def open(self) -> bool:
+        """Whether the option can still be chosen."""
+        return self.withdrawn is None
+
+
+@attrs.frozen
+class Proposal:
+    """A decision put forward in decision talk, waiting for the clients' consent.
+
+    Attributes:
+        option: The option to decide on.
+        who: Who does what is decided.
+        what: What will be done.
+        when: When it starts.
+        review_on: When the decision will be looked at again.
+        proposed_by: The id of the participant who proposed it.
+        consents: Ids of the clients who consented to this proposal.
+        objections: ``(client id, reason)`` for every objection to this proposal.
+    """
+
+    option: Option
+    who: str
+    what: str
+    when: date
+    review_on: date
+    proposed_by: str
+    consents: frozenset[str] = frozenset()
+    objections: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class Decision:
+    """A final decision (rules R8-R10).
+
+    Attributes:
+        option: The option decided on.
+        how: Agreed by every client, delegated to the professional, or imposed.
+        who: Who does what is decided.
+        what: What will be done.
+        when: When it starts.
+        review_on: When the decision will be looked at again.
+        justification: Why it was imposed; ``None`` unless ``how`` is ``IMPOSED``.
+    """
+
+    option: Option
+    how: Decided
+    who: str
+    what: str
+    when: date
+    review_on: date
+    justification: str | None = None
+
+
+@attrs.frozen
+class Evaluation:
+    """A look back (rule R13): how the decision turned out and how the talk went."""
+
+    outcome: str
+    process: str
+    by: str
+
+
+@attrs.frozen
+class Reason:
+    """Why something is not possible now.
+
+    Attributes:
+        code: Stable, kebab-case; safe to branch on in your own code.
+        message: Plain words, written for the professional and the client.
+        rule: The rule of DOMAIN.md it comes from (``"R3"``), or ``""`` where none applies.
+    """
+
+    code: str
+    message: str
+    rule: str = ""
+
+
+@attrs.frozen
+class Advisory:
+    """An observation that never blocks (advisories A1-A4), recorded as an event.
+
+    Attributes:
+        code: Stable, kebab-case.
+        message: Plain words.
+        rule: ``"A1"`` to ``"A4"``.
+        participant: The id of the participant it concerns.
+        seq: The ``seq`` of the advisory event.
+    """
+
+    code: str
+    message: str
+    rule: str
+    participant: str | None
+    seq: int
+
+
+@attrs.frozen
+class Snapshot:
+    """The whole state of a conversation at one moment, without its log.
+
+    Two snapshots compare equal exactly when the conversations are in the same state; a
+    refused or invalid command leaves the snapshot equal.
+    """
+
+    conversation_id: str
+    protocol: str
+    phase: Phase
+    resume_phase: Phase | None
+    paused_until: date | None
+    participants: tuple[Participant, ...]
+    topics: tuple[Statement, ...]
+    problem: Statement | None
+    goals: tuple[Statement, ...]
+    concerns: tuple[Statement, ...]
+    options: tuple[OptionState, ...]
+    preferences: tuple[tuple[str, str | None], ...]
+    delegations: tuple[tuple[str, str], ...]
+    proposal: Proposal | None
+    decision: Decision | None
+    evaluations: tuple[Evaluation, ...]
+    sitting: int
+    closed_reason: str | None
