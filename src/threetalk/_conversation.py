@@ -220,6 +220,14 @@ class Conversation:
         self._store = store
         self._key = None if store is None else store.key
 
+    def _attach(self, store: EventSink) -> None:
+        """Write this conversation's future events to ``store`` (used when reopening one).
+
+        The caller makes sure ``store`` already holds exactly the events in memory.
+        """
+        self._store = store
+        self._key = store.key
+
     def __repr__(self) -> str:
         return (
             f"<Conversation {self._id!r} in {self._state.phase.label}: "
