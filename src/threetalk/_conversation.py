@@ -22,8 +22,10 @@ from threetalk._engine import Engine, ImpossibleStep, engine_for
 from threetalk._events import (
     GENESIS,
     Event,
+    FrozenData,
     canonical_bytes,
     format_time,
+    freeze,
     seal,
     verify,
 )
@@ -377,8 +379,12 @@ class Conversation:
             else:
                 message = f"This protocol has no way from {here.label} to {target.label}."
             return (Reason("no-such-move", message),)
-        reasons = (rule.reason(self) for rule in self._protocol.entry_rules.get(target, ()))
-        return tuple(reason for reason in reasons if reason is not None)
+        found = []
+        for rule in self._protocol.entry_rules.get(target, ()):
+            unmet = rule.check(self)
+            if unmet is not None:
+                found.append(Reason(rule.code, unmet, rule.rule))
+        return tuple(found)
 
     def move_to(self, phase: Phase, *, by: Participant) -> None:
         """Move the conversation to another talk, if the protocol's entry rules allow it.
@@ -918,7 +924,9 @@ class Conversation:
         return item
 
     def _now(self) -> datetime:
-        at = check.moment(self._clock(), "clock()").astimezone(UTC)
+        at = self._clock()
+        if type(at) is not datetime or at.tzinfo is not UTC:
+            at = check.moment(at, "clock()").astimezone(UTC)
         if self._events and at < self._events[-1].at:
             msg = (
                 f"clock(): returned {format_time(at)}, earlier than the last event "
@@ -1029,7 +1037,7 @@ class Conversation:
             ],
         }
         actor_id = None if actor is None else actor.id
-        (event,) = self._commit(at, [("refused", actor_id, self._state.phase, data)])
+        (event,) = self._commit(at, [("refused", actor_id, self._state.phase, freeze(data))])
         raise Refused(summary or _SUMMARY[command], reasons, event.seq)
 
     def _commit(self, at: datetime, specs: list[_Spec]) -> list[Event]:
@@ -1040,8 +1048,9 @@ class Conversation:
         prev = self._events[-1].hash if self._events else GENESIS
         seq = len(self._events)
         events = []
-        for kind, actor, phase, data in specs:
+        for kind, actor, phase, fields in specs:
             seq += 1
+            data = fields if type(fields) is FrozenData else FrozenData(fields)
             digest = seal(
                 canonical_bytes(
                     seq, conversation_id, at_text, kind, actor, phase.value, data, prev

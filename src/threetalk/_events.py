@@ -73,7 +73,10 @@ def freeze(value: Any) -> Any:
 
 def format_time(at: datetime) -> str:
     """The canonical text of an event time: UTC, ISO-8601, microseconds."""
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    text = at.isoformat()  # faster than isoformat(timespec=...), which parses a keyword
+    return text if at.microsecond else f"{text[:19]}.000000{text[19:]}"
 
 
 @attrs.frozen
@@ -126,6 +129,29 @@ class Event:
         return _event_from_dict(raw)
 
 
+def encode_data(data: Mapping[str, Any]) -> str:
+    """The canonical JSON of event data (sorted keys, no whitespace, UTF-8 text).
+
+    Flat data of strings, integers, booleans and nulls (nearly every event) is written
+    out directly; anything nested goes through :mod:`json`. Both give the same text.
+    """
+    parts = []
+    for key in sorted(data):
+        value = data[key]
+        kind = type(value)
+        if kind is str:
+            parts.append(f"{_encode_string(key)}:{_encode_string(value)}")
+        elif value is None:
+            parts.append(f"{_encode_string(key)}:null")
+        elif kind is bool:
+            parts.append(f"{_encode_string(key)}:{'true' if value else 'false'}")
+        elif kind is int:
+            parts.append(f"{_encode_string(key)}:{value}")
+        else:
+            return str(_encode_data(data))
+    return "{" + ",".join(parts) + "}"
+
+
 def canonical_bytes(
     seq: int,
     conversation_id: str,
@@ -139,11 +165,11 @@ def canonical_bytes(
     """The bytes that an event's hash covers: its canonical JSON without ``hash``.
 
     Equal to ``json.dumps(fields, sort_keys=True, separators=(",", ":"),
-    ensure_ascii=False)``, written out by hand because it runs for every event.
+    ensure_ascii=False).encode()``, written out by hand because it runs for every event.
     """
     return (
         f'{{"actor":{"null" if actor is None else _encode_string(actor)},"at":"{at}",'
-        f'"conversation_id":{_encode_string(conversation_id)},"data":{_encode_data(data)},'
+        f'"conversation_id":{_encode_string(conversation_id)},"data":{encode_data(data)},'
         f'"kind":{_encode_string(kind)},"phase":"{phase}","prev":"{prev}","seq":{seq}}}'
     ).encode()
 

@@ -1,0 +1,367 @@
+"""Benchmark of the core engine, measured side by side in one run (issue 2).
+
+Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--quick]``.
+
+1. ``move_to`` (rules + audit event) vs a bare ``transitions`` trigger with the same number
+   of cheap guards; target ratio <= 1.5.
+2. ``allowed_moves()`` vs idiomatic transitions (``get_triggers`` + ``may_<trigger>``);
+   target >= 10x faster.
+3. Creating 100,000 conversations with 3 participants each: time per creation must stay
+   flat, memory per conversation beyond its events <= 2 KB.
+4. A scripted 30-command conversation end to end: conversations per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import sys
+import time
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from transitions import Machine
+
+import threetalk as tt
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from threetalk._guards import Rule
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A simulated clock ticking one second per call."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def best_per_call(function: Any, number: int, repeat: int = 5) -> float:
+    """Best mean seconds per call over ``repeat`` rounds of ``number`` calls (GC off)."""
+    rounds = []
+    for _ in range(repeat):
+        with gc_paused():
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            rounds.append((time.perf_counter() - start) / number)
+    return min(rounds)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of a timed section, as ``timeit`` does."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def in_team_talk() -> tuple[tt.Conversation, tt.Participant, tt.Participant]:
+    """A conversation in team talk that may go to option talk and back."""
+    conv = tt.Conversation(clock=Clock(), conversation_id="bench")
+    client = conv.join("Client", tt.Role.CLIENT)
+    pro = conv.join("Professional", tt.Role.PROFESSIONAL)
+    conv.move_to(tt.Phase.TEAM_TALK, by=pro)
+    conv.state_problem("The problem as both see it", by=client)
+    conv.add_goal("A goal of the client", by=client)
+    return conv, client, pro
+
+
+# ---------------------------------------------------------------- 1. move_to
+
+
+def bench_move(number: int) -> dict[str, float]:
+    """Ping-pong between team and option talk; each move's rules and event are timed.
+
+    Between two timed moves, the one who moved says something in the new phase and the
+    other one will move on (all untimed), so no advisory A3 is due and each timed move is
+    its rule checks plus one audit event: the move alone.
+    """
+    conv, client, pro = in_team_talk()
+    conv.move_to(tt.Phase.OPTION_TALK, by=pro)
+    option = conv.propose_option("Wait and see", by=client)
+    conv.add_consideration(option, tt.Stance.PRO, "No upheaval", by=pro)
+    conv.move_to(tt.Phase.TEAM_TALK, by=client)
+    conv.add_concern("Still worried", by=client)
+    already = len(conv.advisories)
+    timed = 0.0
+    perf = time.perf_counter
+    with gc_paused():
+        for _ in range(number):
+            start = perf()
+            conv.move_to(tt.Phase.OPTION_TALK, by=pro)
+            timed += perf() - start
+            conv.add_consideration(option, tt.Stance.CON, "Nothing changes", by=pro)
+            start = perf()
+            conv.move_to(tt.Phase.TEAM_TALK, by=client)
+            timed += perf() - start
+            conv.add_concern("Still worried", by=client)
+    assert len(conv.advisories) == already, "a timed move raised an advisory"
+    ours = timed / (2 * number)
+
+    # The bare trigger: same graph step, as many cheap guards as move_to checks rules.
+    guards = max(
+        len(tt.three_talk().entry_rules[tt.Phase.OPTION_TALK]),
+        len(tt.three_talk().entry_rules[tt.Phase.TEAM_TALK]),
+    )
+
+    class Bare:
+        def __init__(self) -> None:
+            self.state = "team"
+
+    cheap = [lambda _event: True] * guards
+    machine = Machine(
+        model=None,
+        states=["team", "option"],
+        initial="team",
+        auto_transitions=False,
+        send_event=True,
+    )
+    machine.add_transition("go", "team", "option", conditions=cheap)
+    machine.add_transition("go", "option", "team", conditions=cheap)
+    bare = Bare()
+    trigger = machine.events["go"].trigger
+    theirs = best_per_call(lambda: trigger(bare), number)
+    return {"move_to_us": ours * 1e6, "bare_trigger_us": theirs * 1e6, "ratio": ours / theirs}
+
+
+# ---------------------------------------------------------------- 2. allowed_moves
+
+
+def bench_allowed_moves(number: int) -> dict[str, float]:
+    """``allowed_moves()`` vs ``get_triggers`` + ``may_<trigger>`` on the same rules."""
+    conv, client, pro = in_team_talk()
+    conv.move_to(tt.Phase.OPTION_TALK, by=pro)
+    first = conv.propose_option("Day treatment", by=client)
+    conv.propose_option("Wait and see", by=pro)
+    conv.add_consideration(first, tt.Stance.PRO, "Sleeps at home", by=client)
+    protocol = conv.protocol
+
+    class Model:
+        state = tt.Phase.OPTION_TALK.name
+
+    def condition(rule: Rule) -> Any:
+        return lambda: rule.check(conv) is None
+
+    machine = Machine(
+        model=None,
+        states=[phase.name for phase in tt.Phase],
+        initial=tt.Phase.OPTION_TALK.name,
+        auto_transitions=False,
+    )
+    for src, to in sorted(protocol.moves, key=str):
+        machine.add_transition(
+            f"to_{to.value}",
+            src.name,
+            to.name,
+            conditions=[condition(rule) for rule in protocol.entry_rules.get(to, ())],
+        )
+    model = Model()
+    machine.add_model(model, initial=tt.Phase.OPTION_TALK.name)
+
+    def idiomatic() -> frozenset[str]:
+        return frozenset(
+            trigger
+            for trigger in machine.get_triggers(model.state)
+            if getattr(model, f"may_{trigger}")()
+        )
+
+    assert {f"to_{phase.value}" for phase in conv.allowed_moves()} == idiomatic()
+    ours = best_per_call(conv.allowed_moves, number)
+    theirs = best_per_call(idiomatic, number)
+    return {"allowed_moves_us": ours * 1e6, "idiomatic_us": theirs * 1e6, "speedup": theirs / ours}
+
+
+# ---------------------------------------------------------------- 3. many conversations
+
+
+def _create(index: int, clock: Clock) -> tt.Conversation:
+    conv = tt.Conversation(conversation_id=f"c{index}", clock=clock)
+    conv.join("Client", tt.Role.CLIENT)
+    conv.join("Relative", tt.Role.RELATIVE)
+    conv.join("Professional", tt.Role.PROFESSIONAL)
+    return conv
+
+
+def bench_creation(total: int, batch: int, measured: int) -> dict[str, Any]:
+    """Create ``total`` conversations with three participants, all kept alive.
+
+    Time per creation is taken per batch (without tracing, which slows allocation); memory
+    is traced separately over ``measured`` further conversations.
+    """
+    clock = Clock()
+    alive: list[tt.Conversation] = []
+    per_batch = []
+    for start in range(0, total, batch):
+        began = time.perf_counter()
+        alive.extend(_create(index, clock) for index in range(start, start + batch))
+        per_batch.append((time.perf_counter() - began) / batch)
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    traced = [_create(index, clock) for index in range(total, total + measured)]
+    gc.collect()
+    with_events = tracemalloc.get_traced_memory()[0] - before
+    events = sum(len(conv._events) for conv in traced)
+    for conv in traced:
+        conv._events.clear()  # measurement only: what is left is the state without its log
+    gc.collect()
+    without_events = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    first, last = per_batch[0], per_batch[-1]
+    return {
+        "conversations": len(alive),
+        "first_batch_us": first * 1e6,
+        "last_batch_us": last * 1e6,
+        "growth": last / first,
+        "bytes_per_conversation": with_events / measured,
+        "bytes_beyond_events": without_events / measured,
+        "bytes_per_event": (with_events - without_events) / events,
+    }
+
+
+def transitions_machine_per_model(count: int) -> float:
+    """Bytes per conversation if each had its own transitions Machine (the road not taken)."""
+
+    class Model:
+        pass
+
+    protocol = tt.three_talk()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    keep = []
+    for _ in range(count):
+        model = Model()
+        machine = Machine(
+            model=model,
+            states=[phase.name for phase in tt.Phase],
+            initial=tt.Phase.PREPARATION.name,
+            auto_transitions=False,
+        )
+        for src, to in protocol.moves:
+            machine.add_transition(f"to_{to.value}", src.name, to.name)
+        keep.append(machine)
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return used / count
+
+
+# ---------------------------------------------------------------- 4. a whole conversation
+
+
+def scripted_conversation(index: int) -> tt.Conversation:
+    """Thirty commands: preparation to close, with one refusal and one back-jump."""
+    conv = tt.Conversation(conversation_id=f"s{index}", clock=Clock())
+    client = conv.join("Client", tt.Role.CLIENT)  # 1
+    partner = conv.join("Partner", tt.Role.RELATIVE)  # 2
+    pro = conv.join("Therapist", tt.Role.PROFESSIONAL)  # 3
+    conv.add_topic("Keep training without leaving home?", by=client)  # 4
+    conv.add_goal("Walk to the shop alone", by=client)  # 5
+    conv.move_to(tt.Phase.TEAM_TALK, by=pro)  # 6
+    conv.state_problem("Progress has stalled", by=pro)  # 7
+    conv.add_concern("Being away from the children", by=partner)  # 8
+    conv.add_topic("Transport", by=partner)  # 9
+    conv.move_to(tt.Phase.OPTION_TALK, by=pro)  # 10
+    days = conv.propose_option("Four day-treatment days", by=client)  # 11
+    clinic = conv.propose_option("Clinical admission", by=pro)  # 12
+    wait = conv.propose_option("Wait and see", by=partner)  # 13
+    with contextlib.suppress(tt.Refused):
+        conv.move_to(tt.Phase.DECISION_TALK, by=pro)  # 14: refused, options lack pros/cons
+    conv.add_consideration(days, tt.Stance.PRO, "Sleeps at home", by=partner)  # 15
+    conv.add_consideration(clinic, tt.Stance.PRO, "Most training hours", by=pro)  # 16
+    conv.add_consideration(clinic, tt.Stance.CON, "Weeks away from home", by=client)  # 17
+    conv.add_consideration(wait, tt.Stance.CON, "Progress stays stalled", by=pro)  # 18
+    conv.state_preference(days, by=client)  # 19
+    conv.move_to(tt.Phase.DECISION_TALK, by=pro)  # 20
+    conv.state_preference(None, by=partner)  # 21
+    conv.pause(date(2026, 11, 30), "Time to think it over", by=client)  # 22
+    conv.resume(by=pro)  # 23
+    conv.propose_decision(
+        days,
+        who="Client and therapist",
+        what="Four day-treatment days",
+        when=date(2026, 12, 1),
+        review_on=date(2027, 1, 12),
+        by=pro,
+    )  # 24
+    conv.object("Four days is a lot at first", by=client)  # 25
+    conv.propose_decision(
+        days,
+        who="Client and therapist",
+        what="Three days, four from January",
+        when=date(2026, 12, 1),
+        review_on=date(2027, 1, 12),
+        by=pro,
+    )  # 26
+    conv.consent(by=client)  # 27
+    conv.move_to(tt.Phase.EVALUATION, by=pro)  # 28
+    conv.evaluate("Walking further each week", "I could say what mattered", by=client)  # 29
+    conv.close(by=pro)  # 30
+    return conv
+
+
+def bench_scripted(number: int) -> dict[str, float]:
+    """Conversations per second, and events per second, for the 30-command script."""
+    events = len(scripted_conversation(0).events)
+    counter = iter(range(1, 10**9))
+    per_call = best_per_call(lambda: scripted_conversation(next(counter)), number, repeat=3)
+    return {
+        "events_per_conversation": events,
+        "conversations_per_s": 1 / per_call,
+        "events_per_s": events / per_call,
+    }
+
+
+def main() -> None:
+    """Run every measurement and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    quick = parser.parse_args().quick
+    scale = 10 if quick else 1
+    print(f"Python {sys.version.split()[0]}, threetalk benchmark{' (quick)' if quick else ''}")
+    move = bench_move(20_000 // scale)
+    print(
+        f"1. move_to {move['move_to_us']:.1f} us vs bare trigger {move['bare_trigger_us']:.1f} us"
+        f" -> ratio {move['ratio']:.2f} (target <= 1.5)"
+    )
+    allowed = bench_allowed_moves(20_000 // scale)
+    print(
+        f"2. allowed_moves {allowed['allowed_moves_us']:.2f} us vs get_triggers+may_ "
+        f"{allowed['idiomatic_us']:.1f} us -> {allowed['speedup']:.1f}x faster (target >= 10x)"
+    )
+    created = bench_creation(100_000 // scale, 10_000 // scale, 20_000 // scale)
+    print(
+        f"3. {created['conversations']:,} conversations: {created['first_batch_us']:.1f} us each "
+        f"in the first batch, {created['last_batch_us']:.1f} us in the last "
+        f"(x{created['growth']:.2f}); {created['bytes_per_conversation']:,.0f} B each with "
+        f"events, {created['bytes_beyond_events']:,.0f} B beyond its events (target <= 2048), "
+        f"{created['bytes_per_event']:,.0f} B per event"
+    )
+    print(
+        f"   a transitions Machine per conversation: {transitions_machine_per_model(1000):,.0f} B"
+    )
+    scripted = bench_scripted(2_000 // scale)
+    print(
+        f"4. 30-command conversation ({scripted['events_per_conversation']} events): "
+        f"{scripted['conversations_per_s']:,.0f} conversations/s, "
+        f"{scripted['events_per_s']:,.0f} events/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
