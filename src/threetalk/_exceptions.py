@@ -87,3 +87,15 @@ class InvalidProtocol(ThreetalkError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("Invalid protocol: " + "; ".join(self.problems))
+
+
+# Tracebacks and reprs name the exceptions where users import them from.
+for _exception in (
+    ThreetalkError,
+    Refused,
+    InvalidInput,
+    UnknownParticipant,
+    TamperedLog,
+    InvalidProtocol,
+):
+    _exception.__module__ = "threetalk"
