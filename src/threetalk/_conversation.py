@@ -23,6 +23,7 @@ from threetalk._events import (
     GENESIS,
     Event,
     FrozenData,
+    as_event_list,
     canonical_bytes,
     format_time,
     freeze,
@@ -416,7 +417,9 @@ class Conversation:
             and here in (P.DECISION_TALK, P.EVALUATION)
             and target in (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK)
         )
-        specs: list[_Spec] = [("moved", actor.id, here, {"to": target.value, "reopened": reopens})]
+        specs: list[_Spec] = [
+            ("moved", actor.id, here, {"to": target._value_, "reopened": reopens})
+        ]
         active = state.active
         for participant in state.participants.values():
             if participant.id != actor.id and participant.id not in active:
@@ -887,6 +890,9 @@ class Conversation:
     # ------------------------------------------------------------------ checks
 
     def _actor(self, value: Any, argument: str = "by") -> Participant:
+        pid = getattr(value, "id", None)
+        if type(pid) is str and self._state.participants.get(pid) is value is not None:
+            return value  # the very object join() returned: nothing more to check
         if not isinstance(value, Participant):
             msg = (
                 f"{argument}: expected a Participant returned by join(), got {type(value).__name__}"
@@ -898,7 +904,7 @@ class Conversation:
                 f"{value.conversation_id!r}, not in {self._id!r}"
             )
             raise UnknownParticipant(msg, argument)
-        known = self._state.participants.get(value.id)
+        known = self._state.participants.get(value.id) if isinstance(value.id, str) else None
         if known != value:
             msg = f"{argument}: {value.name} ({value.id}) has not joined this conversation"
             raise UnknownParticipant(msg, argument)
@@ -917,7 +923,7 @@ class Conversation:
                 f"not to {self._id!r}"
             )
             raise InvalidInput(msg, "option")
-        item = self._state.options.get(value.id)
+        item = self._state.options.get(value.id) if isinstance(value.id, str) else None
         if item is None or item.option != value:
             msg = f"option: {value.text} ({value.id}) was never proposed in this conversation"
             raise InvalidInput(msg, "option")
@@ -926,7 +932,7 @@ class Conversation:
     def _now(self) -> datetime:
         at = self._clock()
         if type(at) is not datetime or at.tzinfo is not UTC:
-            at = check.moment(at, "clock()").astimezone(UTC)
+            at = check.moment(at, "clock").astimezone(UTC)
         if self._events and at < self._events[-1].at:
             msg = (
                 f"clock(): returned {format_time(at)}, earlier than the last event "
@@ -1051,12 +1057,11 @@ class Conversation:
         for kind, actor, phase, fields in specs:
             seq += 1
             data = fields if type(fields) is FrozenData else FrozenData(fields)
-            digest = seal(
-                canonical_bytes(
-                    seq, conversation_id, at_text, kind, actor, phase.value, data, prev
-                ),
-                key,
+            # ``_value_`` is the plain attribute behind ``.value``, a slow descriptor.
+            payload = canonical_bytes(
+                seq, conversation_id, at_text, kind, actor, phase._value_, data, prev
             )
+            digest = seal(payload, key)
             events.append(Event(seq, conversation_id, at, kind, actor, phase, data, prev, digest))
             prev = digest
         if self._store is not None:
@@ -1107,7 +1112,10 @@ def replay(
     """
     if protocol is None:
         protocol = three_talk()
-    log = list(events) if not isinstance(events, list) else events
+    elif not isinstance(protocol, Protocol):
+        msg = f"protocol: expected a Protocol, got {type(protocol).__name__}"
+        raise InvalidInput(msg, "protocol")
+    log = as_event_list(events)
     verify(log, key=key)
     opened = log[0]
     if opened.data.get("fingerprint") != protocol.fingerprint:
@@ -1130,6 +1138,10 @@ def replay(
             )
             msg = f"Event seq {event.seq} does not fit the conversation: it is {where}."
             raise TamperedLog(msg, event.seq)
+        misfit = _actor_misfit(event, state)
+        if misfit:
+            msg = f"Event seq {event.seq} ({event.kind}) does not fit the conversation: {misfit}."
+            raise TamperedLog(msg, event.seq)
         try:
             conversation._take(event)  # noqa: SLF001
         except ImpossibleStep:
@@ -1139,3 +1151,19 @@ def replay(
             msg = f"Event seq {event.seq} ({event.kind}) does not fit the conversation: {error!r}."
             raise TamperedLog(msg, event.seq) from None
     return conversation
+
+
+def _actor_misfit(event: Event, state: State) -> str | None:
+    """Why the actor of a recorded event cannot be right, if it cannot (R14)."""
+    actor = event.actor
+    kind = event.kind
+    if kind in {"opened", "advisory"}:
+        return None if actor is None else "the system's own events have no actor"
+    if kind == "joined":
+        joiner = event.data.get("participant")
+        return None if actor == joiner else "the joiner is not its actor"
+    if actor is None:
+        return None if kind == "refused" else "it has no actor"
+    if actor not in state.participants:
+        return f"its actor {actor!r} never joined"
+    return None

@@ -10,17 +10,21 @@ machine reads and writes. The machine is built with ``auto_transitions=False`` (
 names given as strings.
 
 The machine knows *which* moves exist; the protocol's rules decide *whether* a move may
-happen now. Those rules are checked before the machine is triggered, by the conversation,
+happen now. Those rules are checked before the machine is stepped, by the conversation,
 because a refusal must list every unmet rule in words, where a transitions condition can
-only say no. The machine's own condition is the history of a pause: ``resume`` returns to
-the phase that was left.
+only say no. Since the conversation has already looked up the one transition it takes,
+a step executes that :class:`transitions.Transition` directly (exit and enter callbacks,
+state change and all) rather than dispatching through ``Event.trigger``, which would
+search for it again. The machine's own condition is the history of a pause: ``resume``
+triggers the ``resume`` event, and transitions picks the transition back to the phase
+that was left.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from transitions import Machine, MachineError
+from transitions import EventData, Machine, MachineError
 
 from threetalk._phases import TALK_PHASES, Phase
 
@@ -31,10 +35,19 @@ if TYPE_CHECKING:
 
 
 class PhaseModel(Protocol):
-    """What the machine needs of a conversation's state."""
+    """What the machine needs of a conversation's state.
+
+    The machine's states are named by the phases' values (``"team_talk"``): transitions
+    reads a state's name many times per step, and plain strings are what it reads fastest.
+    It keeps that name in ``machine_state``; the engine keeps ``phase`` in step with it.
+    """
 
     phase: Phase
+    machine_state: str
     resume_phase: Phase | None
+
+
+_PHASE_OF: dict[str, Phase] = {phase.value: phase for phase in Phase}
 
 
 class ImpossibleStep(Exception):
@@ -51,59 +64,72 @@ def _returns_to(phase: Phase) -> Callable[[Any], bool]:
 class Engine:
     """The shared machine of one protocol graph."""
 
-    __slots__ = ("_close", "_moves", "_pause", "_resume")
+    __slots__ = ("_machine", "_moves", "_resume", "_steps")
 
     def __init__(self, phases: frozenset[Phase], moves: frozenset[tuple[Phase, Phase]]) -> None:
         talk = [phase for phase in TALK_PHASES if phase in phases]
+        paused, closed = Phase.PAUSED.value, Phase.CLOSED.value
         machine = Machine(
             model=None,
-            states=[*talk, Phase.PAUSED, Phase.CLOSED],
-            initial=talk[0],
+            states=[*(phase.value for phase in talk), paused, closed],
+            initial=talk[0].value,
             auto_transitions=False,
             send_event=True,
-            model_attribute="phase",
+            model_attribute="machine_state",
         )
         for src, to in sorted(moves, key=lambda move: (move[0].value, move[1].value)):
-            machine.add_transition(f"move_to_{to.value}", src, to)
+            machine.add_transition(f"move_to_{to.value}", src.value, to.value)
         for phase in talk:
-            machine.add_transition("pause", phase, Phase.PAUSED)
-            machine.add_transition("resume", Phase.PAUSED, phase, conditions=[_returns_to(phase)])
-        machine.add_transition("close", [*talk, Phase.PAUSED], Phase.CLOSED)
-        events = machine.events
-        self._moves = {to: events[f"move_to_{to.value}"] for src, to in moves}
-        self._pause = events["pause"]
-        self._resume = events["resume"]
-        self._close = events["close"]
+            machine.add_transition("pause", phase.value, paused)
+            machine.add_transition("resume", paused, phase.value, conditions=[_returns_to(phase)])
+        machine.add_transition("close", [*(phase.value for phase in talk), paused], closed)
+        # (from, to) -> (event, source state, transition), for every unconditional step.
+        steps = [(src, to, f"move_to_{to.value}") for src, to in moves]
+        steps += [(phase, Phase.PAUSED, "pause") for phase in talk]
+        steps += [(phase, Phase.CLOSED, "close") for phase in (*talk, Phase.PAUSED)]
+        self._steps: dict[tuple[Phase, Phase], tuple[Any, Any, Any]] = {}
+        for src, to, name in steps:
+            event = machine.events[name]
+            (transition,) = [t for t in event.transitions[src.value] if t.dest == to.value]
+            self._steps[src, to] = (event, machine.get_state(src.value), transition)
+        self._moves = frozenset(moves)
+        self._machine = machine
+        self._resume = machine.events["resume"]
 
     def move(self, model: PhaseModel, to: Phase) -> None:
         """Take the move to ``to``; the caller has checked the protocol's rules."""
-        event = self._moves.get(to)
-        if event is None:
-            raise ImpossibleStep(to)
-        self._fire(event, model)
+        if (model.phase, to) not in self._moves:
+            raise ImpossibleStep(model.phase, to)
+        self._step(model, to)
 
     def pause(self, model: PhaseModel) -> None:
         """Pause, remembering the phase that was left."""
-        model.resume_phase = model.phase
-        self._fire(self._pause, model)
+        left = model.phase
+        self._step(model, Phase.PAUSED)
+        model.resume_phase = left
 
     def resume(self, model: PhaseModel) -> None:
         """Return to the phase that was left when pausing."""
-        self._fire(self._resume, model)
+        try:
+            done = self._resume.trigger(model)
+        except MachineError:
+            done = False
+        if not done:
+            raise ImpossibleStep(Phase.PAUSED, model.resume_phase)
+        model.phase = _PHASE_OF[model.machine_state]
         model.resume_phase = None
 
     def close(self, model: PhaseModel) -> None:
         """End the conversation."""
-        self._fire(self._close, model)
+        self._step(model, Phase.CLOSED)
 
-    @staticmethod
-    def _fire(event: Any, model: PhaseModel) -> None:
-        try:
-            done = event.trigger(model)
-        except MachineError:
-            done = False
-        if not done:
-            raise ImpossibleStep(event.name)
+    def _step(self, model: PhaseModel, to: Phase) -> None:
+        found = self._steps.get((model.phase, to))
+        if found is None:
+            raise ImpossibleStep(model.phase, to)
+        event, source, transition = found
+        transition.execute(EventData(source, event, self._machine, model, (), {}))
+        model.phase = _PHASE_OF[model.machine_state]
 
 
 _ENGINES: dict[tuple[frozenset[Phase], frozenset[tuple[Phase, Phase]]], Engine] = {}

@@ -74,6 +74,9 @@ def freeze(value: Any) -> Any:
 def format_time(at: datetime) -> str:
     """The canonical text of an event time: UTC, ISO-8601, microseconds."""
     if at.tzinfo is not UTC:
+        if at.tzinfo is None or at.utcoffset() is None:
+            msg = f"an event time must be aware, not {at.isoformat()}"
+            raise ValueError(msg)
         at = at.astimezone(UTC)
     text = at.isoformat()  # faster than isoformat(timespec=...), which parses a keyword
     return text if at.microsecond else f"{text[:19]}.000000{text[19:]}"
@@ -225,10 +228,11 @@ def verify(events: Iterable[Event], *, key: bytes | None = None) -> Head:
         TamperedLog: The chain breaks; ``.seq`` is the position where it first breaks.
         InvalidInput: ``events`` is empty or holds something that is not an ``Event``.
     """
+    check_key(key)
     prev = GENESIS
     conversation_id: str | None = None
     position = 0
-    for position, event in enumerate(events, start=1):
+    for position, event in enumerate(as_event_list(events), start=1):
         if not isinstance(event, Event):
             msg = f"events[{position - 1}] is a {type(event).__name__}, not an Event"
             raise InvalidInput(msg, "events")
@@ -253,6 +257,39 @@ def verify(events: Iterable[Event], *, key: bytes | None = None) -> Head:
         msg = "there are no events to verify"
         raise InvalidInput(msg, "events")
     return Head(position, prev)
+
+
+#: The shortest key accepted for keyed chains (HMAC-SHA256), in bytes.
+MIN_KEY_BYTES: Final = 32
+
+
+def check_key(key: object) -> None:
+    """Raise ``InvalidInput`` unless ``key`` is ``None`` or at least 32 bytes."""
+    if key is None:
+        return
+    if not isinstance(key, bytes):
+        msg = f"key: expected bytes (or None), got {type(key).__name__}"
+        raise InvalidInput(msg, "key")
+    if len(key) < MIN_KEY_BYTES:
+        msg = f"key: is {len(key)} bytes long; keyed chains need at least {MIN_KEY_BYTES}"
+        raise InvalidInput(msg, "key")
+
+
+def as_event_list(events: object) -> list[Event]:
+    """``events`` as a list, or ``InvalidInput`` if it is not an iterable."""
+    if isinstance(events, list):
+        return events
+    if isinstance(events, str | bytes | Mapping):
+        msg = f"events: expected an iterable of Event, got {type(events).__name__}"
+        raise InvalidInput(msg, "events")
+    if not isinstance(events, Iterable):
+        msg = f"events: expected an iterable of Event, got {type(events).__name__}"
+        raise InvalidInput(msg, "events")
+    try:
+        return list(events)
+    except TypeError:
+        msg = f"events: expected an iterable of Event, got {type(events).__name__}"
+        raise InvalidInput(msg, "events") from None
 
 
 def _broken(seq: int, why: str) -> NoReturn:

@@ -11,6 +11,10 @@ class _Vocabulary(enum.Enum):
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self.name}"
 
+    # Members are singletons compared by identity, so identity hashing agrees with
+    # equality; Enum's own __hash__ is Python code, run on every dict lookup by phase.
+    __hash__ = object.__hash__
+
     @property
     def label(self) -> str:
         """The member in plain words, as it appears in messages ("team talk")."""

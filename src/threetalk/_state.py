@@ -35,6 +35,10 @@ class State:
     """The mutable state behind a conversation (private; read through ``Conversation``)."""
 
     phase: Phase
+    #: The phase as the shared transitions machine names it (see ``_engine``).
+    machine_state: str = attrs.field(
+        default=attrs.Factory(lambda self: self.phase.value, takes_self=True)
+    )
     participants: dict[str, Participant] = attrs.field(factory=dict)
     options: dict[str, OptionState] = attrs.field(factory=dict)
     preferences: dict[str, str | None] = attrs.field(factory=dict)
@@ -79,6 +83,7 @@ class State:
 
 
 Applier = Callable[[State, Event, Engine], None]
+_PHASES: Final = {phase.value: phase for phase in Phase}
 _APPLY: dict[str, Applier] = {}
 
 
@@ -278,7 +283,7 @@ def _evaluated(state: State, event: Event, _engine: Engine) -> None:
 @_applies("moved")
 def _moved(state: State, event: Event, engine: Engine) -> None:
     left = state.phase
-    engine.move(state, Phase(event.data["to"]))
+    engine.move(state, _PHASES[event.data["to"]])
     if left is Phase.DECISION_TALK:
         state.proposal = None
     if event.data["reopened"]:
@@ -304,6 +309,8 @@ def _resumed(state: State, _event: Event, engine: Engine) -> None:
 def _closed(state: State, event: Event, engine: Engine) -> None:
     engine.close(state)
     state.closed_reason = event.data["reason"]
+    state.resume_phase = None
+    state.paused_until = None
 
 
 #: Every kind of event a conversation records.

@@ -1,0 +1,129 @@
+"""The public surface of ``threetalk``: exactly what ``__all__`` says, documented, light."""
+
+from __future__ import annotations
+import __future__
+
+import inspect
+import subprocess
+import sys
+import types
+
+import pytest
+
+import threetalk as tt
+
+HEAVY = ("pandas", "dask", "rich", "pm4py")
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    """The order ruff's RUF022 keeps ``__all__`` in: CONSTANTS, then Classes, then functions."""
+    if name.isupper():
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+def public_names() -> set[str]:
+    """Names the package namespace defines for users: no underscore, no submodule."""
+    return {
+        name
+        for name, value in vars(tt).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        # `from __future__ import annotations` leaves a feature object behind; not API.
+        and not isinstance(value, __future__._Feature)
+    }
+
+
+class TestAll:
+    def test_all_is_sorted(self):
+        """__all__ is kept sorted (constants, classes, functions; each alphabetical)."""
+        names = list(tt.__all__)
+
+        assert names == sorted(names, key=isort_key)
+        assert len(set(names)) == len(names)
+
+    def test_all_is_exactly_the_public_names(self):
+        """__all__ lists every public name of the namespace and nothing else."""
+        exported = set(tt.__all__)
+
+        assert exported == public_names()
+
+    def test_issue_names_are_exported(self):
+        """The names fixed by the issue are all there."""
+        fixed = {
+            "Conversation",
+            "Phase",
+            "Role",
+            "Stance",
+            "Decided",
+            "Decision",
+            "Refused",
+            "InvalidInput",
+            "UnknownParticipant",
+            "TamperedLog",
+            "InvalidProtocol",
+            "ThreetalkError",
+            "replay",
+            "verify",
+            "three_talk",
+            "work_and_income",
+            "Reason",
+            "Event",
+        }
+
+        missing = fixed - set(tt.__all__)
+
+        assert missing == set()
+
+    @pytest.mark.parametrize("name", sorted(tt.__all__))
+    def test_exported_objects_have_docstrings(self, name):
+        """Every exported class and function explains itself."""
+        value = getattr(tt, name)
+
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert inspect.getdoc(value), f"{name} has no docstring"
+            assert value.__doc__.strip()
+        else:
+            assert name.isupper(), f"{name} is neither a class, a function nor a constant"
+
+    def test_exception_tree(self):
+        """Every exception derives from ThreetalkError; InvalidInput is also a ValueError."""
+        tree = {
+            tt.Refused: tt.ThreetalkError,
+            tt.InvalidInput: ValueError,
+            tt.UnknownParticipant: tt.InvalidInput,
+            tt.TamperedLog: tt.ThreetalkError,
+            tt.InvalidProtocol: tt.ThreetalkError,
+        }
+
+        found = {child: issubclass(child, parent) for child, parent in tree.items()}
+
+        assert all(found.values())
+        assert issubclass(tt.InvalidInput, tt.ThreetalkError)
+
+
+class TestImportWeight:
+    def test_import_stays_light(self):
+        """Importing threetalk pulls in none of the heavy analysis libraries."""
+        code = (
+            "import sys, threetalk; "
+            f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+        )
+
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+
+        assert out.stdout.strip() == ""
+
+    def test_subprocess_can_see_threetalk(self):
+        """The subprocess check above really imports threetalk (so it could fail)."""
+        code = "import sys, threetalk; print('threetalk' in sys.modules)"
+
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+
+        assert out.stdout.strip() == "True"
