@@ -354,15 +354,19 @@ class Conversation:
 
     def allowed_moves(self) -> frozenset[Phase]:
         """The phases ``move_to`` can reach now (pausing and closing aside)."""
-        state = self._state
-        if state.phase not in self._protocol.targets:
+        protocol = self._protocol
+        targets = protocol.targets.get(self._state.phase)
+        if not targets:
             return frozenset()
-        entry = self._protocol.entry_rules
-        return frozenset(
-            target
-            for target in self._protocol.targets[state.phase]
-            if all(rule.check(self) is None for rule in entry.get(target, ()))
-        )
+        entry = protocol.entry_rules
+        allowed = []
+        for target in targets:
+            for rule in entry.get(target, ()):
+                if rule.check(self) is not None:
+                    break
+            else:
+                allowed.append(target)
+        return frozenset(allowed)
 
     def _move_reasons(self, target: Phase) -> tuple[Reason, ...]:
         here = self._state.phase

@@ -58,11 +58,25 @@ def join_names(names: Iterable[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# Each check returns early when its rule holds (the common case, and the one that
+# allowed_moves() asks about again and again) and builds its message only when it does not.
+
+
 def _client_and_professional(conversation: Conversation) -> str | None:
-    roles = {participant.role for participant in conversation._state.participants.values()}
-    missing = [role.label for role in (Role.CLIENT, Role.PROFESSIONAL) if role not in roles]
-    if not missing:
-        return None
+    client = professional = False
+    for participant in conversation._state.participants.values():
+        role = participant.role
+        if role is Role.CLIENT:
+            client = True
+        elif role is Role.PROFESSIONAL:
+            professional = True
+        if client and professional:
+            return None
+    missing = [
+        label
+        for label, present in (("client", client), ("professional", professional))
+        if not present
+    ]
     which = "neither has" if len(missing) == 2 else f"no {missing[0]} has"
     return f"Team talk needs at least one client and one professional taking part; {which} joined."
 
@@ -76,15 +90,20 @@ def _problem_statement(conversation: Conversation) -> str | None:
 def _client_goal(conversation: Conversation) -> str | None:
     state = conversation._state
     participants = state.participants
-    if any(participants[goal.by].role is Role.CLIENT for goal in state.goals):
-        return None
+    for goal in state.goals:
+        if participants[goal.by].role is Role.CLIENT:
+            return None
     return "Option talk needs at least one goal of the client; no client has named one yet."
 
 
 def _two_options(conversation: Conversation) -> str | None:
+    found = 0
+    for item in conversation._state.options.values():
+        if item.withdrawn is None:
+            found += 1
+            if found == 2:
+                return None
     open_options = [item.option.text for item in conversation._state.options.values() if item.open]
-    if len(open_options) >= 2:
-        return None
     there = "there is none" if not open_options else f"there is one ({open_options[0]})"
     return (
         f"Deciding needs at least two options to choose between; {there}. "
@@ -93,13 +112,16 @@ def _two_options(conversation: Conversation) -> str | None:
 
 
 def _considered_options(conversation: Conversation) -> str | None:
+    for item in conversation._state.options.values():
+        if item.withdrawn is None and not item.considerations:
+            break
+    else:
+        return None
     bare = [
         item.option.text
         for item in conversation._state.options.values()
         if item.open and not item.considerations
     ]
-    if not bare:
-        return None
     verb = "has" if len(bare) == 1 else "have"
     return (
         "Every option needs at least one pro or con before deciding; "
@@ -127,8 +149,10 @@ def _something_to_evaluate(conversation: Conversation) -> str | None:
     state = conversation._state
     if state.decision is not None:
         return None
-    if any(item.trial is not None and not item.trial.running for item in state.options.values()):
-        return None
+    for item in state.options.values():
+        trial = item.trial
+        if trial is not None and trial.outcome is not None:
+            return None
     return "Evaluation needs a decision or a finished trial to look back on; there is neither yet."
 
 
