@@ -92,7 +92,7 @@ class TestDocumentedCodes:
 
     def test_every_advisory_code_is_in_the_guide(self) -> None:
         """Every advisory code in the engine appears in the guide's advisory table."""
-        source = (ROOT / "src" / "threetalk" / "_conversation.py").read_text()
+        source = (ROOT / "src" / "threetalk" / "_advisories.py").read_text()
         advisories = set(re.findall(r'"([a-z-]+)",\s*"A\d"', source))
         guide = (ROOT / "docs" / "guide.md").read_text()
 

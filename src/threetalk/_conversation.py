@@ -13,11 +13,13 @@ import typing
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Final, NoReturn
+from typing import Any, NoReturn
 
 import attrs
 
+from threetalk import _advisories
 from threetalk import _inputs as check
+from threetalk import _refusals as refusals
 from threetalk._engine import Engine, ImpossibleStep, engine_for
 from threetalk._events import (
     GENESIS,
@@ -44,6 +46,9 @@ from threetalk._values import (
     Reason,
     Snapshot,
 )
+
+if typing.TYPE_CHECKING:
+    from threetalk._advisories import Observation
 
 Clock = Callable[[], datetime]
 Subscriber = Callable[[Event], object]
@@ -73,73 +78,24 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-# What each placed command is, for messages: "<what> in <phases>; the conversation is in ...".
-_WHAT: Final = {
-    "add_topic": "Topics are added",
-    "state_problem": "The problem is stated",
-    "add_goal": "Goals are named",
-    "add_concern": "Concerns are raised",
-    "propose_option": "Options are proposed",
-    "add_consideration": "Pros and cons are added",
-    "withdraw_option": "Options are withdrawn",
-    "start_trial": "Trials are started",
-    "end_trial": "Trials are ended",
-    "state_preference": "Preferences are stated",
-    "delegate": "A decision is delegated",
-    "propose_decision": "A decision is proposed",
-    "consent": "Consent is given",
-    "object": "Objections are raised",
-    "impose": "A decision is imposed",
-    "evaluate": "Evaluations are recorded",
-}
-
-# Who may give a command, where not everyone may: roles, code, what the command is.
-_ROLES: Final = {
-    "consent": ({Role.CLIENT}, "only-clients-consent", "consent to a decision"),
-    "object": ({Role.CLIENT}, "only-clients-object", "object to a proposed decision"),
-    "delegate": ({Role.CLIENT}, "only-clients-delegate", "hand a decision to a professional"),
-    "impose": ({Role.PROFESSIONAL}, "only-professionals-impose", "impose a decision"),
-}
-
-_SUMMARY: Final = {
-    "join": "Could not join.",
-    "add_topic": "The topic was not added.",
-    "state_problem": "The problem statement was not recorded.",
-    "add_goal": "The goal was not added.",
-    "add_concern": "The concern was not added.",
-    "propose_option": "The option was not added.",
-    "add_consideration": "The consideration was not added.",
-    "withdraw_option": "The option was not withdrawn.",
-    "start_trial": "The trial was not started.",
-    "end_trial": "The trial was not ended.",
-    "state_preference": "The preference was not recorded.",
-    "delegate": "The decision was not delegated.",
-    "propose_decision": "The decision was not proposed.",
-    "consent": "The consent was not recorded.",
-    "object": "The objection was not recorded.",
-    "impose": "The decision was not imposed.",
-    "pause": "The conversation was not paused.",
-    "resume": "The conversation was not resumed.",
-    "evaluate": "The evaluation was not recorded.",
-    "close": "The conversation was not closed.",
-}
-
-_CLOSED: Final = Reason(
-    "conversation-closed", "The conversation is closed; nothing more can be recorded in it."
-)
-_DECIDED: Final = Reason(
-    "already-decided",
-    "A decision is final; move back to option or decision talk to reopen it first.",
-    "R12",
-)
+def _clients(state: State) -> set[str]:
+    """The ids of every client taking part."""
+    return {pid for pid, p in state.participants.items() if p.role is Role.CLIENT}
 
 
-def _phases_in_words(phases: Iterable[Phase]) -> str:
-    ordered = [phase for phase in Phase if phase in set(phases)]
-    labels = [phase.label for phase in ordered]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
+def _terms(state: State) -> dict[str, Any]:
+    """The terms of the pending proposal, as a decision event records them."""
+    proposal = state.proposal
+    if proposal is None:  # pragma: no cover - callers checked refusals.pending first
+        msg = "no pending proposal"
+        raise AssertionError(msg)
+    return {
+        "option": proposal.option.id,
+        "who": proposal.who,
+        "what": proposal.what,
+        "when": proposal.when.isoformat(),
+        "review_on": proposal.review_on.isoformat(),
+    }
 
 
 @attrs.define(init=False, eq=False, repr=False)
@@ -346,7 +302,7 @@ class Conversation:
         >>> [reason.code for reason in conv.why_not(tt.Phase.TEAM_TALK)]
         ['needs-client-and-professional']
         """
-        return self._move_reasons(check.member(phase, Phase, "phase"))
+        return refusals.move(self, self._state, check.member(phase, Phase, "phase"))
 
     def can_move_to(self, phase: Phase) -> bool:
         """Whether ``move_to(phase)`` would be accepted now."""
@@ -368,29 +324,6 @@ class Conversation:
                 allowed.append(target)
         return frozenset(allowed)
 
-    def _move_reasons(self, target: Phase) -> tuple[Reason, ...]:
-        here = self._state.phase
-        if here is P.CLOSED:
-            return (_CLOSED,)
-        if here is P.PAUSED:
-            return (self._paused_reason(),)
-        if target is here:
-            return (Reason("already-there", f"The conversation is in {here.label} already."),)
-        if target not in self._protocol.targets.get(here, ()):
-            if target is P.PAUSED:
-                message = "Use pause() to pause the conversation."
-            elif target is P.CLOSED:
-                message = "Use close() to close the conversation."
-            else:
-                message = f"This protocol has no way from {here.label} to {target.label}."
-            return (Reason("no-such-move", message),)
-        found = []
-        for rule in self._protocol.entry_rules.get(target, ()):
-            unmet = rule.check(self)
-            if unmet is not None:
-                found.append(Reason(rule.code, unmet, rule.rule))
-        return tuple(found)
-
     def move_to(self, phase: Phase, *, by: Participant) -> None:
         """Move the conversation to another talk, if the protocol's entry rules allow it.
 
@@ -406,14 +339,9 @@ class Conversation:
         actor = self._actor(by)
         at = self._now()
         state = self._state
-        reasons = self._move_reasons(target)
+        reasons = refusals.move(self, state, target)
         if reasons:
-            entry = {rule.code for rule in self._protocol.entry_rules.get(target, ())}
-            summary = (
-                f"{target.label.capitalize()} cannot start yet:"
-                if entry.issuperset(reason.code for reason in reasons)
-                else f"Cannot move to {target.label}:"
-            )
+            summary = refusals.move_summary(target, reasons, self._protocol)
             self._refuse(at, "move_to", actor, {"phase": target.value}, reasons, summary)
         here = state.phase
         reopens = (
@@ -421,22 +349,14 @@ class Conversation:
             and here in (P.DECISION_TALK, P.EVALUATION)
             and target in (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK)
         )
-        specs: list[_Spec] = [
-            ("moved", actor.id, here, {"to": target._value_, "reopened": reopens})
-        ]
-        active = state.active
-        for participant in state.participants.values():
-            if participant.id != actor.id and participant.id not in active:
-                specs.append(
-                    self._advisory(
-                        target,
-                        "silent-participant",
-                        "A3",
-                        participant.id,
-                        f"{participant.name} left {here.label} without having contributed to it.",
-                    )
-                )
-        self._commit(at, specs)
+        # ``_value_`` is the plain attribute behind ``.value``, a slow descriptor.
+        moved = {"to": target._value_, "reopened": reopens}
+        self._commit(
+            at,
+            [("moved", actor.id, here, moved)],
+            _advisories.silent_participants(state, actor),
+            after=target,
+        )
 
     # ------------------------------------------------------------------ joining and pausing
 
@@ -456,15 +376,11 @@ class Conversation:
         state = self._state
         args = {"name": name, "role": role.value}
         if state.phase is P.CLOSED:
-            self._refuse(at, "join", None, args, (_CLOSED,))
-        taken = [p for p in state.participants.values() if p.name.casefold() == name.casefold()]
-        if taken:
-            reason = Reason(
-                "name-taken",
-                f"Someone called {taken[0].name} already takes part; use another name.",
-                "R14",
-            )
-            self._refuse(at, "join", None, args, (reason,))
+            self._refuse(at, "join", None, args, (refusals.CLOSED,))
+        folded = name.casefold()
+        for participant in state.participants.values():
+            if participant.name.casefold() == folded:
+                self._refuse(at, "join", None, args, (refusals.name_taken(participant.name),))
         pid = f"p{len(state.participants) + 1}"
         self._commit(at, [("joined", pid, state.phase, {"participant": pid, **args})])
         return state.participants[pid]
@@ -481,25 +397,30 @@ class Conversation:
         until = check.day(until, "until", not_before=at.date())
         reason = check.text(reason, "reason")
         args = {"until": until.isoformat(), "reason": reason}
-        here = self._state.phase
-        if here is P.CLOSED:
-            self._refuse(at, "pause", actor, args, (_CLOSED,))
-        if here is P.PAUSED:
-            self._refuse(at, "pause", actor, args, (self._paused_reason(),))
-        self._commit(at, [("paused", actor.id, here, args)])
+        state = self._state
+        if state.phase in (P.CLOSED, P.PAUSED):
+            closed = state.phase is P.CLOSED
+            self._refuse(
+                at, "pause", actor, args, (refusals.CLOSED if closed else refusals.paused(state),)
+            )
+        self._commit(at, [("paused", actor.id, state.phase, args)])
 
     def resume(self, *, by: Participant) -> None:
         """Resume a paused conversation in the phase it left; this starts a new sitting."""
         actor = self._actor(by)
         at = self._now()
-        here = self._state.phase
-        if here is P.CLOSED:
-            self._refuse(at, "resume", actor, {}, (_CLOSED,))
-        if here is not P.PAUSED:
-            reason = Reason("not-paused", f"The conversation is not paused; it is in {here.label}.")
-            self._refuse(at, "resume", actor, {}, (reason,))
-        back = self._state.resume_phase
-        self._commit(at, [("resumed", actor.id, here, {"to": back.value if back else None})])
+        state = self._state
+        if state.phase is not P.PAUSED:
+            closed = state.phase is P.CLOSED
+            self._refuse(
+                at,
+                "resume",
+                actor,
+                {},
+                (refusals.CLOSED if closed else refusals.not_paused(state),),
+            )
+        back = state.resume_phase
+        self._commit(at, [("resumed", actor.id, state.phase, {"to": back.value if back else None})])
 
     def close(self, reason: str | None = None, *, by: Participant) -> None:
         """End the conversation; every later command is refused (and still logged)."""
@@ -508,7 +429,7 @@ class Conversation:
         at = self._now()
         here = self._state.phase
         if here is P.CLOSED:
-            self._refuse(at, "close", actor, {"reason": reason}, (_CLOSED,))
+            self._refuse(at, "close", actor, {"reason": reason}, (refusals.CLOSED,))
         self._commit(at, [("closed", actor.id, here, {"reason": reason})])
 
     # ------------------------------------------------------------------ team talk
@@ -551,30 +472,16 @@ class Conversation:
         text = check.text(text, "text")
         at = self._now()
         args = {"text": text}
-        self._gate(at, "propose_option", actor, args)
         state = self._state
-        for item in state.options.values():
-            if item.open and item.option.text.casefold() == text.casefold():
-                reason = Reason("option-exists", f"{item.option.text} is on the table already.")
-                self._refuse(at, "propose_option", actor, args, (reason,))
+        self._gate(
+            at, "propose_option", actor, args, lambda: refusals.duplicate_option(state, text)
+        )
         oid = f"o{len(state.options) + 1}"
-        here = state.phase
-        specs: list[_Spec] = [("option-proposed", actor.id, here, {"option": oid, **args})]
-        participants = state.participants
-        if actor.role is Role.PROFESSIONAL and all(
-            participants[item.option.proposed_by].role is Role.PROFESSIONAL
-            for item in state.options.values()
-        ):
-            specs.append(
-                self._advisory(
-                    here,
-                    "professional-proposed-first",
-                    "A1",
-                    actor.id,
-                    f"{actor.name} proposed an option before any client or relative did.",
-                )
-            )
-        self._commit(at, specs)
+        self._commit(
+            at,
+            [("option-proposed", actor.id, state.phase, {"option": oid, **args})],
+            _advisories.professional_first(state, actor),
+        )
         return state.options[oid].option
 
     def add_consideration(
@@ -587,7 +494,7 @@ class Conversation:
         text = check.text(text, "text")
         at = self._now()
         args = {"option": item.option.id, "stance": stance.value, "text": text}
-        self._gate(at, "add_consideration", actor, args, lambda: self._open_reasons(item))
+        self._gate(at, "add_consideration", actor, args, lambda: refusals.withdrawn(item))
         self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
 
     def withdraw_option(self, option: Option, reason: str, *, by: Participant) -> None:
@@ -597,28 +504,9 @@ class Conversation:
         reason = check.text(reason, "reason")
         at = self._now()
         args = {"option": item.option.id, "reason": reason}
-
-        def reasons() -> list[Reason]:
-            found = self._open_reasons(item) + self._undecided_reasons()
-            proposal = self._state.proposal
-            if proposal is not None and proposal.option.id == item.option.id:
-                found.append(
-                    Reason(
-                        "option-under-proposal",
-                        f"{item.option.text} is the proposed decision; propose another first.",
-                    )
-                )
-            return found
-
-        if self._state.phase is P.OPTION_TALK:
-            r5 = Reason(
-                "no-withdrawal-in-option-talk",
-                "During option talk no option is struck yet; withdraw it in decision talk.",
-                "R5",
-            )
-            self._refuse(at, "withdraw_option", actor, args, (r5,))
-        self._gate(at, "withdraw_option", actor, args, reasons)
-        self._commit(at, [("option-withdrawn", actor.id, self._state.phase, args)])
+        state = self._state
+        self._gate(at, "withdraw_option", actor, args, lambda: refusals.withdrawal(state, item))
+        self._commit(at, [("option-withdrawn", actor.id, state.phase, args)])
 
     def start_trial(self, option: Option, evaluate_on: date, *, by: Participant) -> None:
         """Try an option out before deciding (option talk, rule R6).
@@ -632,16 +520,7 @@ class Conversation:
         at = self._now()
         evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=at.date())
         args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
-
-        def reasons() -> list[Reason]:
-            found = self._open_reasons(item)
-            if item.trial is not None and item.trial.running:
-                found.append(
-                    Reason("trial-running", f"{item.option.text} is being tried out already.", "R6")
-                )
-            return found
-
-        self._gate(at, "start_trial", actor, args, reasons)
+        self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start(item))
         self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
 
     def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
@@ -651,15 +530,7 @@ class Conversation:
         outcome = check.text(outcome, "outcome")
         at = self._now()
         args = {"option": item.option.id, "outcome": outcome}
-
-        def reasons() -> list[Reason]:
-            if item.trial is None or not item.trial.running:
-                return [
-                    Reason("no-running-trial", f"{item.option.text} is not being tried out.", "R6")
-                ]
-            return []
-
-        self._gate(at, "end_trial", actor, args, reasons)
+        self._gate(at, "end_trial", actor, args, lambda: refusals.trial_end(item))
         self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
 
     def state_preference(self, option: Option | None, *, by: Participant) -> None:
@@ -677,22 +548,14 @@ class Conversation:
             "state_preference",
             actor,
             args,
-            lambda: [] if item is None else self._open_reasons(item),
+            lambda: [] if item is None else refusals.withdrawn(item),
         )
-        here = self._state.phase
-        specs: list[_Spec] = [("preference-stated", actor.id, here, args)]
-        if actor.role is Role.PROFESSIONAL and here is P.OPTION_TALK:
-            specs.append(
-                self._advisory(
-                    here,
-                    "professional-preference-early",
-                    "A2",
-                    actor.id,
-                    f"{actor.name} stated a preference while the options were still being "
-                    "explored.",
-                )
-            )
-        self._commit(at, specs)
+        state = self._state
+        self._commit(
+            at,
+            [("preference-stated", actor.id, state.phase, args)],
+            _advisories.early_preference(state, actor),
+        )
 
     # ------------------------------------------------------------------ decision talk
 
@@ -706,22 +569,9 @@ class Conversation:
         delegate = self._actor(to, "to")
         at = self._now()
         args = {"to": delegate.id}
-
-        def reasons() -> list[Reason]:
-            found = self._undecided_reasons()
-            if delegate.role is not Role.PROFESSIONAL:
-                found.append(
-                    Reason(
-                        "delegate-to-professional",
-                        f"A decision is handed to a professional; {delegate.name} takes part "
-                        f"as {delegate.role.label}.",
-                        "R10",
-                    )
-                )
-            return found
-
-        self._gate(at, "delegate", actor, args, reasons)
-        self._commit(at, [("delegated", actor.id, self._state.phase, args)])
+        state = self._state
+        self._gate(at, "delegate", actor, args, lambda: refusals.delegation(state, delegate))
+        self._commit(at, [("delegated", actor.id, state.phase, args)])
 
     def propose_decision(
         self,
@@ -759,54 +609,43 @@ class Conversation:
             "when": when.isoformat(),
             "review_on": review_on.isoformat(),
         }
+        state = self._state
         self._gate(
             at,
             "propose_decision",
             actor,
             terms,
-            lambda: self._undecided_reasons() + self._decision_reasons(item),
+            lambda: refusals.undecided(state) + refusals.decision(self, item),
         )
-        state = self._state
-        clients = [p.id for p in state.participants.values() if p.role is Role.CLIENT]
-        here = state.phase
+        clients = _clients(state)
         if clients and all(state.delegations.get(pid) == actor.id for pid in clients):
-            self._commit(at, self._decided(here, actor, terms, Decided.DELEGATED))
+            self._decide(at, [], actor, terms, Decided.DELEGATED)
         else:
-            self._commit(at, [("decision-proposed", actor.id, here, terms)])
+            self._commit(at, [("decision-proposed", actor.id, state.phase, terms)])
 
     def consent(self, *, by: Participant) -> None:
         """A client agrees with the pending proposal; when every client has, it is final."""
         actor = self._actor(by)
         at = self._now()
         state = self._state
-        clients = [p.id for p in state.participants.values() if p.role is Role.CLIENT]
+        final = False
 
         def reasons() -> list[Reason]:
-            found = self._pending_reasons()
+            nonlocal final
             proposal = state.proposal
-            if found or proposal is None:
-                return found
+            if proposal is None or state.decision is not None:
+                return refusals.pending(state)
             if actor.id in proposal.consents:
-                return [Reason("already-consented", f"{actor.name} has consented already.")]
-            if set(clients) <= proposal.consents | {actor.id}:
-                return self._decision_reasons(state.options[proposal.option.id])
-            return []
+                return refusals.already_consented(actor)
+            final = _clients(state) <= proposal.consents | {actor.id}
+            return refusals.decision(self, state.options[proposal.option.id]) if final else []
 
         self._gate(at, "consent", actor, {}, reasons)
-        proposal = state.proposal
-        assert proposal is not None  # noqa: S101 - guaranteed by _pending_reasons
-        here = state.phase
-        specs: list[_Spec] = [("consented", actor.id, here, {})]
-        if set(clients) <= proposal.consents | {actor.id}:
-            terms = {
-                "option": proposal.option.id,
-                "who": proposal.who,
-                "what": proposal.what,
-                "when": proposal.when.isoformat(),
-                "review_on": proposal.review_on.isoformat(),
-            }
-            specs.extend(self._decided(here, actor, terms, Decided.AGREED))
-        self._commit(at, specs)
+        consented: list[_Spec] = [("consented", actor.id, state.phase, {})]
+        if final:
+            self._decide(at, consented, actor, _terms(state), Decided.AGREED)
+        else:
+            self._commit(at, consented)
 
     def object(self, reason: str, *, by: Participant) -> None:
         """A client objects to the pending proposal.
@@ -818,8 +657,9 @@ class Conversation:
         reason = check.text(reason, "reason")
         at = self._now()
         args = {"reason": reason}
-        self._gate(at, "object", actor, args, self._pending_reasons)
-        self._commit(at, [("objected", actor.id, self._state.phase, args)])
+        state = self._state
+        self._gate(at, "object", actor, args, lambda: refusals.pending(state))
+        self._commit(at, [("objected", actor.id, state.phase, args)])
 
     def impose(self, justification: str, *, by: Participant) -> None:
         """A professional makes the pending proposal final without every client's consent.
@@ -830,54 +670,30 @@ class Conversation:
         actor = self._actor(by)
         justification = check.text(justification, "justification")
         at = self._now()
-        args = {"justification": justification}
         state = self._state
 
         def reasons() -> list[Reason]:
-            if not self._protocol.allows_imposition:
-                return [
-                    Reason(
-                        "imposing-not-allowed",
-                        f"The {self._protocol.name} protocol does not let a professional impose "
-                        "a decision; pause, or look for an alternative in option talk.",
-                        "R9",
-                    )
-                ]
-            found = self._pending_reasons()
-            if state.proposal is not None and not found:
-                found = self._decision_reasons(state.options[state.proposal.option.id])
-            return found
+            found = refusals.imposition(self._protocol) or refusals.pending(state)
+            if found or state.proposal is None:
+                return found
+            return refusals.decision(self, state.options[state.proposal.option.id])
 
-        self._gate(at, "impose", actor, args, reasons)
-        proposal = state.proposal
-        assert proposal is not None  # noqa: S101 - guaranteed by reasons()
-        terms = {
-            "option": proposal.option.id,
-            "who": proposal.who,
-            "what": proposal.what,
-            "when": proposal.when.isoformat(),
-            "review_on": proposal.review_on.isoformat(),
-            "justification": justification,
-        }
-        self._commit(at, self._decided(state.phase, actor, terms, Decided.IMPOSED))
+        self._gate(at, "impose", actor, {"justification": justification}, reasons)
+        terms = {**_terms(state), "justification": justification}
+        self._decide(at, [], actor, terms, Decided.IMPOSED)
 
-    def _decided(
-        self, here: Phase, actor: Participant, terms: dict[str, Any], how: Decided
-    ) -> list[_Spec]:
-        specs: list[_Spec] = [("decided", actor.id, here, {**terms, "how": how.value})]
+    def _decide(
+        self,
+        at: datetime,
+        before: list[_Spec],
+        actor: Participant,
+        terms: dict[str, Any],
+        how: Decided,
+    ) -> None:
+        """Record the decision as final (after ``before``), with advisory A4 if it is due."""
         state = self._state
-        if state.first_option_sitting == state.sitting:
-            specs.append(
-                self._advisory(
-                    here,
-                    "no-pause-before-decision",
-                    "A4",
-                    None,
-                    "The decision was made in the same sitting in which the options were first "
-                    "listed, without a pause to think it over.",
-                )
-            )
-        return specs
+        decided: _Spec = ("decided", actor.id, state.phase, {**terms, "how": how.value})
+        self._commit(at, [*before, decided], _advisories.hasty_decision(state))
 
     # ------------------------------------------------------------------ evaluation
 
@@ -945,13 +761,6 @@ class Conversation:
             raise InvalidInput(msg, "clock")
         return at
 
-    def _paused_reason(self) -> Reason:
-        until = self._state.paused_until
-        when = f" until {until.isoformat()}" if until else ""
-        return Reason(
-            "conversation-paused", f"The conversation is paused{when}; resume it first.", "R11"
-        )
-
     def _gate(
         self,
         at: datetime,
@@ -961,73 +770,17 @@ class Conversation:
         rules: Callable[[], list[Reason]] | None = None,
     ) -> None:
         """Refuse the command unless the actor's role, the phase and ``rules`` allow it."""
-        roles = _ROLES.get(command)
-        if roles is not None and actor.role not in roles[0]:
-            allowed, code, what = roles
-            who = " or ".join(sorted(role.label for role in allowed))
-            reason = Reason(
-                code,
-                f"Only a {who} can {what}; {actor.name} takes part as {actor.role.label}.",
-                "R14",
-            )
-            self._refuse(at, command, actor, args, (reason,))
-        here = self._state.phase
-        if here is P.CLOSED:
-            self._refuse(at, command, actor, args, (_CLOSED,))
-        if here is P.PAUSED:
-            self._refuse(at, command, actor, args, (self._paused_reason(),))
-        where = self._protocol.placement[command]
-        if here not in where:
-            reason = Reason(
-                "wrong-phase",
-                f"{_WHAT[command]} in {_phases_in_words(where)}; "
-                f"the conversation is in {here.label}.",
-            )
+        reason = refusals.role(command, actor) or refusals.placement(
+            command, self._state, self._protocol
+        )
+        if reason is not None:
             self._refuse(at, command, actor, args, (reason,))
         if rules is not None:
             reasons = rules()
             if reasons:
                 self._refuse(at, command, actor, args, reasons)
 
-    def _open_reasons(self, item: OptionState) -> list[Reason]:
-        if item.open:
-            return []
-        return [Reason("option-withdrawn", f"{item.option.text} was withdrawn.")]
-
-    def _undecided_reasons(self) -> list[Reason]:
-        return [] if self._state.decision is None else [_DECIDED]
-
-    def _pending_reasons(self) -> list[Reason]:
-        if self._state.decision is not None:
-            return [_DECIDED]
-        if self._state.proposal is None:
-            return [Reason("no-pending-proposal", "No decision has been proposed yet.", "R9")]
-        return []
-
-    def _decision_reasons(self, item: OptionState) -> list[Reason]:
-        found = self._open_reasons(item)
-        if item.trial is not None and item.trial.running:
-            found.append(
-                Reason(
-                    "trial-still-running",
-                    f"{item.option.text} is still being tried out; evaluate the trial "
-                    f"(due {item.trial.evaluate_on.isoformat()}) before deciding on it.",
-                    "R6",
-                )
-            )
-        for rule in self._protocol.decision_rules:
-            reason = rule.reason(self)
-            if reason is not None:
-                found.append(reason)
-        return found
-
     # ------------------------------------------------------------------ recording
-
-    def _advisory(
-        self, phase: Phase, code: str, rule: str, participant: str | None, message: str
-    ) -> _Spec:
-        data = {"code": code, "rule": rule, "participant": participant, "message": message}
-        return ("advisory", None, phase, data)
 
     def _refuse(
         self,
@@ -1048,10 +801,34 @@ class Conversation:
         }
         actor_id = None if actor is None else actor.id
         (event,) = self._commit(at, [("refused", actor_id, self._state.phase, freeze(data))])
-        raise Refused(summary or _SUMMARY[command], reasons, event.seq)
+        raise Refused(summary or refusals.SUMMARY[command], reasons, event.seq)
 
-    def _commit(self, at: datetime, specs: list[_Spec]) -> list[Event]:
-        """Seal the events of one command, then apply, keep and announce them."""
+    def _commit(
+        self,
+        at: datetime,
+        specs: list[_Spec],
+        observed: list[Observation] | None = None,
+        after: Phase | None = None,
+    ) -> list[Event]:
+        """Seal the events of one command, then apply, keep and announce them.
+
+        Args:
+            at: The time of the command.
+            specs: ``(kind, actor, phase, data)`` of each event of the command.
+            observed: Advisories it gave rise to, recorded after its events.
+            after: The phase the command leads to, where it changes phase.
+        """
+        if observed:
+            phase = after or specs[-1][2]
+            specs = specs + [
+                (
+                    "advisory",
+                    None,
+                    phase,
+                    {"code": code, "rule": rule, "participant": who, "message": message},
+                )
+                for code, rule, who, message in observed
+            ]
         conversation_id = self._id
         at_text = format_time(at)
         key = self._key

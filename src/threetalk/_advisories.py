@@ -1,0 +1,64 @@
+"""Advisories A1-A4: what the system observes and records, without ever blocking.
+
+Each function looks at the state *before* a command's events are applied and returns the
+advisories that command gives rise to, as ``(code, rule, participant id, message)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from threetalk._phases import Phase, Role
+
+if TYPE_CHECKING:
+    from threetalk._state import State
+    from threetalk._values import Participant
+
+#: ``(code, rule, participant id or None, message)``
+Observation = tuple[str, str, str | None, str]
+
+
+def professional_first(state: State, actor: Participant) -> list[Observation]:
+    """A1: a professional proposes an option while no client or relative has proposed one."""
+    if actor.role is not Role.PROFESSIONAL:
+        return []
+    participants = state.participants
+    for item in state.options.values():
+        if participants[item.option.proposed_by].role is not Role.PROFESSIONAL:
+            return []
+    message = f"{actor.name} proposed an option before any client or relative did."
+    return [("professional-proposed-first", "A1", actor.id, message)]
+
+
+def early_preference(state: State, actor: Participant) -> list[Observation]:
+    """A2: a professional states a preference while option talk is still going on."""
+    if actor.role is not Role.PROFESSIONAL or state.phase is not Phase.OPTION_TALK:
+        return []
+    message = f"{actor.name} stated a preference while the options were still being explored."
+    return [("professional-preference-early", "A2", actor.id, message)]
+
+
+def silent_participants(state: State, mover: Participant) -> list[Observation]:
+    """A3: one advisory for each participant who did nothing in the phase being left."""
+    left = state.phase.label
+    return [
+        (
+            "silent-participant",
+            "A3",
+            participant.id,
+            f"{participant.name} left {left} without having contributed to it.",
+        )
+        for participant in state.participants.values()
+        if participant.id != mover.id and participant.id not in state.active
+    ]
+
+
+def hasty_decision(state: State) -> list[Observation]:
+    """A4: a decision becomes final in the sitting in which the first option was proposed."""
+    if state.first_option_sitting != state.sitting:
+        return []
+    message = (
+        "The decision was made in the same sitting in which the options were first listed, "
+        "without a pause to think it over."
+    )
+    return [("no-pause-before-decision", "A4", None, message)]

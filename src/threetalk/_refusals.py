@@ -1,0 +1,304 @@
+"""Why a command is refused, in words a professional understands.
+
+Every reason a conversation can give lives here: who may give which command (R14), where
+each command belongs, and the checks that concern one command (a trial still running, a
+proposal pending, ...). The rules that protocols attach to phases and decisions are in
+``_guards``. Each function returns the reasons that apply, or none.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from threetalk._phases import Phase, Role
+from threetalk._values import Reason
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from threetalk._conversation import Conversation
+    from threetalk._protocols import Protocol
+    from threetalk._state import State
+    from threetalk._values import OptionState, Participant
+
+# What each placed command is, for "<what> in <phases>; the conversation is in <phase>."
+_WHAT: Final = {
+    "add_topic": "Topics are added",
+    "state_problem": "The problem is stated",
+    "add_goal": "Goals are named",
+    "add_concern": "Concerns are raised",
+    "propose_option": "Options are proposed",
+    "add_consideration": "Pros and cons are added",
+    "withdraw_option": "Options are withdrawn",
+    "start_trial": "Trials are started",
+    "end_trial": "Trials are ended",
+    "state_preference": "Preferences are stated",
+    "delegate": "A decision is delegated",
+    "propose_decision": "A decision is proposed",
+    "consent": "Consent is given",
+    "object": "Objections are raised",
+    "impose": "A decision is imposed",
+    "evaluate": "Evaluations are recorded",
+}
+
+# Who may give a command, where not everyone may: roles, code, what the command does.
+_ROLES: Final = {
+    "consent": ({Role.CLIENT}, "only-clients-consent", "consent to a decision"),
+    "object": ({Role.CLIENT}, "only-clients-object", "object to a proposed decision"),
+    "delegate": ({Role.CLIENT}, "only-clients-delegate", "hand a decision to a professional"),
+    "impose": ({Role.PROFESSIONAL}, "only-professionals-impose", "impose a decision"),
+}
+
+#: The first sentence of a refusal, per command.
+SUMMARY: Final = {
+    "join": "Could not join.",
+    "add_topic": "The topic was not added.",
+    "state_problem": "The problem statement was not recorded.",
+    "add_goal": "The goal was not added.",
+    "add_concern": "The concern was not added.",
+    "propose_option": "The option was not added.",
+    "add_consideration": "The consideration was not added.",
+    "withdraw_option": "The option was not withdrawn.",
+    "start_trial": "The trial was not started.",
+    "end_trial": "The trial was not ended.",
+    "state_preference": "The preference was not recorded.",
+    "delegate": "The decision was not delegated.",
+    "propose_decision": "The decision was not proposed.",
+    "consent": "The consent was not recorded.",
+    "object": "The objection was not recorded.",
+    "impose": "The decision was not imposed.",
+    "pause": "The conversation was not paused.",
+    "resume": "The conversation was not resumed.",
+    "evaluate": "The evaluation was not recorded.",
+    "close": "The conversation was not closed.",
+}
+
+CLOSED: Final = Reason(
+    "conversation-closed", "The conversation is closed; nothing more can be recorded in it."
+)
+_DECIDED: Final = Reason(
+    "already-decided",
+    "A decision is final; move back to option or decision talk to reopen it first.",
+    "R12",
+)
+_NO_WITHDRAWAL: Final = Reason(
+    "no-withdrawal-in-option-talk",
+    "During option talk no option is struck yet; withdraw it in decision talk.",
+    "R5",
+)
+_NO_PROPOSAL: Final = Reason("no-pending-proposal", "No decision has been proposed yet.", "R9")
+
+
+def phases_in_words(phases: Iterable[Phase]) -> str:
+    """``team talk``, ``preparation or team talk``, ``a, b or c``, in the order of the phases."""
+    wanted = set(phases)
+    labels = [phase.label for phase in Phase if phase in wanted]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def move_summary(target: Phase, reasons: Iterable[Reason], protocol: Protocol) -> str:
+    """The first sentence of a refused move."""
+    entry = {rule.code for rule in protocol.entry_rules.get(target, ())}
+    if entry.issuperset(reason.code for reason in reasons):
+        return f"{target.label.capitalize()} cannot start yet:"
+    return f"Cannot move to {target.label}:"
+
+
+# ---------------------------------------------------------------------- state and role
+
+
+def paused(state: State) -> Reason:
+    """The conversation is paused (R11)."""
+    until = state.paused_until
+    when = f" until {until.isoformat()}" if until else ""
+    return Reason(
+        "conversation-paused", f"The conversation is paused{when}; resume it first.", "R11"
+    )
+
+
+def role(command: str, actor: Participant) -> Reason | None:
+    """The actor's role may not give this command (R14)."""
+    found = _ROLES.get(command)
+    if found is None or actor.role in found[0]:
+        return None
+    allowed, code, what = found
+    who = " or ".join(sorted(each.label for each in allowed))
+    return Reason(
+        code, f"Only a {who} can {what}; {actor.name} takes part as {actor.role.label}.", "R14"
+    )
+
+
+def placement(command: str, state: State, protocol: Protocol) -> Reason | None:
+    """The conversation is closed, paused, or in a phase where this command does not belong."""
+    here = state.phase
+    if here is Phase.CLOSED:
+        return CLOSED
+    if here is Phase.PAUSED:
+        return paused(state)
+    where = protocol.placement[command]
+    if here in where:
+        return None
+    if command == "withdraw_option" and here is Phase.OPTION_TALK:
+        return _NO_WITHDRAWAL
+    return Reason(
+        "wrong-phase",
+        f"{_WHAT[command]} in {phases_in_words(where)}; the conversation is in {here.label}.",
+    )
+
+
+def not_paused(state: State) -> Reason:
+    """Resuming a conversation that is not paused."""
+    return Reason("not-paused", f"The conversation is not paused; it is in {state.phase.label}.")
+
+
+def name_taken(name: str) -> Reason:
+    """Joining under a name that is taken (names identify people in the log)."""
+    return Reason("name-taken", f"Someone called {name} already takes part; use another name.")
+
+
+def move(conversation: Conversation, state: State, target: Phase) -> tuple[Reason, ...]:
+    """Every reason ``move_to(target)`` is not possible now; empty when it is."""
+    here = state.phase
+    if here is Phase.CLOSED:
+        return (CLOSED,)
+    if here is Phase.PAUSED:
+        return (paused(state),)
+    if target is here:
+        return (Reason("already-there", f"The conversation is in {here.label} already."),)
+    protocol = conversation.protocol
+    if target not in protocol.targets.get(here, ()):
+        if target is Phase.PAUSED:
+            message = "Use pause() to pause the conversation."
+        elif target is Phase.CLOSED:
+            message = "Use close() to close the conversation."
+        else:
+            message = f"This protocol has no way from {here.label} to {target.label}."
+        return (Reason("no-such-move", message),)
+    found = []
+    for rule in protocol.entry_rules.get(target, ()):
+        unmet = rule.check(conversation)
+        if unmet is not None:
+            found.append(Reason(rule.code, unmet, rule.rule))
+    return tuple(found)
+
+
+# ---------------------------------------------------------------------- options and trials
+
+
+def withdrawn(item: OptionState) -> list[Reason]:
+    """The option was struck."""
+    if item.withdrawn is None:
+        return []
+    return [Reason("option-withdrawn", f"{item.option.text} was withdrawn.")]
+
+
+def duplicate_option(state: State, text: str) -> list[Reason]:
+    """An open option with the same text is on the table already."""
+    folded = text.casefold()
+    for item in state.options.values():
+        if item.withdrawn is None and item.option.text.casefold() == folded:
+            return [Reason("option-exists", f"{item.option.text} is on the table already.")]
+    return []
+
+
+def withdrawal(state: State, item: OptionState) -> list[Reason]:
+    """The option cannot be struck: withdrawn already, decided, or the pending proposal."""
+    found = withdrawn(item) + undecided(state)
+    proposal = state.proposal
+    if proposal is not None and proposal.option.id == item.option.id:
+        found.append(
+            Reason(
+                "option-under-proposal",
+                f"{item.option.text} is the proposed decision; propose another first.",
+            )
+        )
+    return found
+
+
+def trial_start(item: OptionState) -> list[Reason]:
+    """The option cannot be tried out now (R6)."""
+    found = withdrawn(item)
+    if item.trial is not None and item.trial.running:
+        found.append(
+            Reason("trial-running", f"{item.option.text} is being tried out already.", "R6")
+        )
+    return found
+
+
+def trial_end(item: OptionState) -> list[Reason]:
+    """There is no running trial of the option to end (R6)."""
+    if item.trial is not None and item.trial.running:
+        return []
+    return [Reason("no-running-trial", f"{item.option.text} is not being tried out.", "R6")]
+
+
+# ---------------------------------------------------------------------- decisions
+
+
+def undecided(state: State) -> list[Reason]:
+    """A decision is final already (R12: reopen it first)."""
+    return [] if state.decision is None else [_DECIDED]
+
+
+def pending(state: State) -> list[Reason]:
+    """There is no proposal waiting for consent (R9)."""
+    if state.decision is not None:
+        return [_DECIDED]
+    if state.proposal is None:
+        return [_NO_PROPOSAL]
+    return []
+
+
+def delegation(state: State, delegate: Participant) -> list[Reason]:
+    """The decision cannot be handed to ``delegate`` (R10)."""
+    found = undecided(state)
+    if delegate.role is not Role.PROFESSIONAL:
+        found.append(
+            Reason(
+                "delegate-to-professional",
+                f"A decision is handed to a professional; {delegate.name} takes part "
+                f"as {delegate.role.label}.",
+                "R10",
+            )
+        )
+    return found
+
+
+def already_consented(actor: Participant) -> list[Reason]:
+    """The client consented to this proposal already."""
+    return [Reason("already-consented", f"{actor.name} has consented already.")]
+
+
+def imposition(protocol: Protocol) -> list[Reason]:
+    """The protocol does not let a professional impose (R9)."""
+    if protocol.allows_imposition:
+        return []
+    return [
+        Reason(
+            "imposing-not-allowed",
+            f"The {protocol.name} protocol does not let a professional impose a decision; "
+            "pause, or look for an alternative in option talk.",
+            "R9",
+        )
+    ]
+
+
+def decision(conversation: Conversation, item: OptionState) -> list[Reason]:
+    """Why a decision on ``item`` cannot be final now (R3, R4, R6, R7 and the protocol's)."""
+    found = withdrawn(item)
+    if item.trial is not None and item.trial.running:
+        found.append(
+            Reason(
+                "trial-still-running",
+                f"{item.option.text} is still being tried out; evaluate the trial "
+                f"(due {item.trial.evaluate_on.isoformat()}) before deciding on it.",
+                "R6",
+            )
+        )
+    for rule in conversation.protocol.decision_rules:
+        reason = rule.reason(conversation)
+        if reason is not None:
+            found.append(reason)
+    return found
