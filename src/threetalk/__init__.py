@@ -21,6 +21,7 @@ from threetalk._exceptions import (
 from threetalk._guards import Rule
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import PLACED_COMMANDS, Protocol, three_talk, work_and_income
+from threetalk._stores import ConflictError, StoreError, UnknownConversation, open_conversation
 from threetalk._values import (
     Advisory,
     Consideration,
@@ -40,6 +41,7 @@ __all__ = [
     "GENESIS",
     "PLACED_COMMANDS",
     "Advisory",
+    "ConflictError",
     "Consideration",
     "Conversation",
     "Decided",
@@ -63,10 +65,13 @@ __all__ = [
     "Snapshot",
     "Stance",
     "Statement",
+    "StoreError",
     "TamperedLog",
     "ThreetalkError",
     "Trial",
+    "UnknownConversation",
     "UnknownParticipant",
+    "open_conversation",
     "replay",
     "three_talk",
     "verify",

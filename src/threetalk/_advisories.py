@@ -40,17 +40,15 @@ def early_preference(state: State, actor: Participant) -> list[Observation]:
 
 def silent_participants(state: State, mover: Participant) -> list[Observation]:
     """A3: one advisory for each participant who did nothing in the phase being left."""
-    left = state.phase.label
-    return [
-        (
-            "silent-participant",
-            "A3",
-            participant.id,
-            f"{participant.name} left {left} without having contributed to it.",
-        )
-        for participant in state.participants.values()
-        if participant.id != mover.id and participant.id not in state.active
-    ]
+    found: list[Observation] = []
+    active = state.active
+    for pid, participant in state.participants.items():
+        if pid not in active and pid != mover.id:
+            message = (
+                f"{participant.name} left {state.phase.label} without having contributed to it."
+            )
+            found.append(("silent-participant", "A3", pid, message))
+    return found
 
 
 def hasty_decision(state: State) -> list[Observation]:

@@ -302,7 +302,7 @@ class Conversation:
         >>> [reason.code for reason in conv.why_not(tt.Phase.TEAM_TALK)]
         ['needs-client-and-professional']
         """
-        return refusals.move(self, self._state, check.member(phase, Phase, "phase"))
+        return refusals.move(self, self._protocol, self._state, check.member(phase, Phase, "phase"))
 
     def can_move_to(self, phase: Phase) -> bool:
         """Whether ``move_to(phase)`` would be accepted now."""
@@ -335,11 +335,11 @@ class Conversation:
         Raises:
             Refused: ``.reasons`` lists every unmet rule.
         """
-        target = check.member(phase, Phase, "phase")
+        target = phase if type(phase) is Phase else check.member(phase, Phase, "phase")
         actor = self._actor(by)
         at = self._now()
         state = self._state
-        reasons = refusals.move(self, state, target)
+        reasons = refusals.move(self, self._protocol, state, target)
         if reasons:
             summary = refusals.move_summary(target, reasons, self._protocol)
             self._refuse(at, "move_to", actor, {"phase": target.value}, reasons, summary)
@@ -350,12 +350,12 @@ class Conversation:
             and target in (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK)
         )
         # ``_value_`` is the plain attribute behind ``.value``, a slow descriptor.
-        moved = {"to": target._value_, "reopened": reopens}
+        moved = FrozenData(to=target._value_, reopened=reopens)
         self._commit(
             at,
             [("moved", actor.id, here, moved)],
             _advisories.silent_participants(state, actor),
-            after=target,
+            target,
         )
 
     # ------------------------------------------------------------------ joining and pausing

@@ -100,7 +100,9 @@ class Engine:
         """Take the move to ``to``; the caller has checked the protocol's rules."""
         if (model.phase, to) not in self._moves:
             raise ImpossibleStep(model.phase, to)
-        self._step(model, to)
+        event, source, transition = self._steps[model.phase, to]
+        transition.execute(EventData(source, event, self._machine, model, (), {}))
+        model.phase = _PHASE_OF[model.machine_state]
 
     def pause(self, model: PhaseModel) -> None:
         """Pause, remembering the phase that was left."""

@@ -228,7 +228,7 @@ def verify(events: Iterable[Event], *, key: bytes | None = None) -> Head:
         TamperedLog: The chain breaks; ``.seq`` is the position where it first breaks.
         InvalidInput: ``events`` is empty or holds something that is not an ``Event``.
     """
-    check_key(key)
+    key = check_key(key)
     prev = GENESIS
     conversation_id: str | None = None
     position = 0
@@ -263,16 +263,25 @@ def verify(events: Iterable[Event], *, key: bytes | None = None) -> Head:
 MIN_KEY_BYTES: Final = 32
 
 
-def check_key(key: object) -> None:
-    """Raise ``InvalidInput`` unless ``key`` is ``None`` or at least 32 bytes."""
+def check_key(key: object) -> bytes | None:
+    """``key`` as bytes, or ``None``; ``InvalidInput`` unless it is at least 32 bytes.
+
+    Raises:
+        InvalidInput: The key is not bytes-like, or is too short to be a secret.
+    """
     if key is None:
-        return
-    if not isinstance(key, bytes):
+        return None
+    if not isinstance(key, bytes | bytearray | memoryview):
         msg = f"key: expected bytes (or None), got {type(key).__name__}"
         raise InvalidInput(msg, "key")
+    key = bytes(key)
     if len(key) < MIN_KEY_BYTES:
-        msg = f"key: is {len(key)} bytes long; keyed chains need at least {MIN_KEY_BYTES}"
+        msg = (
+            f"key: a chain key needs at least {MIN_KEY_BYTES} bytes of secret, "
+            f"this one has {len(key)}"
+        )
         raise InvalidInput(msg, "key")
+    return key
 
 
 def as_event_list(events: object) -> list[Event]:

@@ -5,7 +5,12 @@
     ├── InvalidInput         (also ValueError) a malformed argument; nothing was logged
     │   └── UnknownParticipant   someone who has not joined this conversation
     ├── TamperedLog          an audit trail that does not verify (.seq of the first bad event)
-    └── InvalidProtocol      a protocol definition that cannot work (.problems)
+    ├── InvalidProtocol      a protocol definition that cannot work (.problems)
+    └── StoreError           a store cannot be opened, read or written as asked (threetalk.store)
+        ├── ConflictError        another writer appended first (.conversation_id,
+        │                        .expected_seq, .actual_seq)
+        ├── UnknownConversation  no conversation with that id is stored (.conversation_id)
+        └── InvalidTrail         a JSONL trail that cannot be imported (.line, .seq)
 
 Catch ``ThreetalkError`` to handle them all; show ``str(error)`` of a ``Refused`` to a
 professional, it is written for them.

@@ -158,7 +158,9 @@ def name_taken(name: str) -> Reason:
     return Reason("name-taken", f"Someone called {name} already takes part; use another name.")
 
 
-def move(conversation: Conversation, state: State, target: Phase) -> tuple[Reason, ...]:
+def move(
+    conversation: Conversation, protocol: Protocol, state: State, target: Phase
+) -> tuple[Reason, ...]:
     """Every reason ``move_to(target)`` is not possible now; empty when it is."""
     here = state.phase
     if here is Phase.CLOSED:
@@ -167,7 +169,6 @@ def move(conversation: Conversation, state: State, target: Phase) -> tuple[Reaso
         return (paused(state),)
     if target is here:
         return (Reason("already-there", f"The conversation is in {here.label} already."),)
-    protocol = conversation.protocol
     if target not in protocol.targets.get(here, ()):
         if target is Phase.PAUSED:
             message = "Use pause() to pause the conversation."

@@ -43,10 +43,12 @@ class State:
     options: dict[str, OptionState] = attrs.field(factory=dict)
     preferences: dict[str, str | None] = attrs.field(factory=dict)
     delegations: dict[str, str] = attrs.field(factory=dict)
-    topics: tuple[Statement, ...] = ()
-    goals: tuple[Statement, ...] = ()
-    concerns: tuple[Statement, ...] = ()
-    evaluations: tuple[Evaluation, ...] = ()
+    # Lists once something is added (appending stays O(1) however long a conversation
+    # runs); until then the shared empty tuple, which costs no memory.
+    topics: list[Statement] | tuple[()] = ()
+    goals: list[Statement] | tuple[()] = ()
+    concerns: list[Statement] | tuple[()] = ()
+    evaluations: list[Evaluation] | tuple[()] = ()
     problem: Statement | None = None
     proposal: Proposal | None = None
     decision: Decision | None = None
@@ -67,16 +69,16 @@ class State:
             resume_phase=self.resume_phase,
             paused_until=self.paused_until,
             participants=tuple(self.participants.values()),
-            topics=self.topics,
+            topics=tuple(self.topics),
             problem=self.problem,
-            goals=self.goals,
-            concerns=self.concerns,
+            goals=tuple(self.goals),
+            concerns=tuple(self.concerns),
             options=tuple(self.options.values()),
             preferences=tuple(sorted(self.preferences.items())),
             delegations=tuple(sorted(self.delegations.items())),
             proposal=self.proposal,
             decision=self.decision,
-            evaluations=self.evaluations,
+            evaluations=tuple(self.evaluations),
             sitting=self.sitting,
             closed_reason=self.closed_reason,
         )
@@ -124,6 +126,14 @@ def _joined(state: State, event: Event, _engine: Engine) -> None:
     )
 
 
+def _append(state: State, field: str, item: Statement | Evaluation) -> None:
+    items = getattr(state, field)
+    if type(items) is tuple:
+        items = list(items)
+        setattr(state, field, items)
+    items.append(item)
+
+
 def _statement(event: Event) -> Statement:
     return Statement(event.data["text"], _actor(event))
 
@@ -138,7 +148,7 @@ def _actor(event: Event) -> str:
 
 @_applies("topic-added")
 def _topic(state: State, event: Event, _engine: Engine) -> None:
-    state.topics = (*state.topics, _statement(event))
+    _append(state, "topics", _statement(event))
 
 
 @_applies("problem-stated")
@@ -148,12 +158,12 @@ def _problem(state: State, event: Event, _engine: Engine) -> None:
 
 @_applies("goal-added")
 def _goal(state: State, event: Event, _engine: Engine) -> None:
-    state.goals = (*state.goals, _statement(event))
+    _append(state, "goals", _statement(event))
 
 
 @_applies("concern-added")
 def _concern(state: State, event: Event, _engine: Engine) -> None:
-    state.concerns = (*state.concerns, _statement(event))
+    _append(state, "concerns", _statement(event))
 
 
 @_applies("option-proposed")
@@ -274,10 +284,7 @@ def _decided(state: State, event: Event, _engine: Engine) -> None:
 @_applies("evaluated")
 def _evaluated(state: State, event: Event, _engine: Engine) -> None:
     data = event.data
-    state.evaluations = (
-        *state.evaluations,
-        Evaluation(data["outcome"], data["process"], _actor(event)),
-    )
+    _append(state, "evaluations", Evaluation(data["outcome"], data["process"], _actor(event)))
 
 
 @_applies("moved")

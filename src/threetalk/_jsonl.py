@@ -1,0 +1,306 @@
+"""JSONL trails: one canonical event per line, for auditors and for moving conversations.
+
+A line is the JSON object of :meth:`Event.to_dict` with its keys sorted and no spaces, so
+a line without its ``hash`` field is exactly the bytes its hash covers. Conversations may
+be interleaved; each one's events appear in ``seq`` order from its opening. There is no
+header line. The JSON Schema of a line ships as ``threetalk/schemas/event.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final
+
+import attrs
+
+from threetalk._conversation import replay
+from threetalk._events import GENESIS, Event, check_key, event_hash, format_time
+from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._stores import (
+    EventStore,
+    InvalidTrail,
+    StoreError,
+    known_protocols,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from threetalk._protocols import Protocol
+
+Source = str | os.PathLike[str] | IO[str] | IO[bytes]
+Target = str | os.PathLike[str] | IO[str]
+
+_encode_line: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
+@attrs.frozen
+class ImportReport:
+    """What :func:`import_jsonl` wrote.
+
+    Attributes:
+        conversation_ids: The conversations imported, in order of first appearance.
+        events: How many events were written.
+    """
+
+    conversation_ids: tuple[str, ...]
+    events: int
+
+
+def event_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one line of a JSONL trail."""
+    text = resources.files("threetalk").joinpath("schemas/event.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def event_line(event: Event) -> str:
+    """The JSONL line of one event, without its line break."""
+    return _encode_line(event.to_dict())
+
+
+def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> int:
+    """Write every stored event to ``target`` as JSONL, conversation by conversation.
+
+    The store is verified first; a store that does not verify is not exported unless
+    ``force`` is set (conversations whose rows cannot be read at all are then left out).
+
+    Args:
+        store: The store to export.
+        target: A path (the file is created or replaced) or a text stream.
+        force: Export even when the store does not verify.
+
+    Returns:
+        How many events were written.
+
+    Raises:
+        StoreError: The store does not verify (the message lists what is wrong).
+    """
+    if not force:
+        report = store.verify()
+        if not report.ok:
+            problems = "; ".join(str(finding) for finding in report.errors)
+            msg = f"The store does not verify, so it was not exported: {problems}"
+            raise StoreError(msg)
+    if isinstance(target, str | os.PathLike):
+        with Path(target).open("w", encoding="utf-8", newline="\n") as file:
+            return _write_lines(store, file)
+    return _write_lines(store, target)
+
+
+def _write_lines(store: EventStore, file: IO[str]) -> int:
+    written = 0
+    for conversation_id in store.conversation_ids():
+        try:
+            events = store.load(conversation_id)
+        except TamperedLog:
+            continue
+        file.writelines(event_line(event) + "\n" for event in events)
+        written += len(events)
+    return written
+
+
+def read_jsonl(
+    source: Source, *, key: bytes | None = None, protocols: Iterable[Protocol] = ()
+) -> tuple[Event, ...]:
+    """Read and check a JSONL trail completely: every line, every chain, every replay.
+
+    Args:
+        source: A path, or an open file (text or binary) to read lines from.
+        key: The key the chains were sealed with; ``None`` for bare SHA-256 chains.
+        protocols: Protocols besides the built-in ones that conversations may have been
+            recorded under.
+
+    Returns:
+        The events, in the order of the lines.
+
+    Raises:
+        InvalidTrail: A line is not a valid event, a chain breaks, or a conversation does
+            not replay; ``.line`` is the first bad line and the message starts with it.
+    """
+    key = check_key(key)
+    by_fingerprint = known_protocols(protocols)
+    if isinstance(source, str | os.PathLike):
+        name = os.fspath(source)
+        with Path(source).open("rb") as file:
+            return _check(_lines(file), name, key, by_fingerprint)
+    return _check(_lines(source), None, key, by_fingerprint)
+
+
+def import_jsonl(
+    source: Source, store: EventStore, *, protocols: Iterable[Protocol] = ()
+) -> ImportReport:
+    """Check a JSONL trail completely, then write it to ``store`` in one transaction.
+
+    Nothing is written unless every line, chain and replay checks out (sealed with the
+    store's key) and none of the conversations is in the store already.
+
+    Raises:
+        InvalidTrail: The trail does not check out, or holds a conversation the store
+            already has; ``.line`` says where.
+        ConflictError: Another writer stored one of the conversations meanwhile.
+    """
+    events = read_jsonl(source, key=store.key, protocols=protocols)
+    name = os.fspath(source) if isinstance(source, str | os.PathLike) else None
+    return store_trail(events, store, name)
+
+
+def store_trail(events: tuple[Event, ...], store: EventStore, name: str | None) -> ImportReport:
+    """Write events checked by :func:`read_jsonl` to ``store``, refusing conversations it has."""
+    first_line: dict[str, int] = {}
+    for number, event in enumerate(events, start=1):
+        first_line.setdefault(event.conversation_id, number)
+    held = set(store.conversation_ids())
+    for conversation_id, number in first_line.items():
+        if conversation_id in held:
+            why = f"conversation {conversation_id!r} is in the store already; nothing was imported"
+            raise InvalidTrail(_where(name, number, why), number, 1)
+    written = store.append_many(events)
+    return ImportReport(tuple(first_line), written)
+
+
+def _lines(file: IO[str] | IO[bytes]) -> Iterator[tuple[str | None, bool]]:
+    """Each line as text (``None`` if it is not UTF-8) and whether it ended with a break."""
+    for line in file:
+        if isinstance(line, bytes):
+            try:
+                text: str | None = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        else:
+            text = line
+        ended = text is None or text.endswith("\n")
+        yield (None if text is None else text.rstrip("\r\n")), ended
+
+
+def _where(name: str | None, number: int, why: str) -> str:
+    return f"{name}:{number}: {why}" if name is not None else f"line {number}: {why}"
+
+
+def _unique_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for field, value in pairs:
+        if field in found:
+            msg = f"the field {field!r} appears twice"
+            raise ValueError(msg)
+        found[field] = value
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    msg = f"{name} is not a JSON value"
+    raise ValueError(msg)
+
+
+_decode_line: Final = json.JSONDecoder(
+    object_pairs_hook=_unique_fields, parse_constant=_no_constant
+).decode
+
+
+def _check(
+    lines: Iterable[tuple[str | None, bool]],
+    name: str | None,
+    key: bytes | None,
+    protocols: dict[str, Protocol],
+) -> tuple[Event, ...]:
+    events: list[Event] = []
+    numbers: dict[str, list[int]] = {}
+    tails: dict[str, Event] = {}
+    number = 0
+    for number, (text, ended) in enumerate(lines, start=1):
+        event = _parse(text, name, number, ended=ended)
+        conversation_id = event.conversation_id
+        tail = tails.get(conversation_id)
+        why = _link_problem(event, tail, key)
+        if why is not None:
+            raise InvalidTrail(_where(name, number, why), number, event.seq)
+        tails[conversation_id] = event
+        numbers.setdefault(conversation_id, []).append(number)
+        events.append(event)
+    if number == 0:
+        raise InvalidTrail(_where(name, 1, "the trail holds no events"), 1)
+    by_conversation: dict[str, list[Event]] = {}
+    for event in events:
+        by_conversation.setdefault(event.conversation_id, []).append(event)
+    for conversation_id, log in by_conversation.items():
+        where = numbers[conversation_id]
+        fingerprint = str(log[0].data.get("fingerprint"))
+        protocol = protocols.get(fingerprint)
+        if protocol is None:
+            why = (
+                f"conversation {conversation_id!r} was recorded under protocol "
+                f"{log[0].data.get('protocol')!r} (fingerprint {fingerprint[:12]}...), which "
+                "is not known here; pass it with protocols="
+            )
+            raise InvalidTrail(_where(name, where[0], why), where[0], 1)
+        try:
+            replay(log, protocol, key=key)
+        except TamperedLog as error:
+            line = where[error.seq - 1] if 0 < error.seq <= len(where) else where[-1]
+            raise InvalidTrail(_where(name, line, str(error)), line, error.seq) from None
+    return tuple(events)
+
+
+def _parse(text: str | None, name: str | None, number: int, *, ended: bool) -> Event:
+    if text is None:
+        raise InvalidTrail(_where(name, number, "the line is not UTF-8 text"), number)
+    if not text.strip():
+        raise InvalidTrail(_where(name, number, "the line is empty"), number)
+    try:
+        raw = _decode_line(text)
+    except ValueError as error:
+        why = (
+            "the line is cut off: the file ends in the middle of an event"
+            if not ended
+            else f"the line is not valid JSON ({error})"
+        )
+        raise InvalidTrail(_where(name, number, why), number) from None
+    try:
+        event = Event.from_dict(raw)
+    except InvalidInput as error:
+        seq = raw.get("seq") if isinstance(raw, dict) else None
+        raise InvalidTrail(
+            _where(name, number, str(error)), number, seq if type(seq) is int else None
+        ) from None
+    if raw["at"] != format_time(event.at):
+        why = (
+            f"at must be written in UTC with microseconds, like {format_time(event.at)!r}, "
+            f"not {raw['at']!r}"
+        )
+        raise InvalidTrail(_where(name, number, why), number, event.seq)
+    return event
+
+
+def _link_problem(event: Event, tail: Event | None, key: bytes | None) -> str | None:
+    """Why ``event`` does not continue its conversation's chain after ``tail``, if it does not."""
+    conversation_id = event.conversation_id
+    where = f"seq {event.seq} of conversation {conversation_id!r}"
+    if tail is None:
+        if event.seq != 1:
+            return (
+                f"{where} comes before the conversation's seq 1; each conversation must "
+                "appear whole, from its opening"
+            )
+        if event.prev != GENESIS or event.kind != "opened":
+            return f"{where} is not the opening of a conversation"
+    elif event.seq != tail.seq + 1:
+        return f"{where} follows seq {tail.seq}: an event is missing, repeated or out of order"
+    elif event.prev != tail.hash:
+        return f"{where} does not link to the event before it (prev differs from its hash)"
+    try:
+        digest = event_hash(event, key)
+    except (TypeError, ValueError):
+        digest = None
+    if digest == event.hash:
+        return None
+    sealed = (
+        "hash; it was changed (or sealed with a key)"
+        if key is None
+        else "keyed hash; it was changed, or sealed with another key or none"
+    )
+    return f"{where}: its content does not match its {sealed}"

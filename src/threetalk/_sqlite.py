@@ -1,0 +1,716 @@
+"""The embedded event store: one SQLite file, append-only, one transaction per write.
+
+Layout of a store file (schema version 1)::
+
+    schema_version(version)                 one row: 1
+    store_meta(name, value)                 'keyed' -> '0' | '1', 'key_check' -> hex or ''
+    events(conversation_id, seq, at, kind, actor, phase, data, prev, hash)
+        UNIQUE (conversation_id, seq)       two writers cannot both append seq n
+    triggers                                every UPDATE or DELETE on these tables aborts
+
+``PRAGMA application_id`` marks the file as a threetalk store. ``data`` holds the event's
+data as canonical JSON; every other column holds the event field of the same name, ``at``
+in its canonical text, so the hash covers exactly what is stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import os
+import sqlite3
+import stat
+import tempfile
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from threetalk._events import GENESIS, Event, FrozenData, Head, check_key, encode_data, format_time
+from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._phases import Phase
+from threetalk._stores import (
+    ConflictError,
+    Finding,
+    StoreError,
+    UnknownConversation,
+    VerifyReport,
+    verify_chains,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from types import TracebackType
+
+    from threetalk._protocols import Protocol
+
+#: The layout version this threetalk reads and writes.
+SCHEMA_VERSION: Final = 1
+#: ``PRAGMA application_id`` of a threetalk store: "3TK1".
+APPLICATION_ID: Final = 0x33544B31
+
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+_KEY_LABEL: Final = b"threetalk store key check, version 1"
+
+_TABLES: Final = {
+    "schema_version": "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    "store_meta": ("CREATE TABLE store_meta (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"),
+    "events": (
+        "CREATE TABLE events ("
+        " conversation_id TEXT NOT NULL,"
+        " seq INTEGER NOT NULL CHECK (seq >= 1),"
+        " at TEXT NOT NULL,"
+        " kind TEXT NOT NULL,"
+        " actor TEXT,"
+        " phase TEXT NOT NULL,"
+        " data TEXT NOT NULL,"
+        " prev TEXT NOT NULL,"
+        " hash TEXT NOT NULL,"
+        " UNIQUE (conversation_id, seq))"
+    ),
+}
+
+#: trigger name -> statement; one BEFORE UPDATE and one BEFORE DELETE per table.
+TRIGGERS: Final = {
+    f"{table}_no_{verb.lower()}": (
+        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'threetalk stores are append-only: "
+        f"{verb} on {table} is not allowed'); END"
+    )
+    for table in _TABLES
+    for verb in ("UPDATE", "DELETE")
+}
+
+_INSERT: Final = (
+    "INSERT INTO events (conversation_id, seq, at, kind, actor, phase, data, prev, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_HEAD: Final = "SELECT seq, hash FROM events WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1"
+_LOAD: Final = (
+    "SELECT seq, at, kind, actor, phase, data, prev, hash FROM events "
+    "WHERE conversation_id = ? ORDER BY seq"
+)
+
+_SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
+_PHASES: Final = {phase.value: phase for phase in Phase}
+_encode_string = json.encoder.encode_basestring
+
+Durability = Literal["full", "normal"]
+
+
+def _no_constant(name: str) -> Any:
+    msg = f"{name} is not a JSON value"
+    raise ValueError(msg)
+
+
+def _tuples(items: list[Any]) -> tuple[Any, ...]:
+    return tuple(_tuples(item) if type(item) is list else item for item in items)
+
+
+def _frozen_object(found: dict[str, Any]) -> FrozenData:
+    """Decode JSON objects straight into the read-only data events hold (lists as tuples)."""
+    for name, value in found.items():
+        if type(value) is list:
+            found[name] = _tuples(value)
+    return FrozenData(found)
+
+
+_decode_data = json.JSONDecoder(object_hook=_frozen_object, parse_constant=_no_constant).decode
+
+
+class SQLiteStore:
+    """Conversations' events in one SQLite file: durable, append-only, tamper-evident.
+
+    Opening a path that does not exist creates a store there (atomically, mode 0600).
+    Opening an existing file never changes or repairs it: a file that is not a threetalk
+    store of this schema version is refused. One store object serves one thread; open one
+    per thread or process, they coordinate through the file.
+
+    Args:
+        path: The store file.
+        key: The secret of keyed chains (HMAC-SHA256), at least 32 bytes. A store is
+            keyed or not from its creation on, and must be opened with the same key.
+        durability: ``"full"`` (default): every commit reaches the disk before the command
+            returns (WAL, ``synchronous=FULL``). ``"normal"``: commits survive a crash of
+            the program but the last ones may be lost on power failure; much faster for
+            bulk writes.
+        create: Whether to create the store when ``path`` does not exist.
+        timeout: Seconds to wait for another writer to finish before giving up.
+
+    Raises:
+        InvalidInput: An argument is malformed (e.g. a key shorter than 32 bytes).
+        StoreError: The file is not a threetalk store, is of another schema version, is
+            corrupt, does not exist (with ``create=False``), or the key does not fit.
+
+    >>> import tempfile, threetalk as tt
+    >>> from threetalk.store import SQLiteStore, open_conversation
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with SQLiteStore(f"{folder}/talks.db") as store:
+    ...         conv = tt.Conversation(conversation_id="c1", store=store)
+    ...         client = conv.join("Client", tt.Role.CLIENT)
+    ...         again = open_conversation(store, "c1")
+    ...         again.snapshot() == conv.snapshot(), store.head("c1").seq
+    (True, 2)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        key: bytes | None = None,
+        durability: Durability = "full",
+        create: bool = True,
+        timeout: float = 10.0,
+    ) -> None:
+        key = check_key(key)
+        if durability not in _SYNCHRONOUS:
+            msg = f"durability: expected 'full' or 'normal', got {durability!r:.40}"
+            raise InvalidInput(msg, "durability")
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
+            msg = f"timeout: expected a number of seconds >= 0, got {timeout!r:.40}"
+            raise InvalidInput(msg, "timeout")
+        try:
+            self._path = Path(path)
+        except TypeError:
+            msg = f"path: expected a file path, got {type(path).__name__}"
+            raise InvalidInput(msg, "path") from None
+        self._key = key
+        self._durability = durability
+        self._timeout = float(timeout)
+        self._connection: sqlite3.Connection | None = None
+        if not self._path.exists():
+            if not create:
+                msg = f"{self._path}: no such store"
+                raise StoreError(msg)
+            _create(self._path, key, self._timeout)
+        self._connection = _open_existing(self._path, key, self._timeout)
+        try:
+            self._connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            self._connection.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[durability]}")
+        except sqlite3.Error as error:
+            self.close()
+            msg = f"{self._path}: cannot set up the store: {error}"
+            raise StoreError(msg) from None
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def key(self) -> bytes | None:
+        """The key of the store's keyed chains, or ``None``."""
+        return self._key
+
+    @property
+    def path(self) -> Path:
+        """The store file."""
+        return self._path
+
+    @property
+    def durability(self) -> Durability:
+        """``"full"`` or ``"normal"``, as opened."""
+        return self._durability
+
+    def __repr__(self) -> str:
+        keyed = "keyed" if self._key is not None else "unkeyed"
+        state = "closed" if self._connection is None else self._durability
+        return f"<SQLiteStore {str(self._path)!r} ({keyed}, {state})>"
+
+    # ------------------------------------------------------------------ lifetime
+
+    def close(self) -> None:
+        """Close the file; calling it again is harmless."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            msg = f"{self._path}: the store is closed"
+            raise StoreError(msg)
+        return self._connection
+
+    # ------------------------------------------------------------------ writing
+
+    def append_events(self, events: Sequence[Event]) -> None:
+        """Store the events of one command, in one transaction: all of them or none.
+
+        This is what a conversation created with ``store=`` calls before it changes.
+
+        Raises:
+            ConflictError: Another writer appended to the conversation first.
+            InvalidInput: The events do not continue each other, or are not sealed with
+                this store's key.
+            StoreError: The write failed (disk full, store locked too long, ...).
+        """
+        self._write(events)
+
+    def append_many(self, events: Iterable[Event]) -> int:
+        """Store events of any number of conversations in one transaction.
+
+        Each conversation's events must come in order (they may be interleaved with other
+        conversations'), continue what is stored of it, and carry hashes that verify
+        under this store's key; all are checked before anything is written.
+
+        Returns:
+            How many events were stored.
+
+        Raises:
+            ConflictError: A conversation does not continue where the store has it.
+            InvalidInput: The events do not form chains or are not sealed with this key.
+            StoreError: The write failed; nothing was stored.
+        """
+        return self._write(events)
+
+    def _write(self, events: Iterable[Event]) -> int:
+        rows, firsts = _rows(events, self._key)
+        if not rows:
+            return 0
+        db = self._db()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise self._write_failed(error) from None
+        try:
+            for conversation_id, (seq, prev) in firsts.items():
+                if seq > 1:
+                    self._check_tail(db, conversation_id, seq, prev)
+            db.executemany(_INSERT, rows)
+            db.execute("COMMIT")
+        except sqlite3.IntegrityError as error:
+            _rollback(db)
+            for conversation_id, (seq, _) in firsts.items():
+                actual = self._last_seq(db, conversation_id)
+                if actual >= seq:
+                    raise ConflictError(conversation_id, seq - 1, actual) from None
+            raise self._write_failed(error) from None
+        except sqlite3.Error as error:
+            _rollback(db)
+            raise self._write_failed(error) from None
+        except BaseException:
+            _rollback(db)
+            raise
+        return len(rows)
+
+    def _check_tail(
+        self, db: sqlite3.Connection, conversation_id: str, seq: int, prev: str
+    ) -> None:
+        row = db.execute(_HEAD, (conversation_id,)).fetchone()
+        actual = 0 if row is None else row[0]
+        if actual != seq - 1:
+            raise ConflictError(conversation_id, seq - 1, actual)
+        if row[1] != prev:
+            msg = (
+                f"Conversation {conversation_id!r}: the events do not continue the stored "
+                f"chain (the stored event seq {actual} has another hash); nothing was written."
+            )
+            raise StoreError(msg)
+
+    @staticmethod
+    def _last_seq(db: sqlite3.Connection, conversation_id: str) -> int:
+        row = db.execute(_HEAD, (conversation_id,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _write_failed(self, error: sqlite3.Error) -> StoreError:
+        return self._failed("write", error)
+
+    def _read_failed(self, error: sqlite3.Error) -> StoreError:
+        return self._failed("read", error)
+
+    def _failed(self, doing: str, error: sqlite3.Error) -> StoreError:
+        text = str(error)
+        if "locked" in text or "busy" in text:
+            text = f"another process kept the store busy for more than {self._timeout:g} s ({text})"
+        return StoreError(f"{self._path}: could not {doing}: {text}; nothing was changed.")
+
+    # ------------------------------------------------------------------ reading
+
+    def load(self, conversation_id: str) -> tuple[Event, ...]:
+        """One conversation's events, oldest first; empty when it is not stored.
+
+        The events are read as stored, not verified: :func:`open_conversation` and
+        :meth:`verify` check them.
+
+        Raises:
+            TamperedLog: A stored row cannot even be read as an event (``.seq`` is its
+                position).
+            StoreError: The file cannot be read.
+        """
+        if not isinstance(conversation_id, str):
+            msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
+            raise InvalidInput(msg, "conversation_id")
+        try:
+            rows = self._db().execute(_LOAD, (conversation_id,)).fetchall()
+        except sqlite3.Error as error:
+            raise self._read_failed(error) from None
+        return _events(conversation_id, rows)
+
+    def conversation_ids(self) -> tuple[str, ...]:
+        """The id of every stored conversation, sorted."""
+        try:
+            rows = (
+                self._db()
+                .execute("SELECT DISTINCT conversation_id FROM events ORDER BY conversation_id")
+                .fetchall()
+            )
+        except sqlite3.Error as error:
+            raise self._read_failed(error) from None
+        return tuple(row[0] for row in rows)
+
+    def head(self, conversation_id: str) -> Head:
+        """The ``seq`` and ``hash`` of a conversation's last stored event.
+
+        Keep it outside the store (see ``docs/store.md``): it is what reveals events cut
+        off the end of a chain. It is read as stored; :meth:`verify` first if in doubt.
+
+        Raises:
+            UnknownConversation: Nothing is stored under ``conversation_id``.
+        """
+        if not isinstance(conversation_id, str):
+            msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
+            raise InvalidInput(msg, "conversation_id")
+        try:
+            row = self._db().execute(_HEAD, (conversation_id,)).fetchone()
+        except sqlite3.Error as error:
+            raise self._read_failed(error) from None
+        if row is None:
+            raise UnknownConversation(conversation_id)
+        return Head(int(row[0]), str(row[1]))
+
+    def verify(self, protocols: Iterable[Protocol] = ()) -> VerifyReport:
+        """Check the whole store: every chain, the file, the append-only triggers.
+
+        Conversations recorded under a built-in protocol (or one of ``protocols``) are
+        also replayed, so an event that does not fit its conversation is found too.
+
+        Returns:
+            The heads of the intact chains and every finding; ``report.ok`` is whether
+            there is no error among them.
+        """
+        db = self._db()
+        findings: list[Finding] = []
+        try:
+            check = db.execute("PRAGMA quick_check").fetchall()
+            present = {
+                row[0]
+                for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            }
+        except sqlite3.Error as error:
+            raise self._read_failed(error) from None
+        if [tuple(row) for row in check] != [("ok",)]:
+            detail = "; ".join(str(row[0]) for row in check[:3])
+            findings.append(Finding(f"The database file is damaged: {detail}."))
+        missing = sorted(set(TRIGGERS) - present)
+        if missing:
+            findings.append(
+                Finding(
+                    "The append-only triggers are missing ("
+                    + ", ".join(missing)
+                    + "): stored events can be changed or deleted without an error."
+                )
+            )
+        mode = _mode(self._path)
+        if mode is not None and mode & 0o077:
+            findings.append(
+                Finding(
+                    f"The store file can be read or written by others (mode {mode:04o}); "
+                    f"make it owner-only: chmod 600 {self._path}",
+                    severity="warning",
+                )
+            )
+        heads, broken = verify_chains(self, protocols)
+        return VerifyReport(heads, (*findings, *broken))
+
+    def events(self) -> Iterable[Event]:
+        """Every stored event, conversation by conversation (sorted by id), oldest first."""
+        for conversation_id in self.conversation_ids():
+            yield from self.load(conversation_id)
+
+
+# ---------------------------------------------------------------------- rows and events
+
+
+def _bad(message: str) -> InvalidInput:
+    return InvalidInput(f"events: {message}; nothing was written.", "events")
+
+
+def _rows(
+    events: Iterable[Event], key: bytes | None
+) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, str]]]:
+    """Check that ``events`` form chains sealed with ``key``; return their rows.
+
+    Also returns the ``(seq, prev)`` of each conversation's first event, to be checked
+    against the store.
+    """
+    if isinstance(events, str | bytes) or not hasattr(events, "__iter__"):
+        msg = f"expected an iterable of events, got {type(events).__name__}"
+        raise _bad(msg)
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    tails: dict[str, tuple[int, str]] = {}
+    firsts: dict[str, tuple[int, str]] = {}
+    last_at: datetime | None = None
+    at_text = ""
+    for event in events:
+        if type(event) is not Event:
+            msg = f"expected Event objects, got {type(event).__name__}"
+            raise _bad(msg)
+        conversation_id = event.conversation_id
+        seq = event.seq
+        prev = event.prev
+        tail = tails.get(conversation_id)
+        if tail is None:
+            firsts[conversation_id] = (seq, prev)
+            if seq == 1 and (prev != GENESIS or event.kind != "opened"):
+                msg = f"seq 1 of {conversation_id!r} is not the opening of a conversation"
+                raise _bad(msg)
+        elif seq != tail[0] + 1 or prev != tail[1]:
+            msg = f"seq {seq} of {conversation_id!r} does not follow seq {tail[0]}"
+            raise _bad(msg)
+        at = event.at
+        if at is not last_at:
+            at_text = at.isoformat(timespec="microseconds") if at.tzinfo is UTC else format_time(at)
+            last_at = at
+        phase = event.phase.value
+        kind = event.kind
+        actor = event.actor
+        digest = event.hash
+        data_text = encode_data(event.data)
+        payload = _payload(seq, conversation_id, at_text, kind, actor, phase, data_text, prev)
+        if (
+            sha256(payload).hexdigest()
+            if key is None
+            else hmac.digest(key, payload, "sha256").hex()
+        ) != digest:
+            sealed = "this store's key" if key is not None else "plain SHA-256 (no key)"
+            msg = f"seq {seq} of {conversation_id!r} is not sealed with {sealed}"
+            raise _bad(msg)
+        tails[conversation_id] = (seq, digest)
+        append((conversation_id, seq, at_text, kind, actor, phase, data_text, prev, digest))
+    return rows, firsts
+
+
+def _payload(
+    seq: int,
+    conversation_id: str,
+    at: str,
+    kind: str,
+    actor: str | None,
+    phase: str,
+    data: str,
+    prev: str,
+) -> bytes:
+    """:func:`canonical_bytes` from data already encoded, so it is encoded once per event.
+
+    ``tests/test_store.py`` checks that both give the same bytes.
+    """
+    return (
+        f'{{"actor":{"null" if actor is None else _encode_string(actor)},"at":"{at}",'
+        f'"conversation_id":{_encode_string(conversation_id)},"data":{data},'
+        f'"kind":{_encode_string(kind)},"phase":"{phase}","prev":"{prev}","seq":{seq}}}'
+    ).encode()
+
+
+def _events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[Event, ...]:
+    events: list[Event] = []
+    append = events.append
+    last_text: object = None
+    at: datetime | None = None
+    for position, (seq, at_text, kind, actor, phase, data, prev, digest) in enumerate(
+        rows, start=1
+    ):
+        try:
+            if at_text != last_text:
+                at = datetime.fromisoformat(at_text)
+                if at.tzinfo is None:
+                    msg = "its time has no time zone"
+                    raise ValueError(msg)
+                last_text = at_text
+            append(
+                Event(
+                    seq,
+                    conversation_id,
+                    at,  # type: ignore[arg-type]
+                    kind,
+                    actor,
+                    _PHASES[phase],
+                    _decode_data(data),
+                    prev,
+                    digest,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            msg = (
+                f"The audit trail breaks at seq {position}: the stored row with seq "
+                f"{seq!r} cannot be read as an event ({error})."
+            )
+            raise TamperedLog(msg, position) from None
+    return tuple(events)
+
+
+# ---------------------------------------------------------------------- files
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _key_check(key: bytes | None) -> str:
+    return "" if key is None else hmac.new(key, _KEY_LABEL, sha256).hexdigest()
+
+
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    return sqlite3.connect(path, timeout=timeout, isolation_level=None)
+
+
+def _create(path: Path, key: bytes | None, timeout: float) -> None:
+    """Build a new store beside ``path``, then link it into place if nobody was faster."""
+    folder = path.parent if str(path.parent) else Path()
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=folder)
+    except OSError as error:
+        msg = f"{path}: cannot create a store there: {error}"
+        raise StoreError(msg) from None
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        db = _connect(temporary, timeout)
+        try:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+            db.execute("PRAGMA journal_mode = WAL").fetchone()
+            db.execute("BEGIN")
+            for statement in (*_TABLES.values(), *TRIGGERS.values()):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            db.executemany(
+                "INSERT INTO store_meta (name, value) VALUES (?, ?)",
+                [("keyed", "1" if key is not None else "0"), ("key_check", _key_check(key))],
+            )
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        _place(temporary, path)
+    except (OSError, sqlite3.Error) as error:
+        msg = f"{path}: cannot create a store there: {error}"
+        raise StoreError(msg) from None
+    finally:
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _place(temporary: Path, path: Path) -> None:
+    """Give the finished store its name without ever replacing an existing file."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return  # another process created the store first: open theirs
+    except OSError:
+        # No hard links on this file system: a rename, guarded by a last look.
+        if path.exists():
+            return
+        temporary.replace(path)
+    with contextlib.suppress(OSError):
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Connection:
+    """Open ``path`` after making sure it is a threetalk store that fits ``key``.
+
+    Only reads are made before the checks pass, so a foreign file is left as it was.
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            msg = f"{path}: not a regular file, so not a threetalk store"
+            raise StoreError(msg)
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_MAGIC))
+    except OSError as error:
+        msg = f"{path}: cannot read it: {error}"
+        raise StoreError(msg) from None
+    if info.st_size == 0:
+        msg = f"{path}: the file is empty; it is not a threetalk store"
+        raise StoreError(msg)
+    if header != _SQLITE_MAGIC:
+        msg = f"{path}: not a SQLite database, so not a threetalk store"
+        raise StoreError(msg)
+    try:
+        db = _connect(path, timeout)
+    except sqlite3.Error as error:
+        msg = f"{path}: cannot open it: {error}"
+        raise StoreError(msg) from None
+    try:
+        _identify(db, path, key)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        msg = f"{path}: the file is damaged or not a database ({error}); it was left as it is"
+        raise StoreError(msg) from None
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _identify(db: sqlite3.Connection, path: Path, key: bytes | None) -> None:
+    (application_id,) = db.execute("PRAGMA application_id").fetchone()
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if application_id != APPLICATION_ID or "schema_version" not in tables:
+        msg = (
+            f"{path}: a SQLite database of another application, not a threetalk store; "
+            "it was left as it is"
+        )
+        raise StoreError(msg)
+    versions = db.execute("SELECT version FROM schema_version").fetchall()
+    version = versions[0][0] if len(versions) == 1 else None
+    if type(version) is not int:
+        msg = f"{path}: the schema_version table is damaged ({versions!r:.60})"
+        raise StoreError(msg)
+    if version != SCHEMA_VERSION:
+        newer = "a newer" if version > SCHEMA_VERSION else "an older"
+        msg = (
+            f"{path}: written by {newer} threetalk (store schema version {version}; this "
+            f"one reads version {SCHEMA_VERSION}); it was left as it is"
+        )
+        raise StoreError(msg)
+    missing = sorted(set(_TABLES) - tables)
+    if missing:
+        msg = f"{path}: the threetalk store lacks its table(s) {', '.join(missing)}"
+        raise StoreError(msg)
+    meta = dict(db.execute("SELECT name, value FROM store_meta").fetchall())
+    keyed = meta.get("keyed")
+    if keyed == "1" and key is None:
+        msg = f"{path}: the store's chains are keyed; open it with its key"
+        raise StoreError(msg)
+    if keyed == "0" and key is not None:
+        msg = f"{path}: the store's chains are not keyed; open it without a key"
+        raise StoreError(msg)
+    if keyed not in ("0", "1"):
+        msg = f"{path}: the store does not say whether its chains are keyed"
+        raise StoreError(msg)
+    if not hmac.compare_digest(str(meta.get("key_check", "")), _key_check(key)):
+        msg = f"{path}: this is not the key the store was created with"
+        raise StoreError(msg)

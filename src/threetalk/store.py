@@ -1,0 +1,49 @@
+"""Durable, tamper-evident audit trails: event stores, reopening, JSONL import and export.
+
+:class:`SQLiteStore` keeps conversations in one SQLite file. Give it to a conversation and
+every command's events are committed before the command returns::
+
+    store = SQLiteStore("conversations.db")
+    conv = Conversation(store=store)
+    ...
+    same = open_conversation(store, conv.id)    # loads, verifies, replays
+
+Any object that fits :class:`EventStore` can take its place; conversations only call
+``append_events`` and read ``key``. See ``docs/store.md`` for what a hash chain protects
+against and how to anchor :meth:`SQLiteStore.head` elsewhere.
+"""
+
+from __future__ import annotations
+
+from threetalk._events import MIN_KEY_BYTES
+from threetalk._jsonl import ImportReport, event_schema, export_jsonl, import_jsonl, read_jsonl
+from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
+from threetalk._stores import (
+    ConflictError,
+    EventStore,
+    Finding,
+    InvalidTrail,
+    StoreError,
+    UnknownConversation,
+    VerifyReport,
+    open_conversation,
+)
+
+__all__ = [
+    "MIN_KEY_BYTES",
+    "SCHEMA_VERSION",
+    "ConflictError",
+    "EventStore",
+    "Finding",
+    "ImportReport",
+    "InvalidTrail",
+    "SQLiteStore",
+    "StoreError",
+    "UnknownConversation",
+    "VerifyReport",
+    "event_schema",
+    "export_jsonl",
+    "import_jsonl",
+    "open_conversation",
+    "read_jsonl",
+]

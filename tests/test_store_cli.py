@@ -1,0 +1,248 @@
+"""``threetalk verify``, ``export`` and ``import``: output and exit codes 0, 1 and 2."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+import threetalk as tt
+from threetalk._cli import main
+from threetalk.store import SQLiteStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+KEY = b"c" * 32
+
+
+class Clock:
+    """30 seconds per call from 09:00 UTC on 23 November 2026."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=30)
+        return self.now
+
+
+def fill(path: Path, key: bytes | None = None) -> None:
+    """A store with conversations a and b, 8 events each."""
+    with SQLiteStore(path, key=key) as store:
+        for conversation_id in ("a", "b"):
+            conv = tt.Conversation(conversation_id=conversation_id, clock=Clock(), store=store)
+            client = conv.join("Client", tt.Role.CLIENT)
+            pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
+            conv.move_to(tt.Phase.TEAM_TALK, by=pro)
+            for topic in ("Sleep", "Work", "Money", "Friends"):
+                conv.add_topic(topic, by=client)
+
+
+def tamper(path: Path, conversation_id: str, seq: int) -> None:
+    """Change one stored event, as someone with file access could."""
+    with sqlite3.connect(path, isolation_level=None) as connection:
+        connection.execute("DROP TRIGGER events_no_update")
+        connection.execute(
+            "UPDATE events SET actor = 'p2' WHERE conversation_id = ? AND seq = ?",
+            (conversation_id, seq),
+        )
+    connection.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A filled store file."""
+    path = tmp_path / "talks.db"
+    fill(path)
+    return path
+
+
+class TestVerify:
+    def test_an_intact_store(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """Exit 0 and a summary for a store whose chains all verify."""
+        code = main(["verify", str(db)])
+
+        assert code == 0
+        assert "ok: 2 conversations, 16 events verified" in capsys.readouterr().out
+
+    def test_a_tampered_store(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """Exit 1, naming the first bad seq of the broken conversation and the triggers."""
+        tamper(db, "b", 6)
+
+        code = main(["verify", str(db)])
+
+        out = capsys.readouterr().out
+        assert code == 1
+        assert "conversation 'b' seq 6:" in out
+        assert "triggers are missing" in out
+        assert "conversation 'a'" not in out
+
+    def test_a_missing_file_is_an_io_error(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 2 for a file that is not there, and no store is made."""
+        missing = tmp_path / "missing.db"
+
+        code = main(["verify", str(missing)])
+
+        assert code == 2
+        assert "no such file" in capsys.readouterr().err
+        assert not missing.exists()
+
+    def test_a_foreign_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """Exit 1 for a file that is not a threetalk store; it stays as it was."""
+        other = tmp_path / "other.db"
+        other.write_bytes(b"hello")
+
+        code = main(["verify", str(other)])
+
+        assert code == 1
+        assert "not a SQLite database" in capsys.readouterr().err
+        assert other.read_bytes() == b"hello"
+
+    def test_keyed_store_with_key_file(self, tmp_path: Path) -> None:
+        """A keyed store verifies with --key-file and is refused without it."""
+        path = tmp_path / "keyed.db"
+        fill(path, KEY)
+        key_file = tmp_path / "key"
+        key_file.write_bytes(KEY)
+
+        assert main(["verify", str(path), "--key-file", str(key_file)]) == 0
+        assert main(["verify", str(path)]) == 1
+
+    def test_bad_key_files_are_usage_errors(
+        self, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A short or unreadable key file is exit 2."""
+        short = tmp_path / "short"
+        short.write_bytes(b"tiny")
+
+        assert main(["verify", str(db), "--key-file", str(short)]) == 2
+        assert main(["verify", str(db), "--key-file", str(tmp_path / "none")]) == 2
+        assert "32 bytes" in capsys.readouterr().err
+
+
+class TestExport:
+    def test_export_writes_one_event_per_line(
+        self, db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 0 and every event as a JSON line on stdout."""
+        code = main(["export", str(db), "--format", "jsonl"])
+
+        lines = capsys.readouterr().out.splitlines()
+        assert code == 0
+        assert len(lines) == 16
+        assert json.loads(lines[0])["kind"] == "opened"
+
+    def test_a_tampered_store_is_exported_only_with_force(
+        self, db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 1 and no output without --force; exit 0 with a warning with it."""
+        tamper(db, "a", 3)
+
+        refused = main(["export", str(db)])
+        first = capsys.readouterr()
+        forced = main(["export", str(db), "--force"])
+        second = capsys.readouterr()
+
+        assert (refused, first.out) == (1, "")
+        assert "--force" in first.err
+        assert forced == 0
+        assert len(second.out.splitlines()) == 16
+        assert "warning" in second.err
+
+
+class TestImport:
+    def test_import_round_trip(
+        self, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An exported trail imports into a new store with exit 0."""
+        main(["export", str(db)])
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(capsys.readouterr().out, encoding="utf-8")
+        target = tmp_path / "other.db"
+
+        code = main(["import", str(trail), str(target)])
+
+        assert code == 0
+        assert "imported 16 events of 2 conversations" in capsys.readouterr().out
+        with SQLiteStore(target) as store:
+            assert store.conversation_ids() == ("a", "b")
+            assert store.verify().ok
+
+    def test_a_bad_line_is_named_and_nothing_is_created(
+        self, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 1 naming file and line; the target store is not even created."""
+        main(["export", str(db)])
+        lines = capsys.readouterr().out.splitlines()
+        raw = json.loads(lines[3])
+        raw["data"]["text"] = "Edited"
+        lines[3] = json.dumps(raw)
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        target = tmp_path / "other.db"
+
+        code = main(["import", str(trail), str(target)])
+
+        assert code == 1
+        assert f"{trail}:4: " in capsys.readouterr().err
+        assert not target.exists()
+
+    def test_keyed_export_and_import(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--key-file works for export and import; the wrong key is refused on import."""
+        source = tmp_path / "keyed.db"
+        fill(source, KEY)
+        key_file = tmp_path / "key"
+        key_file.write_bytes(KEY)
+        other_key = tmp_path / "other-key"
+        other_key.write_bytes(b"o" * 32)
+        main(["export", str(source), "--key-file", str(key_file)])
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(capsys.readouterr().out, encoding="utf-8")
+
+        wrong = main(["import", str(trail), str(tmp_path / "a.db"), "--key-file", str(other_key)])
+        right = main(["import", str(trail), str(tmp_path / "b.db"), "--key-file", str(key_file)])
+
+        assert (wrong, right) == (1, 0)
+        assert not (tmp_path / "a.db").exists()
+        with SQLiteStore(tmp_path / "b.db", key=KEY) as store:
+            assert store.conversation_ids() == ("a", "b")
+
+    def test_a_missing_trail_is_an_io_error(self, tmp_path: Path) -> None:
+        """Exit 2 for a trail that cannot be read."""
+        assert main(["import", str(tmp_path / "none.jsonl"), str(tmp_path / "x.db")]) == 2
+
+    def test_importing_twice_is_refused(
+        self, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 1 when the target already holds the conversations."""
+        main(["export", str(db)])
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(capsys.readouterr().out, encoding="utf-8")
+
+        assert main(["import", str(trail), str(db)]) == 1
+        assert "in the store already" in capsys.readouterr().err
+
+
+def test_the_installed_command(db: Path) -> None:
+    """``python -m threetalk verify`` runs in a process of its own and sets its exit code."""
+    tamper(db, "a", 5)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "threetalk", "verify", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert "conversation 'a' seq 5" in done.stdout

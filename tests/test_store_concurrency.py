@@ -1,0 +1,183 @@
+"""Two processes writing to one store file: no lost events, no lock errors, one winner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import threetalk as tt
+from threetalk.store import SQLiteStore, open_conversation
+
+HERE = str(Path(__file__).parent)
+COMMANDS = 120
+
+
+class Clock:
+    """One second per call, from ``now``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def write_many(path: str, conversation_id: str, commands: int) -> None:
+    """Start a conversation and give ``commands`` topics, each its own transaction."""
+    store = SQLiteStore(path)
+    conv = tt.Conversation(
+        conversation_id=conversation_id,
+        store=store,
+        clock=Clock(datetime(2026, 11, 23, tzinfo=UTC)),
+    )
+    client = conv.join("Client", tt.Role.CLIENT)
+    for number in range(commands):
+        if number % 10 == 9:
+            # a batch now and then, to mix both kinds of write
+            other = tt.Conversation(conversation_id=f"{conversation_id}-batch-{number}")
+            store.append_many(other.events)
+        else:
+            conv.add_topic(f"Topic {number}", by=client)
+    store.close()
+
+
+WRITER = """
+import sys
+import threading
+sys.path.insert(0, sys.argv[1])
+from test_store_concurrency import write_many
+write_many(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+"""
+
+# Opens the conversation, says so, waits for "go", gives one command, reports how it went,
+# and after a conflict reloads and gives it again.
+RACER = """
+import sys
+import threading
+sys.path.insert(0, sys.argv[1])
+from test_store_concurrency import race
+race(sys.argv[2], sys.argv[3])
+"""
+
+
+def say(line: str) -> None:
+    """Tell the test process something, at once."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def race(path: str, text: str) -> None:
+    """One of two writers on the same conversation; prints ``won`` or ``conflict ...``."""
+    from threetalk.store import ConflictError
+
+    store = SQLiteStore(path)
+    conv = open_conversation(store, "shared", clock=Clock(datetime(2026, 11, 24, tzinfo=UTC)))
+    say("ready")
+    sys.stdin.readline()
+    try:
+        conv.add_topic(text, by=conv.participant("p1"))
+        say("won")
+    except ConflictError as error:
+        say(f"conflict {error.expected_seq} {error.actual_seq}")
+        conv = open_conversation(store, "shared", clock=Clock(datetime(2026, 11, 25, tzinfo=UTC)))
+        conv.add_topic(text, by=conv.participant("p1"))
+        say("retried")
+    store.close()
+
+
+def test_two_processes_on_different_conversations(tmp_path: Path) -> None:
+    """Two processes appending at once to one file lose nothing and never see a lock error."""
+    path = str(tmp_path / "shared.db")
+    SQLiteStore(path).close()
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, HERE, path, name, str(COMMANDS)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("left", "right")
+    ]
+    errors = [writer.communicate(timeout=120)[1] for writer in writers]
+
+    assert [writer.returncode for writer in writers] == [0, 0], errors
+    assert not any("locked" in error for error in errors)
+    with SQLiteStore(path) as store:
+        report = store.verify()
+        ids = store.conversation_ids()
+        for name in ("left", "right"):
+            events = store.load(name)
+            topics = [event.data["text"] for event in events if event.kind == "topic-added"]
+            assert topics == [f"Topic {n}" for n in range(COMMANDS) if n % 10 != 9]
+
+    assert report.ok
+    assert len(ids) == 2 + 2 * (COMMANDS // 10)
+
+
+def test_two_processes_on_the_same_conversation(tmp_path: Path) -> None:
+    """Exactly one of two simultaneous writers gets ConflictError; after a retry both
+    commands are in the trail, once each, in a valid chain."""
+    path = str(tmp_path / "shared.db")
+    with SQLiteStore(path) as store:
+        conv = tt.Conversation(
+            conversation_id="shared", store=store, clock=Clock(datetime(2026, 11, 23, tzinfo=UTC))
+        )
+        conv.join("Client", tt.Role.CLIENT)
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, HERE, path, text],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for text in ("Sleep", "Work")
+    ]
+    for racer in racers:
+        assert racer.stdout is not None
+        assert racer.stdout.readline() == "ready\n"
+    for racer in racers:
+        assert racer.stdin is not None
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
+    outputs = [racer.communicate(timeout=60) for racer in racers]
+
+    assert [racer.returncode for racer in racers] == [0, 0], outputs
+    said = sorted(out.split("\n")[0] for out, _ in outputs)
+    assert said == ["conflict 2 3", "won"]
+    with SQLiteStore(path) as store:
+        events = store.load("shared")
+        conv = open_conversation(store, "shared")
+
+    assert tt.verify(events).seq == 4
+    assert sorted(topic.text for topic in conv.snapshot().topics) == ["Sleep", "Work"]
+
+
+def test_stores_created_at_the_same_moment(tmp_path: Path) -> None:
+    """Openers racing to create one store all get the same, complete store."""
+    path = tmp_path / "new.db"
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def create(number: int) -> None:
+        barrier.wait()
+        try:
+            with SQLiteStore(path) as store:
+                tt.Conversation(conversation_id=f"c{number}", store=store)
+        except BaseException as error:  # noqa: BLE001 - reported by the assert below
+            failures.append(error)
+
+    threads = [threading.Thread(target=create, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    with SQLiteStore(path) as store:
+        assert store.conversation_ids() == ("c0", "c1", "c2", "c3")
+        assert store.verify().ok
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
