@@ -3,9 +3,12 @@
     ThreetalkError
     ├── Refused              a domain rule or a role said no (.reasons); a refusal event was logged
     ├── InvalidInput         (also ValueError) a malformed argument; nothing was logged
-    │   └── UnknownParticipant   someone who has not joined this conversation
+    │   ├── UnknownParticipant   someone who has not joined this conversation
+    │   └── PolicyError          a simulation policy returned garbage (.index, .seed;
+    │                            threetalk.simulation)
     ├── TamperedLog          an audit trail that does not verify (.seq of the first bad event)
     ├── InvalidProtocol      a protocol definition that cannot work (.problems)
+    ├── EventsNotKept        a simulation ran with keep_events=False (threetalk.simulation)
     └── StoreError           a store cannot be opened, read or written as asked (threetalk.store)
         ├── ConflictError        another writer appended first (.conversation_id,
         │                        .expected_seq, .actual_seq)

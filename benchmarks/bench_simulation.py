@@ -1,0 +1,277 @@
+"""Benchmark of the simulation toolkit (not a test).
+
+Measures, side by side:
+
+* **full fidelity**: ``simulate()`` on the real engine, audit hashing on, summaries only;
+* **floor**: a minimal hand-written dict-based state machine doing the same kind of walk
+  (phases, a handful of guards as dict look-ups, a SHA-256 chained event per step) -
+  what the walk costs with no engine at all;
+* **transitions**: the idiomatic ``transitions`` walk: one machine, a model per
+  conversation (``add_model``/``remove_model``), and at every step ``get_triggers`` and
+  ``may_<trigger>()`` before firing, with the same events and hashing as the floor;
+* the speed-up from 1 to 2 worker processes;
+* with ``--million``: 1,000,000 conversations (``Policy.ideal()``, summaries only, 2
+  workers), their wall time and peak memory (this process; the workers hold one chunk
+  each).
+
+Figures on a shared machine move with its load: the load average is printed with them,
+and events per CPU second of the one-worker run are the figure least affected by it.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_simulation.py [-n 3000] [--million]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import random
+import resource
+import sys
+import time
+from typing import Any
+
+from transitions import Machine
+
+from threetalk.simulation import Policy, simulate
+
+PHASES = ("preparation", "team_talk", "option_talk", "decision_talk", "evaluation")
+TALKS = PHASES[1:]
+
+
+def full_fidelity(n: int, seed: int, workers: int = 1) -> tuple[int, float, float]:
+    """Events, wall seconds and this process's CPU seconds of ``simulate(n)``.
+
+    The ideal policy, summaries only. With one worker the CPU seconds are the run's own,
+    which is what a loaded machine does not distort.
+    """
+    started, cpu = time.perf_counter(), time.process_time()
+    result = simulate(n, seed=seed, policy=Policy.ideal(), workers=workers, keep_events=False)
+    elapsed = time.perf_counter() - started
+    used = time.process_time() - cpu
+    return sum(summary.events for summary in result.summaries), elapsed, used
+
+
+class _Chain:
+    """A SHA-256 chained event list, as cheap as it gets."""
+
+    __slots__ = ("events", "prev")
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, str, str, str]] = []
+        self.prev = "0" * 64
+
+    def add(self, kind: str, phase: str) -> None:
+        seq = len(self.events) + 1
+        payload = f'{{"kind":"{kind}","phase":"{phase}","prev":"{self.prev}","seq":{seq}}}'
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        self.events.append((seq, kind, phase, digest))
+        self.prev = digest
+
+
+def _walk_state() -> dict[str, Any]:
+    return {"phase": "preparation", "people": 0, "problem": False, "goal": False, "options": 0}
+
+
+def _enter_ok(state: dict[str, Any], target: str) -> bool:
+    if target == "team_talk":
+        return bool(state["people"] >= 2)
+    if target == "option_talk":
+        return bool(state["problem"] and state["goal"])
+    if target == "decision_talk":
+        return bool(state["options"] >= 2)
+    return True
+
+
+_FLOOR_MOVES = {
+    "preparation": ("team_talk",),
+    **{t: tuple(x for x in TALKS if x != t) for t in TALKS},
+}
+_SAYS = {
+    "preparation": ("joined", "joined", "topic-added"),
+    "team_talk": ("problem-stated", "goal-added", "concern-added"),
+    "option_talk": ("option-proposed", "consideration-added", "consideration-added"),
+    "decision_talk": ("preference-stated", "decision-proposed", "consented"),
+    "evaluation": ("evaluated",),
+}
+
+
+def _say(state: dict[str, Any], kind: str) -> None:
+    if kind == "joined":
+        state["people"] += 1
+    elif kind == "problem-stated":
+        state["problem"] = True
+    elif kind == "goal-added":
+        state["goal"] = True
+    elif kind == "option-proposed":
+        state["options"] += 1
+
+
+def floor(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
+    """The dict-based walk: ``steps`` events per conversation."""
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    events = 0
+    for _ in range(n):
+        state = _walk_state()
+        chain = _Chain()
+        chain.add("opened", "preparation")
+        for _step in range(steps - 1):
+            phase = state["phase"]
+            if rng.random() < 0.25:
+                target = rng.choice(_FLOOR_MOVES[phase])
+                if _enter_ok(state, target):
+                    chain.add("moved", phase)
+                    state["phase"] = target
+                else:
+                    chain.add("refused", phase)
+            else:
+                kind = rng.choice(_SAYS[phase])
+                _say(state, kind)
+                chain.add(kind, phase)
+        events += len(chain.events)
+    return events, time.perf_counter() - started
+
+
+class _Model:
+    """A conversation as transitions likes it: a plain object it decorates."""
+
+    def __init__(self) -> None:
+        self.data = _walk_state()
+        self.chain = _Chain()
+
+
+def _transitions_machine() -> Machine:
+    machine = Machine(
+        model=None,
+        states=list(PHASES),
+        initial="preparation",
+        auto_transitions=False,
+        send_event=True,
+    )
+    for phase, targets in _FLOOR_MOVES.items():
+        for target in targets:
+            machine.add_transition(
+                f"to_{target}",
+                phase,
+                target,
+                conditions=[lambda e, t=target: _enter_ok(e.model.data, t)],
+                after=[lambda e: e.model.chain.add("moved", e.model.state)],
+            )
+    return machine
+
+
+def transitions_walk(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
+    """The idiomatic transitions walk: get_triggers + may_<trigger> at every move."""
+    rng = random.Random(seed)
+    machine = _transitions_machine()
+    started = time.perf_counter()
+    events = 0
+    for _ in range(n):
+        model = _Model()
+        machine.add_model(model)
+        model.chain.add("opened", "preparation")
+        for _step in range(steps - 1):
+            phase = model.state
+            if rng.random() < 0.25:
+                trigger = rng.choice(machine.get_triggers(phase))
+                if getattr(model, f"may_{trigger}")():
+                    getattr(model, trigger)()
+                else:
+                    model.chain.add("refused", phase)
+            else:
+                kind = rng.choice(_SAYS[phase])
+                _say(model.data, kind)
+                model.chain.add(kind, phase)
+        events += len(model.chain.events)
+        machine.remove_model(model)
+    return events, time.perf_counter() - started
+
+
+def _burn(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - started
+
+
+def machine_speedup(n: int = 3_000_000) -> float:
+    """The 1-to-2 process speed-up of plain Python arithmetic on this machine right now.
+
+    A shared or loaded machine may not give two free cores; the simulation's speed-up is
+    best read against this one.
+    """
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(2) as pool:
+        pool.map(_burn, [1000, 1000])
+        one = _burn(2 * n)
+        started = time.perf_counter()
+        pool.map(_burn, [n, n])
+        two = time.perf_counter() - started
+    return one / two
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process and of its finished children, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures (also as JSON with ``--json``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=3000, help="conversations per measurement")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--million", action="store_true", help="also run 1,000,000 (slow)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    figures: dict[str, Any] = {"n": args.n}
+
+    figures["load_average_before"] = round(os.getloadavg()[0], 2)
+    events, seconds, cpu = full_fidelity(args.n, args.seed)
+    figures["full_events_per_s"] = round(events / seconds)
+    figures["full_events_per_cpu_s"] = round(events / cpu)
+    figures["events_per_conversation"] = round(events / args.n, 1)
+    floor_events, floor_seconds = floor(args.n, args.seed, steps=round(events / args.n))
+    figures["floor_events_per_s"] = round(floor_events / floor_seconds)
+    t_events, t_seconds = transitions_walk(args.n, args.seed, steps=round(events / args.n))
+    figures["transitions_events_per_s"] = round(t_events / t_seconds)
+    figures["floor_over_full"] = round(
+        figures["floor_events_per_s"] / figures["full_events_per_s"], 1
+    )
+    figures["transitions_over_full"] = round(
+        figures["transitions_events_per_s"] / figures["full_events_per_s"], 2
+    )
+
+    scale_n = args.n * 4
+    _, one, _ = full_fidelity(scale_n, args.seed, workers=1)
+    _, two, _ = full_fidelity(scale_n, args.seed, workers=2)
+    figures["speedup_n"] = scale_n
+    figures["one_worker_s"] = round(one, 2)
+    figures["two_workers_s"] = round(two, 2)
+    figures["speedup_1_to_2"] = round(one / two, 2)
+    figures["machine_speedup_1_to_2"] = round(machine_speedup(), 2)
+
+    if args.million:
+        events, seconds, _ = full_fidelity(1_000_000, args.seed, workers=2)
+        figures["million_s"] = round(seconds, 1)
+        figures["million_events"] = events
+        figures["million_peak_mb"] = round(peak_mb(), 1)
+
+    figures["load_average_after"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:<28} {value:>14,}" if isinstance(value, int) else f"{key:<28} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

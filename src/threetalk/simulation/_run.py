@@ -1,0 +1,469 @@
+"""Running simulated conversations on the real engine, one at a time or a chunk at a time.
+
+Everything a conversation does follows from ``(seed, index)``: its own random generator,
+its id, its start time and its simulated clock. That is why a run gives the same events for
+any number of workers and any backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from threetalk._conversation import Conversation
+from threetalk._events import Event
+from threetalk._exceptions import InvalidInput, Refused
+from threetalk._phases import Phase, Role
+from threetalk._protocols import Protocol
+from threetalk._values import Option, Participant
+from threetalk.simulation._policy import COMMANDS, NEEDS_OPTION, Action, PolicyLike, View
+from threetalk.simulation._summary import Summary, summarise
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+#: Commands whose actions need nothing checked but an actor (``days`` stays 0 or is set by
+#: the built-in policy); the rest go through the full check.
+_PLAIN: Final = frozenset(COMMANDS) - NEEDS_OPTION - {"join", "pause"}
+
+#: Where simulated time begins; each conversation starts within a year after it.
+EPOCH: Final = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+_YEAR: Final = 365 * 24 * 3600
+
+_OPTION_NAMES: Final = (
+    "Wait and see",
+    "Day treatment",
+    "Job coaching",
+    "Home support",
+    "Group sessions",
+    "Peer support",
+    "Medication review",
+    "Volunteer work",
+)
+
+
+class PolicyError(InvalidInput):
+    """A policy returned something the simulator cannot carry out.
+
+    Attributes:
+        index: The index of the conversation in the run.
+        seed: The seed of the run; ``simulate_one(index, seed=seed, policy=...)``
+            reproduces the conversation.
+    """
+
+    def __init__(self, message: str, index: int, seed: int) -> None:
+        self.index = index
+        self.seed = seed
+        super().__init__(message, "policy")
+
+
+def conversation_seed(seed: int, index: int) -> int:
+    """The seed of conversation ``index`` of a run with ``seed`` (stable across platforms)."""
+    digest = hashlib.blake2b(f"threetalk:{seed}:{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def conversation_id(seed: int, index: int) -> str:
+    """The id of conversation ``index`` of a run with ``seed``."""
+    return f"sim-{seed}-{index}"
+
+
+@attrs.define
+class _Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@attrs.frozen
+class Chunk:
+    """A slice of a run: conversations ``start`` to ``stop - 1`` (picklable work unit)."""
+
+    start: int
+    stop: int
+    seed: int
+    policy: PolicyLike
+    protocol: Protocol | None
+    keep_events: bool
+    max_steps: int
+    compact: bool = False
+
+
+#: One conversation's events in the compact form that crosses process boundaries.
+Packed = tuple[str, list[tuple[Any, ...]]]
+_PHASES: Final = {phase.value: phase for phase in Phase}
+
+
+def pack(events: tuple[Event, ...]) -> Packed:
+    """A conversation's events as plain tuples (pickled several times faster than events)."""
+    return (
+        events[0].conversation_id,
+        [(e.seq, e.at, e.kind, e.actor, e.phase.value, e.data, e.prev, e.hash) for e in events],
+    )
+
+
+def unpack(packed: Packed) -> tuple[Event, ...]:
+    """The events :func:`pack` packed."""
+    cid, rows = packed
+    phases = _PHASES
+    return tuple(
+        Event(seq, cid, at, kind, actor, phases[phase], data, prev, digest)
+        for seq, at, kind, actor, phase, data, prev, digest in rows
+    )
+
+
+def run_chunk(chunk: Chunk) -> tuple[list[Summary], list[Any] | None]:
+    """Simulate one chunk; the summaries, and the events when the chunk keeps them.
+
+    With ``chunk.compact`` the events come :func:`pack`-ed, ready to be pickled.
+    """
+    summaries = []
+    kept: list[Any] | None = [] if chunk.keep_events else None
+    for index in range(chunk.start, chunk.stop):
+        conversation = simulate_one(
+            index,
+            seed=chunk.seed,
+            policy=chunk.policy,
+            protocol=chunk.protocol,
+            max_steps=chunk.max_steps,
+        )
+        events = conversation.events
+        summaries.append(summarise(events, index=index))
+        if kept is not None:
+            kept.append(pack(events) if chunk.compact else events)
+    return summaries, kept
+
+
+def simulate_one(
+    index: int,
+    *,
+    seed: int,
+    policy: PolicyLike,
+    protocol: Protocol | None = None,
+    max_steps: int = 400,
+) -> Conversation:
+    """Simulate conversation ``index`` of the run with ``seed`` and return it, closed.
+
+    This is what :func:`~threetalk.simulation.simulate` does for each index; use it to look
+    at one conversation closely (a :class:`PolicyError` names the index and seed).
+    """
+    rng = random.Random(conversation_seed(seed, index))  # noqa: S311 - simulation, not crypto
+    clock = _Clock(EPOCH + timedelta(seconds=rng.randrange(_YEAR)))
+    conversation = Conversation(protocol, conversation_id=conversation_id(seed, index), clock=clock)
+    view = View(index=index, conversation=conversation, today=clock.now.date())
+    conversation.subscribe(_Watcher(view))
+    rate = 1 / float(getattr(policy, "seconds_per_utterance", 60))
+    choose = policy.choose
+    for step in range(max_steps):
+        if conversation.phase is Phase.CLOSED:
+            break
+        view.step = step
+        try:
+            action = _check(choose(view, rng))
+        except InvalidInput as error:
+            msg = (
+                f"the policy's answer at step {step} of conversation {index} (seed {seed}) "
+                f"cannot be carried out: {error}"
+            )
+            raise PolicyError(msg, index, seed) from None
+        except Exception as error:
+            msg = (
+                f"the policy failed at step {step} of conversation {index} (seed {seed}): "
+                f"{type(error).__name__}: {error}"
+            )
+            raise PolicyError(msg, index, seed) from error
+        clock.now += timedelta(seconds=max(1, round(rng.expovariate(rate))))
+        if action.command == "resume" and view.paused_until is not None:
+            morning = datetime.combine(view.paused_until, time(9), UTC)
+            clock.now = max(clock.now, morning + timedelta(seconds=rng.randrange(8 * 3600)))
+        view.today = clock.now.date()
+        view.last_refusal = ()
+        try:
+            _carry_out(conversation, view, action)
+        except Refused as refusal:
+            view.last_refusal = refusal.codes
+            view.refusals += 1
+        except InvalidInput as error:
+            msg = (
+                f"the policy's action {action!r:.300} cannot be carried out at step {step} of "
+                f"conversation {index} (seed {seed}): {error}"
+            )
+            raise PolicyError(msg, index, seed) from None
+    if conversation.phase is not Phase.CLOSED:
+        closer = _anyone(view)
+        clock.now += timedelta(seconds=1)
+        if closer is None:
+            return conversation
+        conversation.close("the simulation's step limit was reached", by=closer)
+    return conversation
+
+
+def _anyone(view: View) -> Participant | None:
+    everyone = view.participants
+    for person in everyone:
+        if person.role is Role.PROFESSIONAL:
+            return person
+    return everyone[0] if everyone else None
+
+
+def _check(action: object) -> Action:
+    if type(action) is Action and action.command in _PLAIN and action.by is not None:
+        return action
+    if not isinstance(action, Action):
+        msg = f"choose() returned {action!r:.80}, not an Action"
+        raise InvalidInput(msg, "policy")
+    if action.command not in _COMMAND:
+        msg = f"choose() returned an Action with unknown command {action.command!r:.40}"
+        raise InvalidInput(msg, "policy")
+    if action.command in NEEDS_OPTION and not isinstance(action.option, Option):
+        msg = f"{action.command} needs an option; the Action names {action.option!r:.60}"
+        raise InvalidInput(msg, "policy")
+    if action.command != "join" and action.by is None:
+        msg = f"{action.command} needs someone to give it (by=); the Action names nobody"
+        raise InvalidInput(msg, "policy")
+    if isinstance(action.days, bool) or not isinstance(action.days, int) or action.days < 0:
+        msg = f"days must be a whole number of at least 0, got {action.days!r:.40}"
+        raise InvalidInput(msg, "policy")
+    return action
+
+
+def _carry_out(conversation: Conversation, view: View, action: Action) -> None:
+    _COMMAND[action.command](conversation, view, action)
+
+
+def _text(view: View, action: Action) -> str:
+    return f"{action.command.replace('_', ' ')} ({view.step})"
+
+
+def _later(view: View, action: Action) -> date:
+    today = view.today or view.conversation.events[-1].at.date()
+    return today + timedelta(days=action.days)
+
+
+def _join(c: Conversation, view: View, action: Action) -> None:
+    role = action.role
+    if not isinstance(role, Role):
+        msg = f"join needs a role; the Action names {role!r:.40}"
+        raise InvalidInput(msg, "policy")
+    count = 1 + sum(1 for person in view.participants if person.role is role)
+    c.join(f"{role.label.capitalize()} {count}", role)
+
+
+def _statement(c: Conversation, view: View, action: Action) -> None:
+    getattr(c, action.command)(_text(view, action), by=action.by)
+
+
+def _propose_option(c: Conversation, _view: View, action: Action) -> None:
+    count = len(c.options)
+    name = _OPTION_NAMES[count % len(_OPTION_NAMES)]
+    c.propose_option(name if count < len(_OPTION_NAMES) else f"{name} {count}", by=action.by)  # type: ignore[arg-type]
+
+
+def _consideration(c: Conversation, view: View, action: Action) -> None:
+    text = _text(view, action)
+    c.add_consideration(action.option, action.stance, text, by=action.by)  # type: ignore[arg-type]
+
+
+def _withdraw(c: Conversation, _view: View, action: Action) -> None:
+    c.withdraw_option(action.option, "not wanted", by=action.by)  # type: ignore[arg-type]
+
+
+def _start_trial(c: Conversation, view: View, action: Action) -> None:
+    c.start_trial(action.option, _later(view, action), by=action.by)  # type: ignore[arg-type]
+
+
+def _end_trial(c: Conversation, _view: View, action: Action) -> None:
+    c.end_trial(action.option, "tried out", by=action.by)  # type: ignore[arg-type]
+
+
+def _preference(c: Conversation, _view: View, action: Action) -> None:
+    c.state_preference(action.option, by=action.by)  # type: ignore[arg-type]
+
+
+def _delegate(c: Conversation, _view: View, action: Action) -> None:
+    c.delegate(action.to, by=action.by)  # type: ignore[arg-type]
+
+
+def _propose_decision(c: Conversation, view: View, action: Action) -> None:
+    when = _later(view, action)
+    c.propose_decision(
+        action.option,  # type: ignore[arg-type]
+        who="the client, with support",
+        what="carry out the chosen option",
+        when=when,
+        review_on=when + timedelta(days=90),
+        by=action.by,  # type: ignore[arg-type]
+    )
+
+
+def _consent(c: Conversation, _view: View, action: Action) -> None:
+    c.consent(by=action.by)  # type: ignore[arg-type]
+
+
+def _object(c: Conversation, _view: View, action: Action) -> None:
+    c.object("this does not fit me", by=action.by)  # type: ignore[arg-type]
+
+
+def _impose(c: Conversation, _view: View, action: Action) -> None:
+    c.impose("the law requires a step now", by=action.by)  # type: ignore[arg-type]
+
+
+def _pause(c: Conversation, view: View, action: Action) -> None:
+    until = _later(view, action)
+    view.paused_until = until
+    c.pause(until, "time to think it over", by=action.by)  # type: ignore[arg-type]
+
+
+def _resume(c: Conversation, _view: View, action: Action) -> None:
+    c.resume(by=action.by)  # type: ignore[arg-type]
+
+
+def _evaluate(c: Conversation, _view: View, action: Action) -> None:
+    c.evaluate("the decision works out", "I could say what matters to me", by=action.by)  # type: ignore[arg-type]
+
+
+def _move(c: Conversation, _view: View, action: Action) -> None:
+    c.move_to(action.phase, by=action.by)  # type: ignore[arg-type]
+
+
+def _close(c: Conversation, _view: View, action: Action) -> None:
+    c.close("done", by=action.by)  # type: ignore[arg-type]
+
+
+_COMMAND: Final[dict[str, Callable[[Conversation, View, Action], None]]] = {
+    "join": _join,
+    "add_topic": _statement,
+    "state_problem": _statement,
+    "add_goal": _statement,
+    "add_concern": _statement,
+    "propose_option": _propose_option,
+    "add_consideration": _consideration,
+    "withdraw_option": _withdraw,
+    "start_trial": _start_trial,
+    "end_trial": _end_trial,
+    "state_preference": _preference,
+    "delegate": _delegate,
+    "propose_decision": _propose_decision,
+    "consent": _consent,
+    "object": _object,
+    "impose": _impose,
+    "pause": _pause,
+    "resume": _resume,
+    "evaluate": _evaluate,
+    "move_to": _move,
+    "close": _close,
+}
+
+
+_KEEP_NONE: Final = frozenset({"opened", "advisory"})
+
+
+class _Watcher:
+    """Keeps a :class:`View` up to date from the conversation's events."""
+
+    __slots__ = ("_handlers", "_view")
+
+    def __init__(self, view: View) -> None:
+        self._view = view
+        self._handlers: dict[str, Callable[[View, Event], None]] = _HANDLERS
+
+    def __call__(self, event: Event) -> None:
+        kind = event.kind
+        if kind in _KEEP_NONE:
+            return
+        view = self._view
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            handler(view, event)
+        if kind != "refused":
+            view.last = kind
+            if kind not in ("moved", "paused", "resumed"):
+                view.visit.append((kind, event.actor))
+
+
+def _joined(view: View, event: Event) -> None:
+    data = event.data
+    person = Participant(
+        data["participant"], data["name"], Role(data["role"]), event.conversation_id
+    )
+    {Role.CLIENT: view.clients, Role.RELATIVE: view.relatives}.get(
+        person.role, view.professionals
+    ).append(person)
+
+
+def _proposed(view: View, event: Event) -> None:
+    data = event.data
+    view.options.append(
+        Option(data["option"], data["text"], event.actor or "", event.conversation_id)
+    )
+    view.considered[data["option"]] = 0
+
+
+def _withdrawn(view: View, event: Event) -> None:
+    oid = event.data["option"]
+    view.options = [option for option in view.options if option.id != oid]
+    view.trials.pop(oid, None)
+    for pid in [pid for pid, preferred in view.preferences.items() if preferred == oid]:
+        del view.preferences[pid]
+
+
+def _considered(view: View, event: Event) -> None:
+    oid = event.data["option"]
+    view.considered[oid] = view.considered.get(oid, 0) + 1
+
+
+def _trial_started(view: View, event: Event) -> None:
+    view.trials[event.data["option"]] = date.fromisoformat(event.data["evaluate_on"])
+
+
+def _trial_ended(view: View, event: Event) -> None:
+    view.trials.pop(event.data["option"], None)
+
+
+def _preferred(view: View, event: Event) -> None:
+    view.preferences[event.actor or ""] = event.data["option"]
+
+
+def _delegated(view: View, event: Event) -> None:
+    view.delegations[event.actor or ""] = event.data["to"]
+
+
+def _problem(view: View, _event: Event) -> None:
+    view.problem_stated = True
+
+
+def _goal(view: View, event: Event) -> None:
+    if any(person.id == event.actor for person in view.clients):
+        view.client_goal = True
+
+
+def _moved(view: View, event: Event) -> None:
+    view.visit = []
+    if event.data["reopened"]:
+        view.delegations.clear()
+
+
+def _resumed(view: View, _event: Event) -> None:
+    view.sitting += 1
+    view.paused_until = None
+
+
+_HANDLERS: Final[dict[str, Callable[[View, Event], None]]] = {
+    "joined": _joined,
+    "option-proposed": _proposed,
+    "option-withdrawn": _withdrawn,
+    "consideration-added": _considered,
+    "trial-started": _trial_started,
+    "trial-ended": _trial_ended,
+    "preference-stated": _preferred,
+    "delegated": _delegated,
+    "problem-stated": _problem,
+    "goal-added": _goal,
+    "moved": _moved,
+    "resumed": _resumed,
+}
