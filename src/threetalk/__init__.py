@@ -8,7 +8,7 @@ Phase.PREPARATION
 
 from __future__ import annotations
 
-from threetalk._conversation import Conversation, replay
+from threetalk._conversation import Conversation
 from threetalk._events import GENESIS, Event, FrozenData, Head, verify
 from threetalk._exceptions import (
     InvalidInput,
@@ -21,6 +21,7 @@ from threetalk._exceptions import (
 from threetalk._guards import Rule
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import PLACED_COMMANDS, Protocol, three_talk, work_and_income
+from threetalk._replay import replay
 from threetalk._stores import ConflictError, StoreError, UnknownConversation, open_conversation
 from threetalk._values import (
     Advisory,

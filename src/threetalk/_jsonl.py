@@ -16,9 +16,9 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
-from threetalk._conversation import replay
 from threetalk._events import GENESIS, Event, check_key, event_hash, format_time
 from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._replay import replay
 from threetalk._stores import (
     EventStore,
     InvalidTrail,

@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from threetalk._conversation import Conversation, replay
 from threetalk._events import Event, Head, verify
 from threetalk._exceptions import InvalidInput, TamperedLog, ThreetalkError
 from threetalk._protocols import Protocol, three_talk, work_and_income
+from threetalk._replay import replay
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from threetalk._conversation import Clock
+    from threetalk._conversation import Clock, Conversation
 
 
 class StoreError(ThreetalkError):
