@@ -318,6 +318,7 @@ def _closed(state: State, event: Event, engine: Engine) -> None:
     state.closed_reason = event.data["reason"]
     state.resume_phase = None
     state.paused_until = None
+    state.proposal = None  # it can never become final now
 
 
 #: Every kind of event a conversation records.

@@ -1,0 +1,928 @@
+"""Helpers for testing code that embeds threetalk, and for testing your own protocols.
+
+Three things live here:
+
+* :func:`capture` subscribes to a conversation and keeps every event it records, with
+  shortcuts for the kinds, the refusals and the advisories among them.
+* Hypothesis strategies for the arguments of the commands: :func:`texts`,
+  :func:`bad_values`, :func:`dates_from`, :func:`roles`, :func:`stances`, :func:`names`.
+* :class:`ConversationStateMachine`, a ready stateful test. It sends random sequences of
+  every command of :class:`~threetalk.Conversation` (accepted, refused and malformed, by
+  participants, strangers and participants of another conversation) to a conversation and
+  to :class:`ReferenceModel`, a small model of the rules of shared decision making written
+  apart from the engine, and checks after every step that both agree, that the rules
+  hold, that refusals change nothing but the log, and that the log verifies and replays.
+
+This module needs Hypothesis (``pip install 'threetalk[testing]'``); ``import threetalk``
+itself never imports it.
+
+To test your own protocol, subclass the machine, set ``protocol``, and let pytest collect
+its ``TestCase``:
+
+>>> import threetalk as tt
+>>> from hypothesis import settings
+>>> from hypothesis.stateful import run_state_machine_as_test
+>>> from threetalk.testing import ConversationStateMachine
+>>> class WorkAndIncomeMachine(ConversationStateMachine):
+...     protocol = tt.work_and_income()
+>>> TestWorkAndIncome = WorkAndIncomeMachine.TestCase   # in a test module: pytest runs it
+>>> run_state_machine_as_test(
+...     WorkAndIncomeMachine, settings=settings(max_examples=3, stateful_step_count=10)
+... )
+
+The model knows the built-in rules by their codes (``needs-two-options`` and the others of
+:mod:`threetalk`). A rule of your own that the model does not know is taken at its word:
+the model asks the rule itself, so the machine still checks everything else around it.
+Teach the model your rule by overriding :meth:`ReferenceModel.unmet` in a subclass and
+setting ``model_class`` on your machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar, Final
+
+import attrs
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.stateful import (
+        RuleBasedStateMachine,
+        initialize,
+        invariant,
+        precondition,
+        rule,
+    )
+except ImportError as error:  # pragma: no cover - depends on the environment
+    msg = (
+        "threetalk.testing needs Hypothesis; install it with "
+        "`pip install 'threetalk[testing]'` (or `pip install hypothesis`)."
+    )
+    raise ImportError(msg) from error
+
+from threetalk._conversation import Conversation
+from threetalk._events import Event, verify
+from threetalk._exceptions import InvalidInput, Refused, ThreetalkError
+from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._protocols import Protocol, three_talk
+from threetalk._reference import (
+    ACCEPTED,
+    INVALID,
+    REFUSED,
+    Disagreement,
+    Expectation,
+    ModelOption,
+    ModelProposal,
+    ReferenceModel,
+    valid_day,
+    valid_text,
+    view_of,
+)
+from threetalk._replay import replay
+from threetalk._values import Option, Participant, Snapshot
+
+__all__ = [
+    "TODAY",
+    "ConversationStateMachine",
+    "Disagreement",
+    "EventCapture",
+    "Expectation",
+    "ModelOption",
+    "ModelProposal",
+    "ReferenceModel",
+    "StepClock",
+    "bad_values",
+    "capture",
+    "dates_from",
+    "names",
+    "roles",
+    "stances",
+    "texts",
+    "valid_day",
+    "valid_text",
+    "view_of",
+]
+
+
+# --------------------------------------------------------------------------- capture
+
+
+@attrs.define
+class EventCapture:
+    """Every event a conversation recorded since :func:`capture` started listening.
+
+    Use it as a context manager to stop listening at the end of the block, or call
+    :meth:`stop`.
+
+    Attributes:
+        events: The events, oldest first.
+    """
+
+    events: list[Event] = attrs.field(factory=list)
+    _unsubscribe: Callable[[], None] | None = attrs.field(default=None, repr=False)
+
+    def __call__(self, event: Event) -> None:
+        """Keep ``event`` (the conversation calls this)."""
+        self.events.append(event)
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kind of every event, in order."""
+        return [event.kind for event in self.events]
+
+    @property
+    def refusals(self) -> list[Event]:
+        """The refusal events."""
+        return [event for event in self.events if event.kind == "refused"]
+
+    @property
+    def advisories(self) -> list[Event]:
+        """The advisory events."""
+        return [event for event in self.events if event.kind == "advisory"]
+
+    @property
+    def refusal_codes(self) -> list[str]:
+        """The code of every reason of every refusal, in order."""
+        return [reason["code"] for event in self.refusals for reason in event.data["reasons"]]
+
+    @property
+    def advisory_rules(self) -> list[str]:
+        """The rule (``"A1"`` to ``"A4"``) of every advisory, in order."""
+        return [str(event.data.get("rule")) for event in self.advisories]
+
+    def clear(self) -> None:
+        """Forget the events captured so far."""
+        self.events.clear()
+
+    def stop(self) -> None:
+        """Stop listening; calling it twice is harmless."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def __enter__(self) -> EventCapture:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def capture(conversation: Conversation) -> EventCapture:
+    """Start keeping every event ``conversation`` records from now on.
+
+    Args:
+        conversation: The conversation to listen to.
+
+    Returns:
+        The capture; its ``events`` grow as the conversation records more.
+
+    >>> import threetalk as tt
+    >>> conv = tt.Conversation()
+    >>> with capture(conv) as captured:
+    ...     client = conv.join("Client", tt.Role.CLIENT)
+    ...     try:
+    ...         conv.move_to(tt.Phase.TEAM_TALK, by=client)
+    ...     except tt.Refused:
+    ...         pass
+    >>> captured.kinds
+    ['joined', 'refused']
+    >>> captured.refusal_codes
+    ['needs-client-and-professional']
+    """
+    captured = EventCapture()
+    captured._unsubscribe = conversation.subscribe(captured)  # noqa: SLF001 - our own field
+    return captured
+
+
+# --------------------------------------------------------------------------- strategies
+
+#: The day the machine's conversations think it is (see :class:`StepClock`).
+TODAY: Final = date(2026, 11, 23)
+
+
+@attrs.define
+class StepClock:
+    """A deterministic clock for conversations: ``start``, then ``step`` later on every call.
+
+    >>> clock = StepClock()
+    >>> clock().isoformat(), clock().isoformat()
+    ('2026-11-23T08:00:01+00:00', '2026-11-23T08:00:02+00:00')
+    """
+
+    now: datetime = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    step: timedelta = timedelta(seconds=1)
+
+    def __call__(self) -> datetime:
+        """The next moment."""
+        self.now += self.step
+        return self.now
+
+
+def texts(max_size: int = 40) -> st.SearchStrategy[str]:
+    """Text every command accepts: printable, not blank, short.
+
+    Args:
+        max_size: The longest text to draw.
+    """
+    alphabet = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))
+    return st.text(alphabet, min_size=1, max_size=max_size).filter(lambda text: text.strip() != "")
+
+
+def names() -> st.SearchStrategy[str]:
+    """Names of people, drawn from a small pool so that the same name comes up again."""
+    return st.sampled_from(("Ann", "Bram", "Chris", "Dewi", "Eef", "Fenna"))
+
+
+def roles() -> st.SearchStrategy[Role]:
+    """Any role."""
+    return st.sampled_from(Role)
+
+
+def stances() -> st.SearchStrategy[Stance]:
+    """Pro or con."""
+    return st.sampled_from(Stance)
+
+
+def dates_from(day: date, *, days: int = 400) -> st.SearchStrategy[date]:
+    """Dates from ``day`` up to ``days`` later, ``day`` itself included.
+
+    >>> from hypothesis import find
+    >>> find(dates_from(date(2026, 1, 1)), lambda day: True)
+    datetime.date(2026, 1, 1)
+    """
+    return st.integers(min_value=0, max_value=days).map(lambda offset: day + timedelta(offset))
+
+
+def bad_values() -> st.SearchStrategy[Any]:
+    """Garbage no argument of any command accepts: for fuzzing the public API.
+
+    Blank and whitespace text, text with a NUL character or a lone surrogate, text far too
+    long, numbers, bytes, containers, naive and aware datetimes, and enum members of the
+    wrong kind.
+    """
+    return st.one_of(
+        st.sampled_from(
+            (
+                None,
+                "",
+                "   ",
+                "\t\n",
+                "nul\x00inside",
+                "lone \ud800 surrogate",
+                "x" * 10_001,
+                0,
+                -1,
+                3.5,
+                float("nan"),
+                b"bytes",
+                [],
+                {},
+                ("a",),
+                object(),
+                datetime(2026, 12, 1, 12, 0),  # noqa: DTZ001 - naive on purpose
+                datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
+                Decided.AGREED,
+            )
+        ),
+        st.integers(),
+        st.binary(max_size=8),
+    )
+
+
+# --------------------------------------------------------------------------- the machine
+
+#: Members of the conversation, named by role or by position.
+MEMBERS: Final = ("client", "professional", "relative", "first", "second", "third", "last")
+#: People who may not act: someone who never joined, and a participant of another conversation.
+OUTSIDERS: Final = ("stranger", "foreigner")
+#: One of the conversation's options by position, or a fake.
+OPTIONS: Final = ("first", "second", "third", "last")
+FAKE_OPTIONS: Final = ("forged", "foreign")
+
+_POSITIONS: Final = ("first", "second", "third", "fourth", "fifth", "sixth")
+_INDEX: Final = {**{label: index for index, label in enumerate(_POSITIONS)}, "last": -1}
+_SETUPS: Final = ("empty", "people", "team", "options", "decision", "proposal", "decided")
+
+
+def _mostly(good: st.SearchStrategy[Any], bad: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``good`` nineteen times in twenty, else ``bad``; shrinks towards ``good``."""
+    return st.integers(min_value=0, max_value=19).flatmap(lambda roll: bad if roll == 19 else good)
+
+
+def _values(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly ``good`` values, sometimes garbage."""
+    return _mostly(good, bad_values())
+
+
+_TEXT: Final = _values(texts(12))
+_DAY: Final = _mostly(dates_from(TODAY, days=60), bad_values() | st.just(TODAY - timedelta(1)))
+_ACTOR: Final = _mostly(st.sampled_from(MEMBERS), st.sampled_from(OUTSIDERS))
+_OPTION: Final = _mostly(st.sampled_from(OPTIONS), st.sampled_from(FAKE_OPTIONS))
+
+
+class ConversationStateMachine(RuleBasedStateMachine):
+    """A stateful test of a conversation against :class:`ReferenceModel`.
+
+    Subclass it and set ``protocol`` to test a protocol of your own; its ``TestCase``
+    attribute is a :class:`unittest.TestCase` pytest collects.
+
+    Attributes:
+        protocol: The protocol under test (default :func:`three_talk`).
+        model_class: The reference model to compare with.
+        replay_every: How many steps go by between the (slower) checks that the log
+            verifies and replays to the same state; they always run at the end.
+    """
+
+    protocol: ClassVar[Protocol] = three_talk()
+    model_class: ClassVar[type[ReferenceModel]] = ReferenceModel
+    replay_every: ClassVar[int] = 5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = StepClock()
+        self.conv = Conversation(self.protocol, conversation_id="under-test", clock=self.clock)
+        self.model = self.model_class(self.protocol, self.conv.id, TODAY, self.conv)
+        other = Conversation(self.protocol, conversation_id="other", clock=StepClock())
+        self.foreigner = other.join("Olga", Role.CLIENT)
+        self.foreign_option = Option("o1", "Elsewhere", self.foreigner.id, other.id)
+        self.steps = 0
+
+    # ------------------------------------------------------------------ picking
+
+    def _actor(self, label: str) -> Any:
+        people = self.conv.participants
+        if label == "stranger":
+            return Participant("p99", "Stranger", Role.CLIENT, self.conv.id)
+        if label == "foreigner":
+            return self.foreigner
+        by_role = {
+            "client": Role.CLIENT,
+            "professional": Role.PROFESSIONAL,
+            "relative": Role.RELATIVE,
+        }
+        if label in by_role:
+            matching = [person for person in people if person.role is by_role[label]]
+            return matching[0] if matching else (people[0] if people else self.foreigner)
+        if not people:
+            return Participant("p1", "Nobody", Role.CLIENT, self.conv.id)
+        index = _INDEX[label]
+        return people[index % len(people)] if index >= 0 else people[index]
+
+    def _option(self, label: str) -> Any:
+        options = self.conv.options
+        if label == "foreign":
+            return self.foreign_option
+        if label == "forged" or not options:
+            return Option(f"o{len(options) + 1}", "Forged", "p1", self.conv.id)
+        index = _INDEX[label]
+        return options[index % len(options)] if index >= 0 else options[index]
+
+    # ------------------------------------------------------------------ running
+
+    def _run(self, expectation: Expectation, command: Callable[[], object]) -> None:
+        """Run ``command`` on the conversation and hold it to ``expectation``."""
+        before = self.conv.snapshot()
+        count = len(self.conv.events)
+        try:
+            command()
+        except InvalidInput:
+            outcome = INVALID
+        except Refused as refusal:
+            outcome = REFUSED
+            missing = expectation.codes - set(refusal.codes)
+            if missing:
+                msg = f"the refusal gives {refusal.codes}, the model also expects {missing}"
+                raise Disagreement(msg) from None
+        except ThreetalkError as other:
+            msg = f"unexpected {type(other).__name__}: {other}"
+            raise Disagreement(msg) from None
+        else:
+            outcome = ACCEPTED
+        self.steps += 1
+        if outcome not in expectation.outcomes:
+            expected = set(expectation.outcomes)
+            msg = f"the conversation's outcome is {outcome}; the model expects {expected}"
+            raise Disagreement(msg)
+        new = self.conv.events[count:]
+        self._check_new_events(new)
+        if new:
+            _check(
+                new[0].phase is before.phase, "an event that does not record the phase it was in"
+            )
+        if outcome == INVALID:
+            _check(not new, f"invalid input appended {[event.kind for event in new]}")
+            _check(self.conv.snapshot() == before, "invalid input changed the state")
+        elif outcome == REFUSED:
+            kinds = [event.kind for event in new]
+            _check(kinds == ["refused"], f"a refusal appended {kinds}, not one refusal")
+            _check(self.conv.snapshot() == before, "a refusal changed the state")
+        else:
+            kinds = [event.kind for event in new]
+            _check("refused" not in kinds, "an accepted command appended a refusal")
+            _check(any(kind != "advisory" for kind in kinds), "an accepted command left no event")
+            advice = tuple(
+                sorted(str(event.data.get("rule")) for event in new if event.kind == "advisory")
+            )
+            _check(
+                advice in expectation.advice,
+                f"advisories {advice}, expected one of {set(expectation.advice)}",
+            )
+            if expectation.effect is not None:
+                expectation.effect()
+            self._check_decision(before, self.conv.snapshot(), new)
+
+    def _check_new_events(self, new: tuple[Event, ...]) -> None:
+        """New events are in order, attributed (R14) and time-stamped, advisories by nobody."""
+        known = {person.id for person in self.conv.participants}
+        previous = self.conv.events[len(self.conv.events) - len(new) - 1]
+        for event in new:
+            _check(event.seq == previous.seq + 1, "events out of sequence")
+            _check(event.at >= previous.at, "an event earlier than the one before it")
+            if event.kind == "advisory":
+                _check(event.actor is None, "an advisory with an actor (it is the system's)")
+            elif event.kind != "refused":
+                _check(event.actor in known, f"a {event.kind} event without a participant")
+            previous = event
+        _check(
+            len(self.conv.advisories) == sum(e.kind == "advisory" for e in self.conv.events),
+            "advisories and advisory events differ",
+        )
+
+    def _check_decision(self, before: Snapshot, after: Snapshot, new: tuple[Event, ...]) -> None:
+        """A decision that became final now met every rule at this moment."""
+        decision = after.decision
+        if decision is None or before.decision is not None:
+            return
+        roles = {person.id: person.role for person in after.participants}
+        clients = {pid for pid, role in roles.items() if role is Role.CLIENT}
+        open_options = [item for item in after.options if item.open]
+        codes = {rule.code for rule in self.protocol.decision_rules}
+        if "needs-two-options" in codes:
+            _check(len(open_options) >= 2, "a decision with fewer than two open options (R3)")
+        if "option-without-considerations" in codes:
+            _check(
+                all(item.considerations for item in open_options),
+                "a decision while an option has no pro or con (R4)",
+            )
+        if "missing-preference" in codes:
+            stated = dict(after.preferences)
+            _check(
+                all(pid in stated for pid, role in roles.items() if role is not Role.PROFESSIONAL),
+                "a decision without every client's and relative's preference (R7)",
+            )
+        chosen = next(item for item in after.options if item.option == decision.option)
+        _check(chosen.open, "a decision on a withdrawn option")
+        _check(
+            chosen.trial is None or not chosen.trial.running,
+            "a decision under a running trial (R6)",
+        )
+        _check(decision.review_on >= decision.when, "a review before the decision starts (R8)")
+        actor = new[0].actor
+        if decision.how is Decided.AGREED:
+            consented = set() if before.proposal is None else set(before.proposal.consents)
+            _check(
+                clients <= consented | {actor},
+                "an agreed decision without every client's consent (R9)",
+            )
+        elif decision.how is Decided.DELEGATED:
+            delegated = dict(after.delegations)
+            _check(
+                all(delegated.get(pid) == actor for pid in clients),
+                "a delegated decision without every client's delegation (R10)",
+            )
+        else:
+            _check(
+                self.protocol.allows_imposition,
+                "an imposed decision where the protocol forbids it (R9)",
+            )
+            _check(
+                roles.get(actor or "") is Role.PROFESSIONAL,
+                "a decision imposed by someone who is not a professional",
+            )
+            _check(bool(decision.justification), "an imposed decision without a justification (R9)")
+
+    # ------------------------------------------------------------------ setup
+
+    @initialize(setup=st.sampled_from(_SETUPS), clients=st.integers(min_value=1, max_value=2))
+    def start(self, setup: str, clients: int) -> None:
+        """Start from an empty conversation or from a prepared state further along.
+
+        With ``clients=2`` a parent and a child (say) are both clients, so consents and
+        delegations of several clients get exercised.
+        """
+        level = _SETUPS.index(setup)
+        if level == 0:
+            return
+        self.do_join("Client", Role.CLIENT)
+        self.do_join("Partner", Role.RELATIVE)
+        self.do_join("Coach", Role.PROFESSIONAL)
+        if clients == 2:
+            self.do_join("Second client", Role.CLIENT)
+        if level == 1:
+            return
+        self.do_move_to(Phase.TEAM_TALK, "professional")
+        self.do_say("state_problem", "The problem", "professional")
+        self.do_say("add_goal", "A goal", "client")
+        if level == 2:
+            return
+        self.do_move_to(Phase.OPTION_TALK, "professional")
+        self.do_propose_option("Wait and see", "client")
+        self.do_propose_option("Day treatment", "professional")
+        self.do_add_consideration("first", Stance.PRO, "Calm", "relative")
+        self.do_add_consideration("second", Stance.CON, "Far away", "client")
+        if level == 3:
+            return
+        self.do_move_to(Phase.DECISION_TALK, "professional")
+        self.do_state_preference("second", "client")
+        self.do_state_preference(None, "relative")
+        if clients == 2:
+            self.do_state_preference("first", "fourth")
+        if level == 4:
+            return
+        self.do_propose_decision("second", "Both", "Day treatment", TODAY, 30, "professional")
+        if level == 5:
+            return
+        self.do_consent("client")
+        if clients == 2:
+            self.do_consent("fourth")
+
+    # ------------------------------------------------------------------ the commands
+
+    @precondition(lambda self: len(self.conv.participants) < 6)
+    @rule(name=_values(names()), role=_values(roles()))
+    def do_join(self, name: Any, role: Any) -> None:
+        """Someone joins."""
+        expectation = self.model.expect_join(name, role)
+        self._run(expectation, lambda: self.conv.join(name, role))
+
+    @rule(phase=_values(st.sampled_from(Phase)), by=_ACTOR)
+    def do_move_to(self, phase: Any, by: str) -> None:
+        """Someone moves the conversation to a phase."""
+        actor = self._actor(by)
+        if isinstance(phase, Phase):
+            allowed = phase in self.conv.allowed_moves()
+            _check(
+                allowed == (phase in self.model.allowed_moves()),
+                f"allowed_moves() says {allowed} for {phase!r}; the model disagrees",
+            )
+            reasons = {reason.code for reason in self.conv.why_not(phase)}
+            possible = (self.conv.phase, phase) in self.protocol.moves
+            _check(
+                not possible or self.model.unmet_entry(phase) <= reasons,
+                f"why_not({phase!r}) gives {reasons}; the model misses "
+                f"{self.model.unmet_entry(phase) - reasons}",
+            )
+        left, decided = self.conv.phase, self.conv.decision is not None
+        expectation = self.model.expect_move_to(phase, actor)
+        self._run(expectation, lambda: self.conv.move_to(phase, by=actor))
+        if self.conv.phase is not left:
+            _check((left, self.conv.phase) in self.protocol.moves, "a move the protocol lacks")
+            moved = next(e for e in reversed(self.conv.events) if e.kind == "moved")
+            reopened = decided and self.conv.decision is None
+            _check(
+                bool(moved.data.get("reopened")) == reopened,
+                "a move that reopens a decision must say so, and only then (R12)",
+            )
+
+    @rule(until=_DAY, reason=_TEXT, by=_ACTOR)
+    def do_pause(self, until: Any, reason: Any, by: str) -> None:
+        """Someone pauses the conversation."""
+        actor = self._actor(by)
+        expectation = self.model.expect_pause(until, reason, actor)
+        self._run(expectation, lambda: self.conv.pause(until, reason, by=actor))
+
+    @rule(by=_ACTOR)
+    def do_resume(self, by: str) -> None:
+        """Someone resumes the conversation."""
+        actor = self._actor(by)
+        self._run(self.model.expect_resume(actor), lambda: self.conv.resume(by=actor))
+
+    @rule(reason=st.none() | _TEXT, by=_ACTOR, now=st.integers(0, 9).map(lambda roll: roll == 9))
+    def do_close(self, reason: Any, by: str, now: bool) -> None:  # noqa: FBT001 - a drawn flag
+        """Someone closes the conversation (rarely: now and then, to leave time for the rest)."""
+        if not now:
+            return
+        actor = self._actor(by)
+        expectation = self.model.expect_close(reason, actor)
+        self._run(expectation, lambda: self.conv.close(reason, by=actor))
+
+    @rule(
+        command=st.sampled_from(("add_topic", "state_problem", "add_goal", "add_concern")),
+        text=_TEXT,
+        by=_ACTOR,
+    )
+    def do_say(self, command: str, text: Any, by: str) -> None:
+        """Someone adds a topic, states the problem, names a goal or a concern."""
+        actor = self._actor(by)
+        expectation = self.model.expect_say(command, text, actor)
+        self._run(expectation, lambda: getattr(self.conv, command)(text, by=actor))
+
+    @precondition(lambda self: len(self.conv.options) < 5)
+    @rule(text=_TEXT, by=_ACTOR)
+    def do_propose_option(self, text: Any, by: str) -> None:
+        """Someone proposes an option."""
+        actor = self._actor(by)
+        expectation = self.model.expect_propose_option(text, actor)
+        self._run(expectation, lambda: self.conv.propose_option(text, by=actor))
+
+    @rule(
+        option=_OPTION,
+        stance=_values(stances()),
+        text=_TEXT,
+        by=_ACTOR,
+    )
+    def do_add_consideration(self, option: str, stance: Any, text: Any, by: str) -> None:
+        """Someone gives a pro or con of an option."""
+        actor, item = self._actor(by), self._option(option)
+        expectation = self.model.expect_add_consideration(item, stance, text, actor)
+        self._run(expectation, lambda: self.conv.add_consideration(item, stance, text, by=actor))
+
+    @rule(option=_OPTION, reason=_TEXT, by=_ACTOR)
+    def do_withdraw_option(self, option: str, reason: Any, by: str) -> None:
+        """Someone strikes an option."""
+        actor, item = self._actor(by), self._option(option)
+        expectation = self.model.expect_withdraw_option(item, reason, actor)
+        self._run(expectation, lambda: self.conv.withdraw_option(item, reason, by=actor))
+
+    @rule(option=_OPTION, evaluate_on=_DAY, by=_ACTOR)
+    def do_start_trial(self, option: str, evaluate_on: Any, by: str) -> None:
+        """Someone starts trying an option out."""
+        actor, item = self._actor(by), self._option(option)
+        expectation = self.model.expect_start_trial(item, evaluate_on, actor)
+        self._run(expectation, lambda: self.conv.start_trial(item, evaluate_on, by=actor))
+
+    @rule(option=_OPTION, outcome=_TEXT, by=_ACTOR)
+    def do_end_trial(self, option: str, outcome: Any, by: str) -> None:
+        """Someone records how a trial went."""
+        actor, item = self._actor(by), self._option(option)
+        expectation = self.model.expect_end_trial(item, outcome, actor)
+        self._run(expectation, lambda: self.conv.end_trial(item, outcome, by=actor))
+
+    @rule(option=st.none() | _OPTION, by=_ACTOR)
+    def do_state_preference(self, option: str | None, by: str) -> None:
+        """Someone states a preference, or that they have none."""
+        actor = self._actor(by)
+        item = None if option is None else self._option(option)
+        expectation = self.model.expect_state_preference(item, actor)
+        self._run(expectation, lambda: self.conv.state_preference(item, by=actor))
+
+    @rule(to=_ACTOR, by=_ACTOR)
+    def do_delegate(self, to: str, by: str) -> None:
+        """A client asks someone to decide."""
+        actor, delegate = self._actor(by), self._actor(to)
+        expectation = self.model.expect_delegate(delegate, actor)
+        self._run(expectation, lambda: self.conv.delegate(delegate, by=actor))
+
+    @rule(
+        option=_OPTION,
+        who=_TEXT,
+        what=_TEXT,
+        when=_DAY,
+        review_after=_values(st.integers(min_value=-3, max_value=90)),
+        by=_ACTOR,
+    )
+    def do_propose_decision(
+        self, option: str, who: Any, what: Any, when: Any, review_after: Any, by: str
+    ) -> None:
+        """Someone proposes a decision."""
+        actor, item = self._actor(by), self._option(option)
+        review_on = review_after
+        if type(review_after) is int and abs(review_after) < 1000 and valid_day(when, date.min):
+            review_on = when + timedelta(days=review_after)
+        expectation = self.model.expect_propose_decision(item, who, what, when, review_on, actor)
+        self._run(
+            expectation,
+            lambda: self.conv.propose_decision(
+                item, who=who, what=what, when=when, review_on=review_on, by=actor
+            ),
+        )
+
+    @rule(by=_ACTOR)
+    def do_consent(self, by: str) -> None:
+        """Someone consents to the proposal."""
+        actor = self._actor(by)
+        self._run(self.model.expect_consent(actor), lambda: self.conv.consent(by=actor))
+
+    @rule(reason=_TEXT, by=_ACTOR)
+    def do_object(self, reason: Any, by: str) -> None:
+        """Someone objects to the proposal."""
+        actor = self._actor(by)
+        expectation = self.model.expect_object(reason, actor)
+        self._run(expectation, lambda: self.conv.object(reason, by=actor))
+
+    @rule(justification=_TEXT, by=_ACTOR)
+    def do_impose(self, justification: Any, by: str) -> None:
+        """Someone imposes the proposal."""
+        actor = self._actor(by)
+        expectation = self.model.expect_impose(justification, actor)
+        self._run(expectation, lambda: self.conv.impose(justification, by=actor))
+
+    @rule(outcome=_TEXT, process=_TEXT, by=_ACTOR)
+    def do_evaluate(self, outcome: Any, process: Any, by: str) -> None:
+        """Someone looks back."""
+        actor = self._actor(by)
+        expectation = self.model.expect_evaluate(outcome, process, actor)
+        self._run(expectation, lambda: self.conv.evaluate(outcome, process, by=actor))
+
+    @rule(choices=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=8))
+    def do_progress(self, choices: list[int]) -> None:
+        """Take a few sensible steps towards a decision, so that runs get far enough.
+
+        Each ``choice`` picks among the sensible next steps (who proposes, whether to
+        object, delegate, impose, try an option out or reopen the decision).
+        """
+        for choice in choices:
+            self._progress(choice)
+
+    def _progress(self, choice: int) -> None:
+        phase = self.conv.phase
+        people = self.conv.participants
+        roles = {person.role for person in people}
+        if phase is Phase.PAUSED:
+            self.do_resume("first")
+        elif phase is Phase.CLOSED or not {Role.CLIENT, Role.PROFESSIONAL} <= roles:
+            role = Role.PROFESSIONAL if Role.CLIENT in roles else Role.CLIENT
+            if len(people) < 6:
+                self.do_join(f"Person {len(people) + 1}", role)
+        elif phase is Phase.PREPARATION:
+            self.do_move_to(Phase.TEAM_TALK, "professional")
+        elif phase is Phase.TEAM_TALK:
+            self._progress_team_talk()
+        elif phase is Phase.OPTION_TALK:
+            self._progress_option_talk(choice)
+        elif phase is Phase.DECISION_TALK:
+            self._progress_decision_talk(choice)
+        elif choice == 0:
+            self.do_move_to(Phase.OPTION_TALK, "client")
+        else:
+            self.do_evaluate("It helps", "I was heard", "client")
+
+    def _undelegated(self) -> list[str]:
+        """Labels of the clients who have not delegated to the first professional."""
+        professional = self._actor("professional")
+        people = [person.id for person in self.conv.participants]
+        return [
+            _position(people, person.id)
+            for person in self.conv.participants
+            if person.role is Role.CLIENT
+            and self.model.delegations.get(person.id) != professional.id
+        ]
+
+    def _progress_team_talk(self) -> None:
+        if not self.model.problem:
+            self.do_say("state_problem", "What is wrong", "client")
+        elif self.model.unmet_entry(Phase.OPTION_TALK):
+            self.do_say("add_goal", "What I want", "client")
+        else:
+            self.do_move_to(Phase.OPTION_TALK, "professional")
+
+    def _progress_option_talk(self, choice: int) -> None:
+        model = self.model
+        open_ids = [oid for oid, item in model.options.items() if not item.withdrawn]
+        bare = [oid for oid in open_ids if model.options[oid].considerations == 0]
+        running = [oid for oid, item in model.options.items() if item.trial == "running"]
+        if running and choice < 2:
+            self.do_end_trial(_position(model.options, running[0]), "It went well", "client")
+        elif len(open_ids) < 2 and len(model.options) < 5:
+            by = "client" if choice % 2 else "professional"
+            self.do_propose_option(f"Option {len(model.options) + 1}", by)
+        elif bare:
+            self.do_add_consideration(
+                _position(model.options, bare[0]), Stance.PRO, "Good", "client"
+            )
+        elif choice == 3 and open_ids:
+            self.do_start_trial(_position(model.options, open_ids[0]), TODAY, "professional")
+        else:
+            self.do_move_to(Phase.DECISION_TALK, "professional")
+
+    def _progress_decision_talk(self, choice: int) -> None:
+        model = self.model
+        if model.decision is not None:
+            target = Phase.OPTION_TALK if choice == 0 else Phase.EVALUATION
+            self.do_move_to(target, "client")
+            return
+        silent = [
+            person
+            for person in self.conv.participants
+            if person.role is not Role.PROFESSIONAL and person.id not in model.preferences
+        ]
+        ready = [
+            oid
+            for oid, item in model.options.items()
+            if not item.withdrawn and item.trial != "running"
+        ]
+        if silent:
+            label = _position([person.id for person in self.conv.participants], silent[0].id)
+            option = _position(model.options, ready[0]) if ready and choice % 2 else None
+            self.do_state_preference(option, label)
+        elif model.proposal is None and choice == 1 and self._undelegated():
+            self.do_delegate("professional", self._undelegated()[0])
+        elif model.proposal is None and ready:
+            option = _position(model.options, ready[choice % len(ready)])
+            self.do_propose_decision(option, "Both", "The plan", TODAY, 30, "professional")
+        elif model.proposal is not None and choice == 3 and self.protocol.allows_imposition:
+            self.do_impose("The law requires it", "professional")
+        elif model.proposal is not None:
+            waiting = [
+                person
+                for person in self.conv.participants
+                if person.role is Role.CLIENT and person.id not in model.proposal.consents
+            ]
+            if choice == 2:
+                self.do_object("Not yet", "client")
+            elif waiting:
+                label = _position([person.id for person in self.conv.participants], waiting[0].id)
+                self.do_consent(label)
+        else:
+            self.do_move_to(Phase.OPTION_TALK, "professional")
+
+    # ------------------------------------------------------------------ invariants
+
+    @invariant()
+    def agrees_with_the_model(self) -> None:
+        """The conversation's state is the model's state."""
+        mine, theirs = self.model.view(), view_of(self.conv.snapshot())
+        differences = {key: (theirs[key], mine[key]) for key in mine if mine[key] != theirs[key]}
+        _check(not differences, f"conversation vs model differ in {differences}")
+
+    @invariant()
+    def rules_hold(self) -> None:
+        """What must hold at all times holds."""
+        snap = self.conv.snapshot()
+        roles = {person.id: person.role for person in snap.participants}
+        talk = snap.resume_phase if snap.phase is Phase.PAUSED else snap.phase
+        if snap.phase is not Phase.CLOSED:
+            paused = snap.phase is Phase.PAUSED
+            _check(paused == (snap.resume_phase is not None), "a resume phase outside a pause")
+        if snap.proposal is not None:
+            _check(talk is Phase.DECISION_TALK, f"a pending proposal in {talk!r}")
+            _check(
+                all(roles.get(pid) is Role.CLIENT for pid in snap.proposal.consents),
+                "a consent from someone who is not a client",
+            )
+            _check(
+                all(roles.get(pid) is Role.CLIENT for pid, _ in snap.proposal.objections),
+                "an objection from someone who is not a client",
+            )
+        if snap.decision is not None:
+            _check(
+                talk in (Phase.DECISION_TALK, Phase.EVALUATION, Phase.CLOSED),
+                f"a final decision in {talk!r} (it should have been reopened)",
+            )
+            _check(
+                snap.decision.how is not Decided.IMPOSED or self.protocol.allows_imposition,
+                "an imposed decision",
+            )
+        if talk is Phase.EVALUATION and "nothing-to-evaluate" in {
+            rule.code for rule in self.protocol.entry_rules.get(Phase.EVALUATION, ())
+        }:
+            _check(
+                snap.decision is not None
+                or any(item.trial is not None and not item.trial.running for item in snap.options),
+                "evaluation with nothing to look back on (R13)",
+            )
+        for pid, to in snap.delegations:
+            _check(roles.get(pid) is Role.CLIENT, "a delegation by someone who is not a client")
+            _check(
+                roles.get(to) is Role.PROFESSIONAL,
+                "a delegation to someone who is not a professional",
+            )
+        open_ids = {item.option.id for item in snap.options if item.open}
+        for pid, oid in snap.preferences:
+            _check(pid in roles, "a preference of someone who did not join")
+            _check(oid is None or oid in open_ids, "a preference for a withdrawn option")
+
+    @invariant()
+    def log_is_sound(self) -> None:
+        """Every event is attributed to a participant or the system, and times never go back."""
+        events = self.conv.events
+        _check(events[0].kind == "opened" and events[0].actor is None, "the log opens")
+        known = {person.id for person in self.conv.participants}
+        for event in events[-3:]:
+            _check(event.actor is None or event.actor in known, "an event by someone unknown")
+            _check(event.at.tzinfo is not None, "a naive event time")
+        if self.steps % self.replay_every == 0:
+            self.check_log()
+
+    def check_log(self) -> None:
+        """The log verifies and replays to the same state."""
+        events = self.conv.events
+        head = verify(events)
+        _check(head.seq == len(events), "verify's head is not the last event")
+        rebuilt = replay(events, self.protocol)
+        _check(rebuilt.snapshot() == self.conv.snapshot(), "replay(events) is another state")
+
+    def teardown(self) -> None:
+        """The log verifies and replays at the end of every run."""
+        self.check_log()
+
+
+def _position(items: Any, key: str) -> str:
+    """The label that names ``key`` among ``items`` by position (``first``...``last``)."""
+    return _POSITIONS[list(items).index(key)]
+
+
+def _check(condition: bool, message: str) -> None:  # noqa: FBT001 - reads as an assertion
+    if not condition:
+        raise Disagreement(message)
