@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
@@ -177,40 +177,48 @@ def _option(state: State, event: Event, _engine: Engine) -> None:
         state.first_option_sitting = state.sitting
 
 
-def _replace_option(state: State, event: Event, **changes: Any) -> None:
-    oid = event.data["option"]
-    state.options[oid] = attrs.evolve(state.options[oid], **changes)
+# Options change often (every pro and con), so the appliers build the new OptionState
+# directly: attrs.evolve looks the class's fields up again on every call.
 
 
 @_applies("consideration-added")
 def _consideration(state: State, event: Event, _engine: Engine) -> None:
     data = event.data
-    item = state.options[data["option"]]
+    oid = data["option"]
+    item = state.options[oid]
     added = Consideration(Stance(data["stance"]), data["text"], _actor(event))
-    _replace_option(state, event, considerations=(*item.considerations, added))
+    considerations = (*item.considerations, added)
+    state.options[oid] = OptionState(item.option, considerations, item.withdrawn, item.trial)
 
 
 @_applies("option-withdrawn")
 def _withdrawn(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
-    _replace_option(state, event, withdrawn=event.data["reason"])
+    item = state.options[oid]
+    reason = event.data["reason"]
+    state.options[oid] = OptionState(item.option, item.considerations, reason, item.trial)
     for pid in [pid for pid, preferred in state.preferences.items() if preferred == oid]:
         del state.preferences[pid]
 
 
 @_applies("trial-started")
 def _trial_started(state: State, event: Event, _engine: Engine) -> None:
+    oid = event.data["option"]
+    item = state.options[oid]
     trial = Trial(date.fromisoformat(event.data["evaluate_on"]), _actor(event))
-    _replace_option(state, event, trial=trial)
+    state.options[oid] = OptionState(item.option, item.considerations, item.withdrawn, trial)
 
 
 @_applies("trial-ended")
 def _trial_ended(state: State, event: Event, _engine: Engine) -> None:
-    trial = state.options[event.data["option"]].trial
+    oid = event.data["option"]
+    item = state.options[oid]
+    trial = item.trial
     if trial is None:
         msg = "trial"
         raise KeyError(msg)
-    _replace_option(state, event, trial=attrs.evolve(trial, outcome=event.data["outcome"]))
+    ended = Trial(trial.evaluate_on, trial.started_by, event.data["outcome"])
+    state.options[oid] = OptionState(item.option, item.considerations, item.withdrawn, ended)
 
 
 @_applies("preference-stated")
