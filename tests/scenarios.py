@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import threetalk as tt
 from conftest import StepClock
+from threetalk._protocols import COMMANDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -211,29 +212,7 @@ def attempt(conv: tt.Conversation, command: Callable[[], object]) -> Attempt:
 
 
 #: Commands that :func:`step` can give, each with plausible arguments.
-STEP_COMMANDS = (
-    "join",
-    "add_topic",
-    "state_problem",
-    "add_goal",
-    "add_concern",
-    "propose_option",
-    "add_consideration",
-    "withdraw_option",
-    "start_trial",
-    "end_trial",
-    "state_preference",
-    "delegate",
-    "propose_decision",
-    "consent",
-    "object",
-    "impose",
-    "pause",
-    "resume",
-    "evaluate",
-    "move_to",
-    "close",
-)
+STEP_COMMANDS = COMMANDS
 
 
 def step(scene: Scene, name: str, picks: tuple[int, int, int]) -> Exception | None:

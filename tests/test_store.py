@@ -765,11 +765,27 @@ JSON_VALUES = st.recursive(
 def test_the_stores_encoding_is_the_canonical_one(
     conversation_id: str, kind: str, actor: str | None, data: dict[str, object]
 ) -> None:
-    """The store builds the hashed bytes from data it encoded once; they are canonical."""
-    from threetalk._events import encode_data
-    from threetalk._sqlite import _payload
+    """The store hashes bytes built from data it encoded once; they are canonical JSON."""
+    from threetalk._events import encode_data, envelope_bytes
 
     at = format_time(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    args = (7, conversation_id, at, kind, actor, "team_talk")
+    fields = {
+        "seq": 7,
+        "conversation_id": conversation_id,
+        "at": at,
+        "kind": kind,
+        "actor": actor,
+        "phase": "team_talk",
+        "data": data,
+        "prev": "0" * 64,
+    }
+    expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
-    assert _payload(*args, encode_data(data), "0" * 64) == canonical_bytes(*args, data, "0" * 64)
+    built = envelope_bytes(
+        7, conversation_id, at, kind, actor, "team_talk", encode_data(data), "0" * 64
+    )
+
+    assert built == expected.encode()
+    assert built == canonical_bytes(
+        7, conversation_id, at, kind, actor, "team_talk", data, "0" * 64
+    )

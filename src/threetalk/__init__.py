@@ -20,7 +20,7 @@ from threetalk._exceptions import (
 )
 from threetalk._guards import Rule
 from threetalk._phases import Decided, Phase, Role, Stance
-from threetalk._protocols import PLACED_COMMANDS, Protocol, three_talk, work_and_income
+from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
 from threetalk._replay import replay
 from threetalk._stores import ConflictError, StoreError, UnknownConversation, open_conversation
 from threetalk._values import (
@@ -39,6 +39,7 @@ from threetalk._values import (
 )
 
 __all__ = [
+    "COMMANDS",
     "GENESIS",
     "PLACED_COMMANDS",
     "Advisory",

@@ -170,9 +170,27 @@ def canonical_bytes(
     Equal to ``json.dumps(fields, sort_keys=True, separators=(",", ":"),
     ensure_ascii=False).encode()``, written out by hand because it runs for every event.
     """
+    return envelope_bytes(seq, conversation_id, at, kind, actor, phase, encode_data(data), prev)
+
+
+def envelope_bytes(
+    seq: int,
+    conversation_id: str,
+    at: str,
+    kind: str,
+    actor: str | None,
+    phase: str,
+    data: str,
+    prev: str,
+) -> bytes:
+    """:func:`canonical_bytes` around data already encoded by :func:`encode_data`.
+
+    For readers that hold the data's canonical text already (a store row), so that it is
+    not decoded and encoded again just to be hashed.
+    """
     return (
         f'{{"actor":{"null" if actor is None else _encode_string(actor)},"at":"{at}",'
-        f'"conversation_id":{_encode_string(conversation_id)},"data":{encode_data(data)},'
+        f'"conversation_id":{_encode_string(conversation_id)},"data":{data},'
         f'"kind":{_encode_string(kind)},"phase":"{phase}","prev":"{prev}","seq":{seq}}}'
     ).encode()
 

@@ -23,9 +23,9 @@ from threetalk._phases import TALK_PHASES, Phase
 
 P = Phase
 
-#: The commands whose phases a protocol chooses (``placement``). ``join``, ``move_to``,
-#: ``pause``, ``resume`` and ``close`` work the same in every protocol.
-PLACED_COMMANDS: Final = (
+#: Every command of a conversation, in the order of the talks.
+COMMANDS: Final = (
+    "join",
     "add_topic",
     "state_problem",
     "add_goal",
@@ -41,7 +41,19 @@ PLACED_COMMANDS: Final = (
     "consent",
     "object",
     "impose",
+    "pause",
+    "resume",
     "evaluate",
+    "move_to",
+    "close",
+)
+
+#: The commands whose phases a protocol chooses (``placement``). ``join``, ``move_to``,
+#: ``pause``, ``resume`` and ``close`` work the same in every protocol.
+PLACED_COMMANDS: Final = tuple(
+    command
+    for command in COMMANDS
+    if command not in {"join", "pause", "resume", "move_to", "close"}
 )
 
 _CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

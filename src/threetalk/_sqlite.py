@@ -27,7 +27,16 @@ from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from threetalk._events import GENESIS, Event, FrozenData, Head, check_key, encode_data, format_time
+from threetalk._events import (
+    GENESIS,
+    Event,
+    FrozenData,
+    Head,
+    check_key,
+    encode_data,
+    envelope_bytes,
+    format_time,
+)
 from threetalk._exceptions import InvalidInput, TamperedLog
 from threetalk._phases import Phase
 from threetalk._stores import (
@@ -94,7 +103,6 @@ _LOAD: Final = (
 
 _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
 _PHASES: Final = {phase.value: phase for phase in Phase}
-_encode_string = json.encoder.encode_basestring
 
 Durability = Literal["full", "normal"]
 
@@ -486,7 +494,7 @@ def _rows(
         actor = event.actor
         digest = event.hash
         data_text = encode_data(event.data)
-        payload = _payload(seq, conversation_id, at_text, kind, actor, phase, data_text, prev)
+        payload = envelope_bytes(seq, conversation_id, at_text, kind, actor, phase, data_text, prev)
         if (
             sha256(payload).hexdigest()
             if key is None
@@ -498,27 +506,6 @@ def _rows(
         tails[conversation_id] = (seq, digest)
         append((conversation_id, seq, at_text, kind, actor, phase, data_text, prev, digest))
     return rows, firsts
-
-
-def _payload(
-    seq: int,
-    conversation_id: str,
-    at: str,
-    kind: str,
-    actor: str | None,
-    phase: str,
-    data: str,
-    prev: str,
-) -> bytes:
-    """:func:`canonical_bytes` from data already encoded, so it is encoded once per event.
-
-    ``tests/test_store.py`` checks that both give the same bytes.
-    """
-    return (
-        f'{{"actor":{"null" if actor is None else _encode_string(actor)},"at":"{at}",'
-        f'"conversation_id":{_encode_string(conversation_id)},"data":{data},'
-        f'"kind":{_encode_string(kind)},"phase":"{phase}","prev":"{prev}","seq":{seq}}}'
-    ).encode()
 
 
 def _events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[Event, ...]:

@@ -18,8 +18,8 @@ See ``docs/simulation.md``.
 
 from __future__ import annotations
 
+from threetalk._protocols import COMMANDS
 from threetalk.simulation._policy import (
-    COMMANDS,
     PRESETS,
     Action,
     Policy,

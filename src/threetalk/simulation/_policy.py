@@ -22,6 +22,7 @@ import attrs
 from threetalk._conversation import Conversation
 from threetalk._exceptions import InvalidInput
 from threetalk._phases import Phase, Role, Stance
+from threetalk._protocols import COMMANDS
 from threetalk._values import Option, Participant
 
 if TYPE_CHECKING:
@@ -29,30 +30,6 @@ if TYPE_CHECKING:
 
     from threetalk._values import Decision, Proposal
 
-#: Every command an :class:`Action` can name.
-COMMANDS: Final = (
-    "join",
-    "add_topic",
-    "state_problem",
-    "add_goal",
-    "add_concern",
-    "propose_option",
-    "add_consideration",
-    "withdraw_option",
-    "start_trial",
-    "end_trial",
-    "state_preference",
-    "delegate",
-    "propose_decision",
-    "consent",
-    "object",
-    "impose",
-    "pause",
-    "resume",
-    "evaluate",
-    "move_to",
-    "close",
-)
 
 #: The commands that concern one option (``state_preference`` may name none).
 NEEDS_OPTION: Final = frozenset(

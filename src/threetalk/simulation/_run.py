@@ -18,9 +18,9 @@ from threetalk._conversation import Conversation
 from threetalk._events import Event
 from threetalk._exceptions import InvalidInput, Refused
 from threetalk._phases import Phase, Role
-from threetalk._protocols import Protocol
+from threetalk._protocols import COMMANDS, Protocol
 from threetalk._values import Option, Participant
-from threetalk.simulation._policy import COMMANDS, NEEDS_OPTION, Action, PolicyLike, View
+from threetalk.simulation._policy import NEEDS_OPTION, Action, PolicyLike, View
 from threetalk.simulation._summary import Summary, summarise
 
 if TYPE_CHECKING:
