@@ -589,12 +589,7 @@ class TestR9:
 
     def test_double_consent(self, clock):
         """Consenting twice to the same proposal is refused."""
-        scene = build(clock, "decision")
-        second = scene.conv.join("Son", tt.Role.CLIENT)
-        for who in (scene.client, scene.relative, second):
-            scene.conv.state_preference(None, by=who)
-        scene.propose()
-        scene.conv.consent(by=scene.client)
+        scene = _two_clients_one_consented(clock)
 
         result = attempt(scene.conv, lambda: scene.conv.consent(by=scene.client))
 
@@ -603,12 +598,7 @@ class TestR9:
 
     def test_new_proposal_starts_without_consents(self, clock):
         """A new proposal replaces the old one and starts with no consents."""
-        scene = build(clock, "decision")
-        second = scene.conv.join("Son", tt.Role.CLIENT)
-        for who in (scene.client, scene.relative, second):
-            scene.conv.state_preference(None, by=who)
-        scene.propose()
-        scene.conv.consent(by=scene.client)
+        scene = _two_clients_one_consented(clock)
 
         scene.propose(scene.days)
 
@@ -1421,3 +1411,14 @@ class TestInvariants:
         again = tt.replay(conv.events, conv.protocol)
 
         assert again.snapshot() == conv.snapshot()
+
+
+def _two_clients_one_consented(clock):
+    """Decision talk with two clients, a proposal, and the first client's consent to it."""
+    scene = build(clock, "decision")
+    second = scene.conv.join("Son", tt.Role.CLIENT)
+    for who in (scene.client, scene.relative, second):
+        scene.conv.state_preference(None, by=who)
+    scene.propose()
+    scene.conv.consent(by=scene.client)
+    return scene
