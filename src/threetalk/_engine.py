@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from transitions import EventData, Machine, MachineError
 
-from threetalk._phases import TALK_PHASES, Phase
+from threetalk._phases import PHASE_BY_VALUE, TALK_PHASES, Phase
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,9 +45,6 @@ class PhaseModel(Protocol):
     phase: Phase
     machine_state: str
     resume_phase: Phase | None
-
-
-_PHASE_OF: dict[str, Phase] = {phase.value: phase for phase in Phase}
 
 
 class ImpossibleStep(Exception):
@@ -102,7 +99,7 @@ class Engine:
             raise ImpossibleStep(model.phase, to)
         event, source, transition = self._steps[model.phase, to]
         transition.execute(EventData(source, event, self._machine, model, (), {}))
-        model.phase = _PHASE_OF[model.machine_state]
+        model.phase = PHASE_BY_VALUE[model.machine_state]
 
     def pause(self, model: PhaseModel) -> None:
         """Pause, remembering the phase that was left."""
@@ -118,7 +115,7 @@ class Engine:
             done = False
         if not done:
             raise ImpossibleStep(Phase.PAUSED, model.resume_phase)
-        model.phase = _PHASE_OF[model.machine_state]
+        model.phase = PHASE_BY_VALUE[model.machine_state]
         model.resume_phase = None
 
     def close(self, model: PhaseModel) -> None:
@@ -131,7 +128,7 @@ class Engine:
             raise ImpossibleStep(model.phase, to)
         event, source, transition = found
         transition.execute(EventData(source, event, self._machine, model, (), {}))
-        model.phase = _PHASE_OF[model.machine_state]
+        model.phase = PHASE_BY_VALUE[model.machine_state]
 
 
 _ENGINES: dict[tuple[frozenset[Phase], frozenset[tuple[Phase, Phase]]], Engine] = {}

@@ -50,12 +50,12 @@ class Rule:
         return None if message is None else Reason(self.code, message, self.rule)
 
 
-def join_names(names: Iterable[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
+def join_names(names: Iterable[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or another conjunction: ``a, b or c``)."""
     items = list(names)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
 # Each check returns early when its rule holds (the common case, and the one that

@@ -38,6 +38,9 @@ class Phase(_Vocabulary):
     CLOSED = "closed"
 
 
+#: Every phase by its value (``"team_talk"``), as events and stores record it.
+PHASE_BY_VALUE: dict[str, Phase] = {phase.value: phase for phase in Phase}
+
 #: The phases a conversation does its work in (everything but ``PAUSED`` and ``CLOSED``).
 TALK_PHASES = (
     Phase.PREPARATION,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from threetalk._guards import join_names
 from threetalk._phases import Phase, Role
 from threetalk._values import Reason
 
@@ -92,10 +93,7 @@ _NO_PROPOSAL: Final = Reason("no-pending-proposal", "No decision has been propos
 def phases_in_words(phases: Iterable[Phase]) -> str:
     """``team talk``, ``preparation or team talk``, ``a, b or c``, in the order of the phases."""
     wanted = set(phases)
-    labels = [phase.label for phase in Phase if phase in wanted]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
+    return join_names((phase.label for phase in Phase if phase in wanted), "or")
 
 
 def move_summary(target: Phase, reasons: Iterable[Reason], protocol: Protocol) -> str:

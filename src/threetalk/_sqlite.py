@@ -38,7 +38,7 @@ from threetalk._events import (
     format_time,
 )
 from threetalk._exceptions import InvalidInput, TamperedLog
-from threetalk._phases import Phase
+from threetalk._phases import PHASE_BY_VALUE
 from threetalk._stores import (
     ConflictError,
     Finding,
@@ -102,7 +102,6 @@ _LOAD: Final = (
 )
 
 _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
-_PHASES: Final = {phase.value: phase for phase in Phase}
 
 Durability = Literal["full", "normal"]
 
@@ -530,7 +529,7 @@ def _events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[Event,
                     at,  # type: ignore[arg-type]
                     kind,
                     actor,
-                    _PHASES[phase],
+                    PHASE_BY_VALUE[phase],
                     _decode_data(data),
                     prev,
                     digest,

@@ -15,7 +15,7 @@ import attrs
 
 from threetalk._engine import Engine
 from threetalk._events import Event
-from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._phases import PHASE_BY_VALUE, Decided, Phase, Role, Stance
 from threetalk._values import (
     Consideration,
     Decision,
@@ -85,7 +85,6 @@ class State:
 
 
 Applier = Callable[[State, Event, Engine], None]
-_PHASES: Final = {phase.value: phase for phase in Phase}
 _APPLY: dict[str, Applier] = {}
 
 
@@ -298,7 +297,7 @@ def _evaluated(state: State, event: Event, _engine: Engine) -> None:
 @_applies("moved")
 def _moved(state: State, event: Event, engine: Engine) -> None:
     left = state.phase
-    engine.move(state, _PHASES[event.data["to"]])
+    engine.move(state, PHASE_BY_VALUE[event.data["to"]])
     if left is Phase.DECISION_TALK:
         state.proposal = None
     if event.data["reopened"]:

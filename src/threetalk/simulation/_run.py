@@ -17,7 +17,7 @@ import attrs
 from threetalk._conversation import Conversation
 from threetalk._events import Event
 from threetalk._exceptions import InvalidInput, Refused
-from threetalk._phases import Phase, Role
+from threetalk._phases import PHASE_BY_VALUE, Phase, Role
 from threetalk._protocols import COMMANDS, Protocol
 from threetalk._values import Option, Participant
 from threetalk.simulation._policy import NEEDS_OPTION, Action, PolicyLike, View
@@ -96,7 +96,6 @@ class Chunk:
 
 #: One conversation's events in the compact form that crosses process boundaries.
 Packed = tuple[str, list[tuple[Any, ...]]]
-_PHASES: Final = {phase.value: phase for phase in Phase}
 
 
 def pack(events: tuple[Event, ...]) -> Packed:
@@ -110,7 +109,7 @@ def pack(events: tuple[Event, ...]) -> Packed:
 def unpack(packed: Packed) -> tuple[Event, ...]:
     """The events :func:`pack` packed."""
     cid, rows = packed
-    phases = _PHASES
+    phases = PHASE_BY_VALUE
     return tuple(
         Event(seq, cid, at, kind, actor, phases[phase], data, prev, digest)
         for seq, at, kind, actor, phase, data, prev, digest in rows
