@@ -13,6 +13,8 @@ import typing
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from hashlib import sha256
+from json.encoder import encode_basestring as encode_string
 from typing import Any, NoReturn
 
 import attrs
@@ -23,11 +25,13 @@ from threetalk import _refusals as refusals
 from threetalk._engine import Engine, engine_for
 from threetalk._events import (
     GENESIS,
+    CannedData,
     Event,
     FrozenData,
-    canonical_bytes,
+    encode_data,
     format_time,
     freeze,
+    quoted_envelope,
     seal,
 )
 from threetalk._exceptions import InvalidInput, Refused, UnknownParticipant
@@ -70,6 +74,13 @@ class EventSink(typing.Protocol):
 _Spec = tuple[str, str | None, Phase, dict[str, Any]]
 
 P = Phase
+
+#: The data of every move there can be, by (target, whether it reopens a decision).
+_MOVED: dict[tuple[Phase, bool], CannedData] = {
+    (phase, reopens): CannedData(to=phase.value, reopened=reopens)
+    for phase in Phase
+    for reopens in (False, True)
+}
 
 
 def _utc_now() -> datetime:
@@ -121,6 +132,7 @@ class Conversation:
     _protocol: Protocol
     _engine: Engine
     _id: str
+    _quoted_id: str
     _clock: Clock
     _state: State
     _events: list[Event]
@@ -166,6 +178,7 @@ class Conversation:
         self._protocol = protocol
         self._engine = engine_for(protocol)
         self._id = conversation_id
+        self._quoted_id = encode_string(conversation_id)
         self._clock = clock
         self._state = State(protocol.initial)
         self._events = []
@@ -253,6 +266,18 @@ class Conversation:
             msg = f"participant_id: nobody with id {participant_id!r:.80} joined this conversation"
             raise UnknownParticipant(msg, "participant_id")
         return found
+
+    def option(self, option_id: str) -> Option:
+        """The option with this id (``"o1"``, ...), withdrawn or not.
+
+        Raises:
+            InvalidInput: No option with that id was proposed.
+        """
+        found = self._state.options.get(option_id) if isinstance(option_id, str) else None
+        if found is None:
+            msg = f"option_id: no option with id {option_id!r:.80} was proposed here"
+            raise InvalidInput(msg, "option_id")
+        return found.option
 
     def option_state(self, option: Option) -> OptionState:
         """The option with its pros and cons, whether it was withdrawn, and its trial.
@@ -347,11 +372,9 @@ class Conversation:
             and here in (P.DECISION_TALK, P.EVALUATION)
             and target in (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK)
         )
-        # ``_value_`` is the plain attribute behind ``.value``, a slow descriptor.
-        moved = FrozenData(to=target._value_, reopened=reopens)
         self._commit(
             at,
-            [("moved", actor.id, here, moved)],
+            [("moved", actor.id, here, _MOVED[target, reopens])],
             _advisories.silent_participants(state, actor),
             target,
         )
@@ -729,6 +752,11 @@ class Conversation:
         return value
 
     def _option(self, value: Any) -> OptionState:
+        oid = getattr(value, "id", None)
+        if type(oid) is str:
+            item = self._state.options.get(oid)
+            if item is not None and item.option is value:
+                return item  # the very object propose_option() returned
         if not isinstance(value, Option):
             msg = (
                 "option: expected an Option returned by propose_option(), "
@@ -828,19 +856,34 @@ class Conversation:
                 for code, rule, who, message in observed
             ]
         conversation_id = self._id
+        quoted_id = self._quoted_id
         at_text = format_time(at)
         key = self._key
-        prev = self._events[-1].hash if self._events else GENESIS
-        seq = len(self._events)
+        log = self._events
+        prev = log[-1].hash if log else GENESIS
+        seq = len(log)
         events = []
         for kind, actor, phase, fields in specs:
             seq += 1
-            data = fields if type(fields) is FrozenData else FrozenData(fields)
-            # ``_value_`` is the plain attribute behind ``.value``, a slow descriptor.
-            payload = canonical_bytes(
-                seq, conversation_id, at_text, kind, actor, phase._value_, data, prev
+            form = type(fields)
+            if form is CannedData:
+                data, text = fields, fields.text
+            else:
+                data = fields if form is FrozenData else FrozenData(fields)
+                text = encode_data(data)
+            # Kinds and participant ids ("p1") are ours and need no escaping. ``_value_`` is
+            # the plain attribute behind ``.value``, a slow descriptor.
+            payload = quoted_envelope(
+                seq,
+                quoted_id,
+                at_text,
+                f'"{kind}"',
+                "null" if actor is None else f'"{actor}"',
+                phase._value_,
+                text,
+                prev,
             )
-            digest = seal(payload, key)
+            digest = sha256(payload).hexdigest() if key is None else seal(payload, key)
             events.append(Event(seq, conversation_id, at, kind, actor, phase, data, prev, digest))
             prev = digest
         if self._store is not None:

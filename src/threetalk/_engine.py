@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from transitions import EventData, Machine, MachineError
+from transitions import EventData, Machine, MachineError, State, Transition
 
 from threetalk._phases import PHASE_BY_VALUE, TALK_PHASES, Phase
 
@@ -51,6 +51,67 @@ class ImpossibleStep(Exception):
     """The machine has no such step from the current phase."""
 
 
+class _PhaseState(State):  # type: ignore[misc]
+    """A transitions ``State`` that skips its per-call log lines when it has no callbacks.
+
+    ``State.enter`` and ``exit`` write two log records each even with nothing to call;
+    with callbacks added they behave exactly as transitions' own.
+    """
+
+    def enter(self, event_data: EventData) -> None:
+        if self.on_enter:
+            super().enter(event_data)
+
+    def exit(self, event_data: EventData) -> None:
+        if self.on_exit:
+            super().exit(event_data)
+
+
+class _Step(Transition):  # type: ignore[misc]
+    """A transitions ``Transition`` that takes the short path when it has no callbacks.
+
+    ``Transition.execute`` writes four log records and walks five callback lists per step,
+    about two thirds of its cost when, as here, every list is empty. Without callbacks this
+    does what it would do (check the conditions, exit the source, set the model's state,
+    enter the destination) and nothing else; with any callback it is transitions' own path.
+    """
+
+    def execute(self, event_data: EventData) -> bool:
+        machine = event_data.machine
+        if (
+            self.prepare
+            or self.before
+            or self.after
+            or machine.before_state_change
+            or machine.after_state_change
+        ):
+            return bool(super().execute(event_data))
+        for condition in self.conditions:
+            if not condition.check(event_data):
+                return False
+        self._change_state(event_data)
+        return True
+
+    def _change_state(self, event_data: EventData) -> None:
+        # transitions' own, except that it hands the machine State objects, not names it
+        # would look up again (``set_state`` accepts either).
+        machine = event_data.machine
+        source, dest = machine.states[self.source], machine.states[self.dest]
+        source.exit(event_data)
+        machine.set_state(dest, event_data.model)
+        event_data.state = dest
+        dest.enter(event_data)
+        if dest.final:
+            machine.callbacks(machine.on_final, event_data)
+
+
+class _PhaseMachine(Machine):  # type: ignore[misc]
+    """The transitions ``Machine`` with the lean state and transition classes above."""
+
+    state_cls = _PhaseState
+    transition_cls = _Step
+
+
 def _returns_to(phase: Phase) -> Callable[[Any], bool]:
     def condition(event_data: Any) -> bool:
         return bool(event_data.model.resume_phase is phase)
@@ -66,7 +127,7 @@ class Engine:
     def __init__(self, phases: frozenset[Phase], moves: frozenset[tuple[Phase, Phase]]) -> None:
         talk = [phase for phase in TALK_PHASES if phase in phases]
         paused, closed = Phase.PAUSED.value, Phase.CLOSED.value
-        machine = Machine(
+        machine = _PhaseMachine(
             model=None,
             states=[*(phase.value for phase in talk), paused, closed],
             initial=talk[0].value,
@@ -97,9 +158,7 @@ class Engine:
         """Take the move to ``to``; the caller has checked the protocol's rules."""
         if (model.phase, to) not in self._moves:
             raise ImpossibleStep(model.phase, to)
-        event, source, transition = self._steps[model.phase, to]
-        transition.execute(EventData(source, event, self._machine, model, (), {}))
-        model.phase = PHASE_BY_VALUE[model.machine_state]
+        self._step(model, to)
 
     def pause(self, model: PhaseModel) -> None:
         """Pause, remembering the phase that was left."""

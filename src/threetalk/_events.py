@@ -60,9 +60,23 @@ class FrozenData(dict[str, Any]):
         return (FrozenData, (dict(self),))
 
 
+class CannedData(FrozenData):
+    """Event data recorded over and over (a move's), with its canonical text worked out once.
+
+    It is ``FrozenData`` in every other way; ``text`` is what :func:`encode_data` gives.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.text = encode_data(self)
+
+
 def freeze(value: Any) -> Any:
     """Deep-freeze JSON-like data: dicts become ``FrozenData``, lists become tuples."""
-    if type(value) is FrozenData:
+    kind = type(value)
+    if kind is FrozenData or kind is CannedData:
         return value
     if isinstance(value, Mapping):
         return FrozenData({key: freeze(item) for key, item in value.items()})
@@ -72,14 +86,21 @@ def freeze(value: Any) -> Any:
 
 
 def format_time(at: datetime) -> str:
-    """The canonical text of an event time: UTC, ISO-8601, microseconds."""
+    """The canonical text of an event time: UTC, ISO-8601, microseconds.
+
+    >>> format_time(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    '2026-11-23T09:30:00.000000+00:00'
+    """
     if at.tzinfo is not UTC:
         if at.tzinfo is None or at.utcoffset() is None:
             msg = f"an event time must be aware, not {at.isoformat()}"
             raise ValueError(msg)
         at = at.astimezone(UTC)
-    text = at.isoformat()  # faster than isoformat(timespec=...), which parses a keyword
-    return text if at.microsecond else f"{text[:19]}.000000{text[19:]}"
+    # Twice as fast as isoformat(), which also drops the microseconds when they are 0.
+    return _TIME_FORMAT % (at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond)
+
+
+_TIME_FORMAT: Final = "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00"
 
 
 @attrs.frozen
@@ -188,10 +209,36 @@ def envelope_bytes(
     For readers that hold the data's canonical text already (a store row), so that it is
     not decoded and encoded again just to be hashed.
     """
+    return quoted_envelope(
+        seq,
+        _encode_string(conversation_id),
+        at,
+        _encode_string(kind),
+        "null" if actor is None else _encode_string(actor),
+        phase,
+        data,
+        prev,
+    )
+
+
+def quoted_envelope(
+    seq: int,
+    conversation_id: str,
+    at: str,
+    kind: str,
+    actor: str,
+    phase: str,
+    data: str,
+    prev: str,
+) -> bytes:
+    """:func:`envelope_bytes` of strings already written as JSON (quoted, escaped; ``null``).
+
+    For a conversation recording its own events: it quotes its id once, and its kinds and
+    participant ids need no escaping.
+    """
     return (
-        f'{{"actor":{"null" if actor is None else _encode_string(actor)},"at":"{at}",'
-        f'"conversation_id":{_encode_string(conversation_id)},"data":{data},'
-        f'"kind":{_encode_string(kind)},"phase":"{phase}","prev":"{prev}","seq":{seq}}}'
+        f'{{"actor":{actor},"at":"{at}","conversation_id":{conversation_id},"data":{data},'
+        f'"kind":{kind},"phase":"{phase}","prev":"{prev}","seq":{seq}}}'
     ).encode()
 
 

@@ -15,7 +15,13 @@ import attrs
 
 from threetalk._engine import Engine
 from threetalk._events import Event
-from threetalk._phases import PHASE_BY_VALUE, Decided, Phase, Role, Stance
+from threetalk._phases import (
+    DECIDED_BY_VALUE,
+    PHASE_BY_VALUE,
+    ROLE_BY_VALUE,
+    STANCE_BY_VALUE,
+    Phase,
+)
 from threetalk._values import (
     Consideration,
     Decision,
@@ -121,7 +127,7 @@ def _joined(state: State, event: Event, _engine: Engine) -> None:
     if pid != f"p{len(state.participants) + 1}":
         raise KeyError(pid)
     state.participants[pid] = Participant(
-        pid, data["name"], Role(data["role"]), event.conversation_id
+        pid, data["name"], ROLE_BY_VALUE[data["role"]], event.conversation_id
     )
 
 
@@ -185,7 +191,7 @@ def _consideration(state: State, event: Event, _engine: Engine) -> None:
     data = event.data
     oid = data["option"]
     item = state.options[oid]
-    added = Consideration(Stance(data["stance"]), data["text"], _actor(event))
+    added = Consideration(STANCE_BY_VALUE[data["stance"]], data["text"], _actor(event))
     considerations = (*item.considerations, added)
     state.options[oid] = OptionState(item.option, considerations, item.withdrawn, item.trial)
 
@@ -278,7 +284,7 @@ def _decided(state: State, event: Event, _engine: Engine) -> None:
     data = event.data
     state.decision = Decision(
         option=state.options[data["option"]].option,
-        how=Decided(data["how"]),
+        how=DECIDED_BY_VALUE[data["how"]],
         who=data["who"],
         what=data["what"],
         when=date.fromisoformat(data["when"]),

@@ -385,11 +385,12 @@ class _Watcher:
                 view.visit.append((kind, event.actor))
 
 
+# The view holds the very objects the conversation returned, not equal copies: the engine
+# recognises those by identity, without comparing them field by field.
+
+
 def _joined(view: View, event: Event) -> None:
-    data = event.data
-    person = Participant(
-        data["participant"], data["name"], Role(data["role"]), event.conversation_id
-    )
+    person = view.conversation.participant(event.data["participant"])
     {Role.CLIENT: view.clients, Role.RELATIVE: view.relatives}.get(
         person.role, view.professionals
     ).append(person)
@@ -397,9 +398,7 @@ def _joined(view: View, event: Event) -> None:
 
 def _proposed(view: View, event: Event) -> None:
     data = event.data
-    view.options.append(
-        Option(data["option"], data["text"], event.actor or "", event.conversation_id)
-    )
+    view.options.append(view.conversation.option(data["option"]))
     view.considered[data["option"]] = 0
 
 
