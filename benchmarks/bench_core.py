@@ -27,7 +27,7 @@ from transitions import Machine
 import threetalk as tt
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from threetalk._guards import Rule
 
@@ -83,43 +83,68 @@ def in_team_talk() -> tuple[tt.Conversation, tt.Participant, tt.Participant]:
 # ---------------------------------------------------------------- 1. move_to
 
 
-def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
-    """Ping-pong between team and option talk; each move's rules and event are timed.
+class PingPong:
+    """A conversation going back and forth between team and option talk, A3 kept away.
 
-    Between two timed moves, the one who moved says something in the new phase and the
-    other one will move on (all untimed), so no advisory A3 is due and each timed move is
-    its rule checks plus one audit event: the move alone. Those untimed commands keep the
-    state bounded (a trial started and ended in turn), so the timed moves do not run in
-    caches swept by ever larger copies. Rounds of ours and of the bare trigger alternate,
-    and the best round of each counts.
+    Between two moves, the one who moved says something in the new phase and the other one
+    will move on, so no advisory A3 is due and each move is its rule checks plus one audit
+    event: the move alone. Those commands keep the state bounded (a trial started and ended
+    in turn), so the moves do not run in caches swept by ever larger copies.
     """
-    conv, client, pro = in_team_talk()
-    conv.move_to(tt.Phase.OPTION_TALK, by=pro)
-    option = conv.propose_option("Wait and see", by=client)
-    conv.add_consideration(option, tt.Stance.PRO, "No upheaval", by=pro)
-    conv.move_to(tt.Phase.TEAM_TALK, by=client)
-    conv.add_concern("Still worried", by=client)
-    already = len(conv.advisories)
-    review = date(2027, 6, 1)
-    perf = time.perf_counter
 
-    def our_round() -> float:
-        timed = 0.0
+    def __init__(self) -> None:
+        conv, client, pro = in_team_talk()
+        conv.move_to(tt.Phase.OPTION_TALK, by=pro)
+        option = conv.propose_option("Wait and see", by=client)
+        conv.add_consideration(option, tt.Stance.PRO, "No upheaval", by=pro)
+        conv.move_to(tt.Phase.TEAM_TALK, by=client)
+        conv.add_concern("Still worried", by=client)
+        self.conv, self.client, self.pro, self.option = conv, client, pro, option
+        self.advisories = len(conv.advisories)
+        self.review = date(2027, 6, 1)
+
+    def round(self, number: int, timed: Callable[[tt.Phase, tt.Participant], bool]) -> float:
+        """Mean seconds of ``timed(phase, mover)``, called where each of the moves is due.
+
+        ``timed`` returns whether it made the move itself; if not, the move is made untimed.
+        """
+        conv, client, pro, option = self.conv, self.client, self.pro, self.option
+        perf = time.perf_counter
+        took = 0.0
         with gc_paused():
             for index in range(number):
                 start = perf()
-                conv.move_to(tt.Phase.OPTION_TALK, by=pro)
-                timed += perf() - start
-                # The professional acts in option talk without growing the state.
+                moved = timed(tt.Phase.OPTION_TALK, pro)
+                took += perf() - start
+                if not moved:
+                    conv.move_to(tt.Phase.OPTION_TALK, by=pro)
                 if index % 2:
                     conv.end_trial(option, "Tried it for a while", by=pro)
                 else:
-                    conv.start_trial(option, review, by=pro)
+                    conv.start_trial(option, self.review, by=pro)
                 start = perf()
-                conv.move_to(tt.Phase.TEAM_TALK, by=client)
-                timed += perf() - start
+                moved = timed(tt.Phase.TEAM_TALK, client)
+                took += perf() - start
+                if not moved:
+                    conv.move_to(tt.Phase.TEAM_TALK, by=client)
                 conv.add_topic("Still worried", by=client)
-        return timed / (2 * number)
+        assert len(conv.advisories) == self.advisories, "a move raised an advisory"
+        return took / (2 * number)
+
+
+def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
+    """``move_to`` (timed) in a ping-pong vs a bare transitions trigger, two ways.
+
+    The bare trigger is timed alone in a tight loop (everything it touches stays hot in the
+    caches), and again interleaved with the same work as our moves: a second ping-pong whose
+    moves are untimed, with the trigger timed where each move is due. Rounds alternate, and
+    the best round of each counts.
+    """
+    ours, other = PingPong(), PingPong()
+
+    def move(phase: tt.Phase, by: tt.Participant) -> bool:
+        ours.conv.move_to(phase, by=by)
+        return True
 
     # The bare trigger: same graph step, as many cheap guards as move_to checks rules.
     guards = max(
@@ -144,53 +169,22 @@ def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
     bare = Bare()
     trigger = machine.events["go"].trigger
 
-    def bare_round() -> float:
-        return best_per_call(lambda: trigger(bare), number, repeat=1)
+    def bare_trigger(_phase: tt.Phase, _by: tt.Participant) -> bool:
+        trigger(bare)
+        return False
 
-    # The bare trigger again, interleaved with the same work as our timed moves (a second
-    # conversation goes through all of our_round, untimed), so that both run in the caches
-    # that work leaves behind, not the trigger alone in a loop that keeps everything hot.
-    other, other_client, other_pro = in_team_talk()
-    other.move_to(tt.Phase.OPTION_TALK, by=other_pro)
-    other_option = other.propose_option("Wait and see", by=other_client)
-    other.add_consideration(other_option, tt.Stance.PRO, "No upheaval", by=other_pro)
-    other.move_to(tt.Phase.TEAM_TALK, by=other_client)
-    other.add_concern("Still worried", by=other_client)
-    other_already = len(other.advisories)
-
-    def bare_between_round() -> float:
-        timed = 0.0
-        with gc_paused():
-            for index in range(number):
-                start = perf()
-                trigger(bare)
-                timed += perf() - start
-                other.move_to(tt.Phase.OPTION_TALK, by=other_pro)
-                if index % 2:
-                    other.end_trial(other_option, "Tried it for a while", by=other_pro)
-                else:
-                    other.start_trial(other_option, review, by=other_pro)
-                start = perf()
-                trigger(bare)
-                timed += perf() - start
-                other.move_to(tt.Phase.TEAM_TALK, by=other_client)
-                other.add_topic("Still worried", by=other_client)
-        return timed / (2 * number)
-
-    ours, theirs, between = [], [], []
+    timings: dict[str, list[float]] = {"ours": [], "bare": [], "between": []}
     for _ in range(rounds):
-        ours.append(our_round())
-        theirs.append(bare_round())
-        between.append(bare_between_round())
-    assert len(conv.advisories) == already, "a timed move raised an advisory"
-    assert len(other.advisories) == other_already, "an untimed move raised an advisory"
-    best_ours, best_theirs, best_between = min(ours), min(theirs), min(between)
+        timings["ours"].append(ours.round(number, move))
+        timings["bare"].append(best_per_call(lambda: trigger(bare), number, repeat=1))
+        timings["between"].append(other.round(number, bare_trigger))
+    best = {name: min(values) for name, values in timings.items()}
     return {
-        "move_to_us": best_ours * 1e6,
-        "bare_trigger_us": best_theirs * 1e6,
-        "ratio": best_ours / best_theirs,
-        "bare_between_us": best_between * 1e6,
-        "ratio_between": best_ours / best_between,
+        "move_to_us": best["ours"] * 1e6,
+        "bare_trigger_us": best["bare"] * 1e6,
+        "ratio": best["ours"] / best["bare"],
+        "bare_between_us": best["between"] * 1e6,
+        "ratio_between": best["ours"] / best["between"],
     }
 
 

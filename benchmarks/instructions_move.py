@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import gc
 import sys
-from datetime import date
 
-from bench_core import in_team_talk  # type: ignore[import-not-found]
+from bench_core import PingPong  # type: ignore[import-not-found]
 from transitions import Machine
 
 import threetalk as tt
@@ -55,13 +54,14 @@ def bare(number: int) -> None:
 
 def conversation(number: int, *, moves: bool) -> None:
     """The loop of ``bench_move``, with its moves or with its untimed commands alone."""
-    conv, client, pro = in_team_talk()
-    conv.move_to(tt.Phase.OPTION_TALK, by=pro)
-    option = conv.propose_option("Wait and see", by=client)
-    conv.add_consideration(option, tt.Stance.PRO, "No upheaval", by=pro)
-    conv.move_to(tt.Phase.TEAM_TALK, by=client)
-    conv.add_concern("Still worried", by=client)
-    review = date(2027, 6, 1)
+    party = PingPong()
+    conv, client, pro, option, review = (
+        party.conv,
+        party.client,
+        party.pro,
+        party.option,
+        party.review,
+    )
 
     def professional_acts(index: int) -> None:
         if index % 2:

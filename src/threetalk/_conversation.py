@@ -865,11 +865,11 @@ class Conversation:
         events = []
         for kind, actor, phase, fields in specs:
             seq += 1
-            form = type(fields)
-            if form is CannedData:
+            data: FrozenData
+            if type(fields) is CannedData:
                 data, text = fields, fields.text
             else:
-                data = fields if form is FrozenData else FrozenData(fields)
+                data = fields if type(fields) is FrozenData else FrozenData(fields)
                 text = encode_data(data)
             # Kinds and participant ids ("p1") are ours and need no escaping. ``_value_`` is
             # the plain attribute behind ``.value``, a slow descriptor.

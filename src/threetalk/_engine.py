@@ -51,7 +51,7 @@ class ImpossibleStep(Exception):
     """The machine has no such step from the current phase."""
 
 
-class _PhaseState(State):  # type: ignore[misc]
+class _PhaseState(State):
     """A transitions ``State`` that skips its per-call log lines when it has no callbacks.
 
     ``State.enter`` and ``exit`` write two log records each even with nothing to call;
@@ -67,7 +67,7 @@ class _PhaseState(State):  # type: ignore[misc]
             super().exit(event_data)
 
 
-class _Step(Transition):  # type: ignore[misc]
+class _Step(Transition):
     """A transitions ``Transition`` that takes the short path when it has no callbacks.
 
     ``Transition.execute`` writes four log records and walks five callback lists per step,
@@ -95,6 +95,8 @@ class _Step(Transition):  # type: ignore[misc]
     def _change_state(self, event_data: EventData) -> None:
         # transitions' own, except that it hands the machine State objects, not names it
         # would look up again (``set_state`` accepts either).
+        if self.dest is None:  # pragma: no cover - an internal transition; there are none here
+            return
         machine = event_data.machine
         source, dest = machine.states[self.source], machine.states[self.dest]
         source.exit(event_data)
@@ -105,7 +107,7 @@ class _Step(Transition):  # type: ignore[misc]
             machine.callbacks(machine.on_final, event_data)
 
 
-class _PhaseMachine(Machine):  # type: ignore[misc]
+class _PhaseMachine(Machine):
     """The transitions ``Machine`` with the lean state and transition classes above."""
 
     state_cls = _PhaseState
