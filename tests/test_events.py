@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import threetalk as tt
 from conftest import StepClock
 from scenarios import LATER, STAGES, advance, attempt, build, scripted
-from threetalk._events import canonical_bytes
+from threetalk._events import canonical_bytes, format_time
 
 P = tt.Phase
 KEY = b"k" * 32
@@ -749,3 +749,21 @@ class TestClockChecks:
         """A clock returning naive datetimes is invalid input."""
         with pytest.raises(tt.InvalidInput):
             tt.Conversation(clock=lambda: datetime(2026, 11, 23))  # noqa: DTZ001
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2, 1, 1),  # noqa: DTZ001 - bounds; the zone comes with timezones=
+        max_value=datetime(9998, 12, 31),  # noqa: DTZ001
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=2)), timezone(-timedelta(hours=9, minutes=30))]
+        ),
+    )
+)
+def test_event_times_are_written_as_utc_iso_8601_with_microseconds(at):
+    assert format_time(at) == at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def test_a_naive_event_time_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        format_time(datetime(2026, 11, 23, 9, 0))  # noqa: DTZ001 - the point of the test

@@ -96,11 +96,16 @@ def format_time(at: datetime) -> str:
             msg = f"an event time must be aware, not {at.isoformat()}"
             raise ValueError(msg)
         at = at.astimezone(UTC)
-    # Twice as fast as isoformat(), which also drops the microseconds when they are 0.
-    return _TIME_FORMAT % (at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond)
+    # Faster than isoformat() (which also drops the microseconds when they are 0) or
+    # %-formatting: two-digit fields come from a table.
+    two = _TWO_DIGITS
+    return (
+        f"{at.year:04d}-{two[at.month]}-{two[at.day]}T{two[at.hour]}:{two[at.minute]}:"
+        f"{two[at.second]}.{at.microsecond:06d}+00:00"
+    )
 
 
-_TIME_FORMAT: Final = "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00"
+_TWO_DIGITS: Final = tuple(f"{number:02d}" for number in range(60))
 
 
 @attrs.frozen

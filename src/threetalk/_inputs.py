@@ -32,11 +32,12 @@ def text(value: object, argument: str, *, limit: int = MAX_TEXT) -> str:
     if len(stripped) > limit:
         msg = f"is {len(stripped):,} characters long; at most {limit:,} are accepted"
         raise _fail(msg, argument)
-    try:
-        stripped.encode()
-    except UnicodeEncodeError:
-        msg = "holds characters that cannot be stored (lone surrogates)"
-        raise _fail(msg, argument) from None
+    if not stripped.isascii():  # only non-ASCII text can hold a lone surrogate
+        try:
+            stripped.encode()
+        except UnicodeEncodeError:
+            msg = "holds characters that cannot be stored (lone surrogates)"
+            raise _fail(msg, argument) from None
     if "\x00" in stripped:
         msg = "holds a NUL character"
         raise _fail(msg, argument)
