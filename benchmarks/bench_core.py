@@ -89,10 +89,19 @@ class PingPong:
     Between two moves, the one who moved says something in the new phase and the other one
     will move on, so no advisory A3 is due and each move is its rule checks plus one audit
     event: the move alone. Those commands keep the state bounded (a trial started and ended
-    in turn), so the moves do not run in caches swept by ever larger copies.
+    in turn), and every ``SPAN`` round trips (1,000 events, a long conversation) a fresh
+    conversation takes over, untimed, so the log in memory stays the size of a real one
+    instead of growing by hundreds of megabytes over a run.
     """
 
+    SPAN = 250
+
     def __init__(self) -> None:
+        self.review = date(2027, 6, 1)
+        self.fresh()
+
+    def fresh(self) -> None:
+        """Start over with a new conversation in team talk, ready to move to option talk."""
         conv, client, pro = in_team_talk()
         conv.move_to(tt.Phase.OPTION_TALK, by=pro)
         option = conv.propose_option("Wait and see", by=client)
@@ -101,18 +110,20 @@ class PingPong:
         conv.add_concern("Still worried", by=client)
         self.conv, self.client, self.pro, self.option = conv, client, pro, option
         self.advisories = len(conv.advisories)
-        self.review = date(2027, 6, 1)
 
     def round(self, number: int, timed: Callable[[tt.Phase, tt.Participant], bool]) -> float:
         """Mean seconds of ``timed(phase, mover)``, called where each of the moves is due.
 
         ``timed`` returns whether it made the move itself; if not, the move is made untimed.
         """
-        conv, client, pro, option = self.conv, self.client, self.pro, self.option
         perf = time.perf_counter
         took = 0.0
         with gc_paused():
             for index in range(number):
+                if index % self.SPAN == 0:
+                    assert len(self.conv.advisories) == self.advisories, "a move raised one"
+                    self.fresh()
+                conv, client, pro, option = self.conv, self.client, self.pro, self.option
                 start = perf()
                 moved = timed(tt.Phase.OPTION_TALK, pro)
                 took += perf() - start
@@ -128,7 +139,7 @@ class PingPong:
                 if not moved:
                     conv.move_to(tt.Phase.TEAM_TALK, by=client)
                 conv.add_topic("Still worried", by=client)
-        assert len(conv.advisories) == self.advisories, "a move raised an advisory"
+        assert len(self.conv.advisories) == self.advisories, "a move raised an advisory"
         return took / (2 * number)
 
 

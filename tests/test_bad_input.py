@@ -164,13 +164,14 @@ class TestCommandFuzz:
 class TestQueryFuzz:
     @given(value=st.one_of(_junk_scalars, forged("c1")))
     def test_queries(self, value):
-        """why_not, can_move_to, participant and option_state take only what they should."""
+        """why_not, can_move_to, participant, option and option_state take only what fits."""
         scene = build(StepClock(), "options")
         before = scene.conv.snapshot()
         calls = [
             scene.conv.why_not,
             scene.conv.can_move_to,
             scene.conv.participant,
+            scene.conv.option,
             scene.conv.option_state,
         ]
 

@@ -11,6 +11,8 @@ import types
 import pytest
 
 import threetalk as tt
+from conftest import StepClock
+from scenarios import build
 
 HEAVY = ("pandas", "dask", "rich", "pm4py")
 
@@ -127,3 +129,26 @@ class TestImportWeight:
         )
 
         assert out.stdout.strip() == "True"
+
+
+class TestLookupsById:
+    """``participant(id)`` and ``option(id)`` give back the very objects the commands did."""
+
+    def test_participant_and_option_by_id(self):
+        scene = build(StepClock(), "options")
+        conv = scene.conv
+        assert conv.participant(scene.client.id) is scene.client
+        assert conv.option(scene.wait.id) is scene.wait
+        assert conv.option(scene.days.id) is scene.days
+
+    def test_a_withdrawn_option_is_still_found(self):
+        scene = build(StepClock(), "decision")
+        scene.conv.withdraw_option(scene.days, "Too far to travel", by=scene.client)
+        assert scene.conv.option(scene.days.id) is scene.days
+
+    @pytest.mark.parametrize("unknown", ["o9", "p1", "", None, 3])
+    def test_an_unknown_option_id_is_invalid_input(self, unknown):
+        conv = tt.Conversation()
+        with pytest.raises(tt.InvalidInput, match="option_id") as caught:
+            conv.option(unknown)
+        assert caught.value.argument == "option_id"

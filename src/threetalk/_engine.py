@@ -18,13 +18,18 @@ state change and all) rather than dispatching through ``Event.trigger``, which w
 search for it again. The machine's own condition is the history of a pause: ``resume``
 triggers the ``resume`` event, and transitions picks the transition back to the phase
 that was left.
+
+The machine is built through transitions' own extension point (``transition_cls``) with
+a transition that skips transitions' per-step log records and empty callback lists while
+a step has no callbacks, which is most of what a step costs; add a callback and the step
+runs it as transitions would (``tests/test_engine.py`` holds it to that).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from transitions import EventData, Machine, MachineError, State, Transition
+from transitions import EventData, Machine, MachineError, Transition
 
 from threetalk._phases import PHASE_BY_VALUE, TALK_PHASES, Phase
 
@@ -49,22 +54,6 @@ class PhaseModel(Protocol):
 
 class ImpossibleStep(Exception):
     """The machine has no such step from the current phase."""
-
-
-class _PhaseState(State):
-    """A transitions ``State`` that skips its per-call log lines when it has no callbacks.
-
-    ``State.enter`` and ``exit`` write two log records each even with nothing to call;
-    with callbacks added they behave exactly as transitions' own.
-    """
-
-    def enter(self, event_data: EventData) -> None:
-        if self.on_enter:
-            super().enter(event_data)
-
-    def exit(self, event_data: EventData) -> None:
-        if self.on_exit:
-            super().exit(event_data)
 
 
 class _Step(Transition):
@@ -93,24 +82,27 @@ class _Step(Transition):
         return True
 
     def _change_state(self, event_data: EventData) -> None:
-        # transitions' own, except that it hands the machine State objects, not names it
-        # would look up again (``set_state`` accepts either).
+        # transitions' own, except that it calls enter and exit only when a state has
+        # callbacks for them (each writes two log records even with none), and sets the
+        # model's state as ``Machine.set_state`` does for one model, without looking the
+        # state up again by name.
         if self.dest is None:  # pragma: no cover - an internal transition; there are none here
             return
         machine = event_data.machine
         source, dest = machine.states[self.source], machine.states[self.dest]
-        source.exit(event_data)
-        machine.set_state(dest, event_data.model)
+        if source.on_exit:
+            source.exit(event_data)
+        setattr(event_data.model, machine.model_attribute, dest.value)
         event_data.state = dest
-        dest.enter(event_data)
+        if dest.on_enter:
+            dest.enter(event_data)
         if dest.final:
             machine.callbacks(machine.on_final, event_data)
 
 
 class _PhaseMachine(Machine):
-    """The transitions ``Machine`` with the lean state and transition classes above."""
+    """The transitions ``Machine`` with the lean transition class above."""
 
-    state_cls = _PhaseState
     transition_cls = _Step
 
 

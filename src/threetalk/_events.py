@@ -96,15 +96,26 @@ def format_time(at: datetime) -> str:
             msg = f"an event time must be aware, not {at.isoformat()}"
             raise ValueError(msg)
         at = at.astimezone(UTC)
-    # Faster than isoformat() (which also drops the microseconds when they are 0) or
-    # %-formatting: two-digit fields come from a table.
-    two = _TWO_DIGITS
-    return (
-        f"{at.year:04d}-{two[at.month]}-{two[at.day]}T{two[at.hour]}:{two[at.minute]}:"
-        f"{two[at.second]}.{at.microsecond:06d}+00:00"
-    )
+    # About three times cheaper than isoformat() (which also drops the microseconds when
+    # they are 0): the date comes from a cache, the time of day from tables.
+    since = at - _EPOCH
+    days, seconds = since.days, since.seconds
+    day = _DAYS.get(days)
+    if day is None:
+        if len(_DAYS) >= _MAX_DAYS:
+            _DAYS.clear()
+        day = _DAYS[days] = f"{at.date().isoformat()}T"
+    minutes, second = divmod(seconds, 60)
+    micro = str(since.microseconds + 1_000_000)[1:]
+    return f"{day}{_HOURS_MINUTES[minutes]}{_TWO_DIGITS[second]}.{micro}+00:00"
 
 
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+#: "2026-11-23T" by days since the epoch, for the days seen lately.
+_DAYS: dict[int, str] = {}
+_MAX_DAYS: Final = 4096
+#: "09:30:" by minutes since midnight, and "07" by number.
+_HOURS_MINUTES: Final = tuple(f"{m // 60:02d}:{m % 60:02d}:" for m in range(24 * 60))
 _TWO_DIGITS: Final = tuple(f"{number:02d}" for number in range(60))
 
 

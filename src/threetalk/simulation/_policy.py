@@ -429,8 +429,9 @@ class Policy:
             by = lay[len(view.options) % len(lay)] if len(view.options) < len(lay) else None
             return Action("propose_option", by=by or rng.choice(view.participants))
         done: set[tuple[str, str]] = memo.setdefault("considered", set())
+        everyone = view.participants
         for option in view.options:
-            for person in view.participants:
+            for person in everyone:
                 if (option.id, person.id) in done:
                     continue
                 done.add((option.id, person.id))
