@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
+import weakref
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -495,3 +497,32 @@ class TestPublicSurface:
         )
 
         assert out.stdout.strip() == ""
+
+
+class TestMemoryHygiene:
+    def test_a_finished_conversation_is_freed_without_the_collector(self):
+        """The simulator's watcher is unsubscribed, so no cycle keeps a conversation."""
+        conversation = simulate_one(3, seed=11, policy=Policy.ideal())
+        gone = weakref.ref(conversation)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            del conversation
+            assert gone() is None
+        finally:
+            if enabled:
+                gc.enable()
+
+    def test_worker_processes_collect_less_often_but_never_more(self):
+        from threetalk.simulation._result import _relax_collector
+
+        saved = gc.get_threshold()
+        try:
+            gc.set_threshold(700, 10, 10)
+            _relax_collector()
+            assert gc.get_threshold() == (50_000, 20, 20)
+            gc.set_threshold(100_000, 50, 50)
+            _relax_collector()
+            assert gc.get_threshold() == (100_000, 50, 50)
+        finally:
+            gc.set_threshold(*saved)

@@ -8,6 +8,7 @@ any number of workers and any backend.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -155,8 +156,36 @@ def simulate_one(
     clock = _Clock(EPOCH + timedelta(seconds=rng.randrange(_YEAR)))
     conversation = Conversation(protocol, conversation_id=conversation_id(seed, index), clock=clock)
     view = View(index=index, conversation=conversation, today=clock.now.date())
-    conversation.subscribe(_Watcher(view))
+    # The watcher holds the view, which holds the conversation: unsubscribing afterwards
+    # breaks that cycle, so a finished conversation is freed at once, not by the collector.
+    unsubscribe = conversation.subscribe(_Watcher(view))
+    try:
+        _walk(conversation, view, rng, clock, policy, max_steps, seed)
+    finally:
+        unsubscribe()
+    if conversation.phase is not Phase.CLOSED:
+        closer = _anyone(view)
+        clock.now += timedelta(seconds=1)
+        if closer is None:
+            return conversation
+        conversation.close("the simulation's step limit was reached", by=closer)
+    return conversation
+
+
+def _walk(
+    conversation: Conversation,
+    view: View,
+    rng: random.Random,
+    clock: _Clock,
+    policy: PolicyLike,
+    max_steps: int,
+    seed: int,
+) -> None:
+    """Let ``policy`` act on ``conversation`` until it closes or ``max_steps`` are taken."""
+    index = view.index
     rate = 1 / float(getattr(policy, "seconds_per_utterance", 60))
+    # rng.expovariate(rate), drawn the same way without a Python call per step.
+    draw, log = rng.random, math.log
     choose = policy.choose
     for step in range(max_steps):
         if conversation.phase is Phase.CLOSED:
@@ -176,14 +205,14 @@ def simulate_one(
                 f"{type(error).__name__}: {error}"
             )
             raise PolicyError(msg, index, seed) from error
-        clock.now += timedelta(seconds=max(1, round(rng.expovariate(rate))))
+        clock.now += timedelta(0, max(1, round(-log(1.0 - draw()) / rate)))
         if action.command == "resume" and view.paused_until is not None:
             morning = datetime.combine(view.paused_until, time(9), UTC)
             clock.now = max(clock.now, morning + timedelta(seconds=rng.randrange(8 * 3600)))
         view.today = clock.now.date()
         view.last_refusal = ()
         try:
-            _carry_out(conversation, view, action)
+            _COMMAND[action.command](conversation, view, action)
         except Refused as refusal:
             view.last_refusal = refusal.codes
             view.refusals += 1
@@ -193,13 +222,6 @@ def simulate_one(
                 f"conversation {index} (seed {seed}): {error}"
             )
             raise PolicyError(msg, index, seed) from None
-    if conversation.phase is not Phase.CLOSED:
-        closer = _anyone(view)
-        clock.now += timedelta(seconds=1)
-        if closer is None:
-            return conversation
-        conversation.close("the simulation's step limit was reached", by=closer)
-    return conversation
 
 
 def _anyone(view: View) -> Participant | None:
@@ -229,10 +251,6 @@ def _check(action: object) -> Action:
         msg = f"days must be a whole number of at least 0, got {action.days!r:.40}"
         raise InvalidInput(msg, "policy")
     return action
-
-
-def _carry_out(conversation: Conversation, view: View, action: Action) -> None:
-    _COMMAND[action.command](conversation, view, action)
 
 
 def _text(view: View, action: Action) -> str:
