@@ -270,6 +270,28 @@ class TestEventValue:
         assert json.dumps(event.to_dict()) == before
         assert isinstance(event.data, tt.FrozenData)
 
+    @pytest.mark.parametrize(
+        "mutate",
+        [
+            lambda data: data.__setitem__("to", "closed"),
+            lambda data: data.update(reopened=True),
+            lambda data: setattr(data, "text", '{"to":"closed"}'),
+            lambda data: delattr(data, "text"),
+        ],
+    )
+    def test_the_data_of_a_move_refuses_mutation_too(self, clock, mutate):
+        """A move's data is shared between moves and encoded once; none of it can change."""
+        scene = build(clock, "team")
+        event = scene.conv.events[-1]
+        assert event.kind == "moved"
+        before = json.dumps(event.to_dict())
+
+        with pytest.raises((TypeError, AttributeError)):
+            mutate(event.data)
+
+        assert json.dumps(event.to_dict()) == before
+        assert tt.verify(scene.conv.events).seq == len(scene.conv.events)
+
     def test_frozen_data_nested_lists_are_tuples(self, clock):
         """Lists inside event data are kept as tuples, which cannot change."""
         scene = build(clock)

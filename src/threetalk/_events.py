@@ -67,10 +67,19 @@ class CannedData(FrozenData):
     """
 
     __slots__ = ("text",)
+    text: str
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.text = encode_data(self)
+        object.__setattr__(self, "text", encode_data(self))
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        msg = "the data of an event cannot change"
+        raise AttributeError(msg)
+
+    def __delattr__(self, name: str) -> NoReturn:
+        msg = "the data of an event cannot change"
+        raise AttributeError(msg)
 
 
 def freeze(value: Any) -> Any:
