@@ -19,7 +19,7 @@ and events per CPU second of the one-worker run are the figure least affected by
 
 Run::
 
-    .venv/bin/python benchmarks/bench_simulation.py [-n 3000] [--million]
+    .venv/bin/python benchmarks/bench_simulation.py [-n 3000] [--million] [--speedup-rounds 4]
 """
 
 from __future__ import annotations
@@ -229,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=3000, help="conversations per measurement")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--million", action="store_true", help="also run 1,000,000 (slow)")
+    parser.add_argument(
+        "--speedup-rounds", type=int, default=1, help="rounds of the 1 -> 2 workers measurement"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"n": args.n}
@@ -250,13 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     scale_n = args.n * 4
-    _, one, _ = full_fidelity(scale_n, args.seed, workers=1)
-    _, two, _ = full_fidelity(scale_n, args.seed, workers=2)
     figures["speedup_n"] = scale_n
-    figures["one_worker_s"] = round(one, 2)
-    figures["two_workers_s"] = round(two, 2)
-    figures["speedup_1_to_2"] = round(one / two, 2)
-    figures["machine_speedup_1_to_2"] = round(machine_speedup(), 2)
+    for round_ in range(1, args.speedup_rounds + 1):
+        suffix = "" if args.speedup_rounds == 1 else f"_{round_}"
+        _, one, _ = full_fidelity(scale_n, args.seed, workers=1)
+        _, two, _ = full_fidelity(scale_n, args.seed, workers=2)
+        figures[f"one_worker_s{suffix}"] = round(one, 2)
+        figures[f"two_workers_s{suffix}"] = round(two, 2)
+        figures[f"speedup_1_to_2{suffix}"] = round(one / two, 2)
+        figures[f"machine_speedup_1_to_2{suffix}"] = round(machine_speedup(), 2)
 
     if args.million:
         events, seconds, _ = full_fidelity(1_000_000, args.seed, workers=2)

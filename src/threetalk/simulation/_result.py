@@ -399,7 +399,9 @@ def simulate(  # noqa: PLR0912, PLR0915
         msg = f"progress: expected a callable, got {type(progress).__name__}"
         raise InvalidInput(msg, "progress")
     if chunk_size is None:
-        chunk_size = max(1, min(1000, math.ceil(n / (workers * 8))))
+        # Small enough that the last chunks leave no worker idle for long (32 per worker),
+        # large enough that handing one out costs nothing next to running it.
+        chunk_size = max(1, min(1000, math.ceil(n / (workers * 32))))
     needs_events = keep_events or bool(paths)
     compact = backend == "dask" or workers > 1
     chunks = [
@@ -479,7 +481,7 @@ def _processes(chunks: list[Chunk], workers: int) -> Iterator[Any]:
         try:
             for chunk in todo:
                 pending.append(pool.submit(run_chunk, chunk))
-                if len(pending) >= workers * 2:
+                if len(pending) >= workers * 4:
                     break
             while pending:
                 result = pending.popleft().result()
