@@ -22,8 +22,9 @@ import os
 import sqlite3
 import stat
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from hashlib import sha256
+from json.encoder import encode_basestring as encode_string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -34,8 +35,8 @@ from threetalk._events import (
     Head,
     check_key,
     encode_data,
-    envelope_bytes,
     format_time,
+    quoted_envelope,
 )
 from threetalk._exceptions import InvalidInput, TamperedLog
 from threetalk._phases import PHASE_BY_VALUE
@@ -468,6 +469,8 @@ def _rows(
     firsts: dict[str, tuple[int, str]] = {}
     last_at: datetime | None = None
     at_text = ""
+    last_id: str | None = None
+    quoted_id = ""
     for event in events:
         if type(event) is not Event:
             msg = f"expected Event objects, got {type(event).__name__}"
@@ -486,14 +489,26 @@ def _rows(
             raise _bad(msg)
         at = event.at
         if at is not last_at:
-            at_text = at.isoformat(timespec="microseconds") if at.tzinfo is UTC else format_time(at)
+            at_text = format_time(at)
             last_at = at
-        phase = event.phase.value
+        phase = event.phase._value_  # the plain attribute behind the slow ``.value``
         kind = event.kind
         actor = event.actor
         digest = event.hash
+        if conversation_id is not last_id:
+            quoted_id = encode_string(conversation_id)
+            last_id = conversation_id
         data_text = encode_data(event.data)
-        payload = envelope_bytes(seq, conversation_id, at_text, kind, actor, phase, data_text, prev)
+        payload = quoted_envelope(
+            seq,
+            quoted_id,
+            at_text,
+            encode_string(kind),
+            "null" if actor is None else encode_string(actor),
+            phase,
+            data_text,
+            prev,
+        )
         if (
             sha256(payload).hexdigest()
             if key is None
