@@ -31,6 +31,9 @@ _encode_data = json.JSONEncoder(
 ).encode
 
 
+_UNCHANGEABLE: Final = "the data of an event cannot change"
+
+
 class FrozenData(dict[str, Any]):
     """The read-only ``data`` of an event: a dict that refuses to change.
 
@@ -41,7 +44,7 @@ class FrozenData(dict[str, Any]):
     __slots__ = ()
 
     def _refuse(self, *_args: object, **_kwargs: object) -> NoReturn:
-        msg = "the data of an event cannot change"
+        msg = _UNCHANGEABLE
         raise TypeError(msg)
 
     __setitem__ = __delitem__ = _refuse
@@ -74,11 +77,11 @@ class CannedData(FrozenData):
         object.__setattr__(self, "text", encode_data(self))
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
-        msg = "the data of an event cannot change"
+        msg = _UNCHANGEABLE
         raise AttributeError(msg)
 
     def __delattr__(self, name: str) -> NoReturn:
-        msg = "the data of an event cannot change"
+        msg = _UNCHANGEABLE
         raise AttributeError(msg)
 
 
