@@ -143,21 +143,12 @@ class PingPong:
         return took / (2 * number)
 
 
-def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
-    """``move_to`` (timed) in a ping-pong vs a bare transitions trigger, two ways.
+def bare_machine() -> tuple[Callable[[Any], bool], Any]:
+    """The baseline of a move: a bare transitions trigger and the model it steps.
 
-    The bare trigger is timed alone in a tight loop (everything it touches stays hot in the
-    caches), and again interleaved with the same work as our moves: a second ping-pong whose
-    moves are untimed, with the trigger timed where each move is due. Rounds alternate, and
-    the best round of each counts.
+    Same graph step as a move between team and option talk (back and forth with one
+    trigger), with as many always-true conditions as ``move_to`` checks entry rules.
     """
-    ours, other = PingPong(), PingPong()
-
-    def move(phase: tt.Phase, by: tt.Participant) -> bool:
-        ours.conv.move_to(phase, by=by)
-        return True
-
-    # The bare trigger: same graph step, as many cheap guards as move_to checks rules.
     guards = max(
         len(tt.three_talk().entry_rules[tt.Phase.OPTION_TALK]),
         len(tt.three_talk().entry_rules[tt.Phase.TEAM_TALK]),
@@ -177,8 +168,24 @@ def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
     )
     machine.add_transition("go", "team", "option", conditions=cheap)
     machine.add_transition("go", "option", "team", conditions=cheap)
-    bare = Bare()
-    trigger = machine.events["go"].trigger
+    return machine.events["go"].trigger, Bare()
+
+
+def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
+    """``move_to`` (timed) in a ping-pong vs a bare transitions trigger, two ways.
+
+    The bare trigger is timed alone in a tight loop (everything it touches stays hot in the
+    caches), and again interleaved with the same work as our moves: a second ping-pong whose
+    moves are untimed, with the trigger timed where each move is due. Rounds alternate, and
+    the best round of each counts.
+    """
+    ours, other = PingPong(), PingPong()
+
+    def move(phase: tt.Phase, by: tt.Participant) -> bool:
+        ours.conv.move_to(phase, by=by)
+        return True
+
+    trigger, bare = bare_machine()
 
     def bare_trigger(_phase: tt.Phase, _by: tt.Participant) -> bool:
         trigger(bare)

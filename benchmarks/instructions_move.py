@@ -23,30 +23,14 @@ from __future__ import annotations
 import gc
 import sys
 
-from bench_core import PingPong  # type: ignore[import-not-found]
-from transitions import Machine
+from bench_core import PingPong, bare_machine  # type: ignore[import-not-found]
 
 import threetalk as tt
 
 
 def bare(number: int) -> None:
-    """Two bare transitions triggers, two cheap guards each, ``number`` times."""
-    cheap = [lambda _event: True] * 2
-    machine = Machine(
-        model=None,
-        states=["team", "option"],
-        initial="team",
-        auto_transitions=False,
-        send_event=True,
-    )
-    machine.add_transition("go", "team", "option", conditions=cheap)
-    machine.add_transition("go", "option", "team", conditions=cheap)
-
-    class Bare:
-        state = "team"
-
-    model = Bare()
-    trigger = machine.events["go"].trigger
+    """Two bare transitions triggers (``bench_core.bare_machine``), ``number`` times."""
+    trigger, model = bare_machine()
     for _ in range(number):
         trigger(model)
         trigger(model)
