@@ -888,21 +888,23 @@ class Conversation:
             prev = digest
         if self._store is not None:
             self._store.append_events(events)
-        for event in events:
-            self._take(event)
+        self._take(events)
         if self._subscribers:
             for callback in tuple(self._subscribers):
                 for event in events:
                     callback(event)
         return events
 
-    def _take(self, event: Event) -> None:
-        apply(self._state, event, self._engine)
-        self._events.append(event)
-        if event.kind == "advisory":
-            data = event.data
-            self._advisories.append(
-                Advisory(
-                    data["code"], data["message"], data["rule"], data["participant"], event.seq
+    def _take(self, events: Sequence[Event]) -> None:
+        """Apply recorded events to the state and keep them (and their advisories)."""
+        state, engine, log = self._state, self._engine, self._events
+        for event in events:
+            apply(state, event, engine)
+            log.append(event)
+            if event.kind == "advisory":
+                data = event.data
+                self._advisories.append(
+                    Advisory(
+                        data["code"], data["message"], data["rule"], data["participant"], event.seq
+                    )
                 )
-            )

@@ -15,9 +15,9 @@ because a refusal must list every unmet rule in words, where a transitions condi
 only say no. Since the conversation has already looked up the one transition it takes,
 a step executes that :class:`transitions.Transition` directly (exit and enter callbacks,
 state change and all) rather than dispatching through ``Event.trigger``, which would
-search for it again. The machine's own condition is the history of a pause: ``resume``
-triggers the ``resume`` event, and transitions picks the transition back to the phase
-that was left.
+search for it again. The machine's own condition is the history of a pause: each
+``resume`` transition leads back to one phase and holds only while that is the phase the
+pause left.
 
 The machine is built through transitions' own extension point (``transition_cls``) with
 a transition that skips transitions' per-step log records and empty callback lists while
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from transitions import EventData, Machine, MachineError, Transition
+from transitions import EventData, Machine, Transition
 
 from threetalk._phases import PHASE_BY_VALUE, TALK_PHASES, Phase
 
@@ -116,7 +116,7 @@ def _returns_to(phase: Phase) -> Callable[[Any], bool]:
 class Engine:
     """The shared machine of one protocol graph."""
 
-    __slots__ = ("_machine", "_moves", "_resume", "_steps")
+    __slots__ = ("_machine", "_moves", "_steps")
 
     def __init__(self, phases: frozenset[Phase], moves: frozenset[tuple[Phase, Phase]]) -> None:
         talk = [phase for phase in TALK_PHASES if phase in phases]
@@ -139,6 +139,7 @@ class Engine:
         steps = [(src, to, f"move_to_{to.value}") for src, to in moves]
         steps += [(phase, Phase.PAUSED, "pause") for phase in talk]
         steps += [(phase, Phase.CLOSED, "close") for phase in (*talk, Phase.PAUSED)]
+        steps += [(Phase.PAUSED, phase, "resume") for phase in talk]
         self._steps: dict[tuple[Phase, Phase], tuple[Any, Any, Any]] = {}
         for src, to, name in steps:
             event = machine.events[name]
@@ -146,7 +147,6 @@ class Engine:
             self._steps[src, to] = (event, machine.get_state(src.value), transition)
         self._moves = frozenset(moves)
         self._machine = machine
-        self._resume = machine.events["resume"]
 
     def move(self, model: PhaseModel, to: Phase) -> None:
         """Take the move to ``to``; the caller has checked the protocol's rules."""
@@ -162,26 +162,28 @@ class Engine:
 
     def resume(self, model: PhaseModel) -> None:
         """Return to the phase that was left when pausing."""
-        try:
-            done = self._resume.trigger(model)
-        except MachineError:
-            done = False
-        if not done:
-            raise ImpossibleStep(Phase.PAUSED, model.resume_phase)
-        model.phase = PHASE_BY_VALUE[model.machine_state]
+        back = model.resume_phase
+        if back is None or not self._step(model, back):
+            raise ImpossibleStep(Phase.PAUSED, back)
         model.resume_phase = None
 
     def close(self, model: PhaseModel) -> None:
         """End the conversation."""
         self._step(model, Phase.CLOSED)
 
-    def _step(self, model: PhaseModel, to: Phase) -> None:
+    def _step(self, model: PhaseModel, to: Phase) -> bool:
+        """Execute the one transition from the model's phase to ``to``; whether it was taken.
+
+        Only ``resume`` has a condition that can say no (the phase the pause left).
+        """
         found = self._steps.get((model.phase, to))
         if found is None:
             raise ImpossibleStep(model.phase, to)
         event, source, transition = found
-        transition.execute(EventData(source, event, self._machine, model, (), {}))
+        if not transition.execute(EventData(source, event, self._machine, model, (), {})):
+            return False
         model.phase = PHASE_BY_VALUE[model.machine_state]
+        return True
 
 
 _ENGINES: dict[tuple[frozenset[Phase], frozenset[tuple[Phase, Phase]]], Engine] = {}

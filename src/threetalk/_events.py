@@ -187,21 +187,42 @@ def encode_data(data: Mapping[str, Any]) -> str:
     Flat data of strings, integers, booleans and nulls (nearly every event) is written
     out directly; anything nested goes through :mod:`json`. Both give the same text.
     """
+    keys = tuple(data)
+    order = _ORDERS.get(keys)
+    if order is None:
+        order = _order(keys)
+        if order is None:
+            return str(_encode_data(data))
     parts = []
-    for key in sorted(data):
+    for key, quoted in order:
         value = data[key]
         kind = type(value)
         if kind is str:
-            parts.append(f"{_encode_string(key)}:{_encode_string(value)}")
+            parts.append(quoted + _encode_string(value))
         elif value is None:
-            parts.append(f"{_encode_string(key)}:null")
+            parts.append(quoted + "null")
         elif kind is bool:
-            parts.append(f"{_encode_string(key)}:{'true' if value else 'false'}")
+            parts.append(quoted + ("true" if value else "false"))
         elif kind is int:
-            parts.append(f"{_encode_string(key)}:{value}")
+            parts.append(f"{quoted}{value}")
         else:
             return str(_encode_data(data))
     return "{" + ",".join(parts) + "}"
+
+
+#: For each tuple of keys in the order a dict holds them: the keys in sorted order, each
+#: with its JSON text and the colon (events of one kind share one).
+_ORDERS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+_MAX_ORDERS: Final = 1024
+
+
+def _order(keys: tuple[Any, ...]) -> tuple[tuple[str, str], ...] | None:
+    if not all(type(key) is str for key in keys):
+        return None
+    if len(_ORDERS) >= _MAX_ORDERS:
+        _ORDERS.clear()
+    order = _ORDERS[keys] = tuple((key, f"{_encode_string(key)}:") for key in sorted(keys))
+    return order
 
 
 def canonical_bytes(

@@ -83,7 +83,7 @@ def replay(
             msg = f"Event seq {event.seq} ({event.kind}) does not fit the conversation: {misfit}."
             raise TamperedLog(msg, event.seq)
         try:
-            conversation._take(event)  # noqa: SLF001
+            conversation._take((event,))  # noqa: SLF001
         except ImpossibleStep:
             msg = f"Event seq {event.seq} ({event.kind}) takes a step the protocol does not have."
             raise TamperedLog(msg, event.seq) from None

@@ -265,17 +265,30 @@ def _pending(state: State) -> Proposal:
 @_applies("consented")
 def _consented(state: State, event: Event, _engine: Engine) -> None:
     proposal = _pending(state)
-    state.proposal = attrs.evolve(proposal, consents=proposal.consents | {_actor(event)})
+    state.proposal = _revised(proposal, proposal.consents | {_actor(event)}, proposal.objections)
 
 
 @_applies("objected")
 def _objected(state: State, event: Event, _engine: Engine) -> None:
     proposal = _pending(state)
     actor = _actor(event)
-    state.proposal = attrs.evolve(
-        proposal,
-        consents=proposal.consents - {actor},
-        objections=(*proposal.objections, (actor, event.data["reason"])),
+    objections = (*proposal.objections, (actor, event.data["reason"]))
+    state.proposal = _revised(proposal, proposal.consents - {actor}, objections)
+
+
+def _revised(
+    proposal: Proposal, consents: frozenset[str], objections: tuple[tuple[str, str], ...]
+) -> Proposal:
+    """The same proposal with other consents and objections (cheaper than attrs.evolve)."""
+    return Proposal(
+        proposal.option,
+        proposal.who,
+        proposal.what,
+        proposal.when,
+        proposal.review_on,
+        proposal.proposed_by,
+        consents,
+        objections,
     )
 
 

@@ -35,6 +35,10 @@ _PLAIN: Final = frozenset(COMMANDS) - NEEDS_OPTION - {"join", "pause"}
 EPOCH: Final = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 _YEAR: Final = 365 * 24 * 3600
 
+#: ``timedelta(seconds=n)`` for the short gaps between utterances, made once.
+_MANY_SECONDS: Final = 3600
+_SECONDS: Final = tuple(timedelta(0, n) for n in range(_MANY_SECONDS))
+
 _OPTION_NAMES: Final = (
     "Wait and see",
     "Day treatment",
@@ -205,7 +209,8 @@ def _walk(
                 f"{type(error).__name__}: {error}"
             )
             raise PolicyError(msg, index, seed) from error
-        clock.now += timedelta(0, max(1, round(-log(1.0 - draw()) / rate)))
+        seconds = max(1, round(-log(1.0 - draw()) / rate))
+        clock.now += _SECONDS[seconds] if seconds < _MANY_SECONDS else timedelta(0, seconds)
         if action.command == "resume" and view.paused_until is not None:
             morning = datetime.combine(view.paused_until, time(9), UTC)
             clock.now = max(clock.now, morning + timedelta(seconds=rng.randrange(8 * 3600)))
