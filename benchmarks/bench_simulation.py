@@ -3,6 +3,9 @@
 Measures, side by side:
 
 * **full fidelity**: ``simulate()`` on the real engine, audit hashing on, summaries only;
+* **engine alone**: the commands that full fidelity gave each conversation, recorded once
+  and then given again, at the same simulated times, to fresh conversations - the real
+  engine with no policy, view or summaries: the ceiling of full fidelity on this machine;
 * **floor**: a minimal hand-written dict-based state machine doing the same kind of walk
   (phases, a handful of guards as dict look-ups, a SHA-256 chained event per step) -
   what the walk costs with no engine at all;
@@ -37,7 +40,8 @@ from typing import Any
 
 from transitions import Machine
 
-from threetalk.simulation import Policy, simulate
+from threetalk import Conversation, Option, Participant, Refused
+from threetalk.simulation import Policy, simulate, simulate_one
 
 PHASES = ("preparation", "team_talk", "option_talk", "decision_talk", "evaluation")
 TALKS = PHASES[1:]
@@ -54,6 +58,85 @@ def full_fidelity(n: int, seed: int, workers: int = 1) -> tuple[int, float, floa
     elapsed = time.perf_counter() - started
     used = time.process_time() - cpu
     return sum(summary.events for summary in result.summaries), elapsed, used
+
+
+#: A recorded command: its time, the method, and its arguments with participants and
+#: options replaced by their ids (``("p1",)`` marks an object to look up again).
+_Command = tuple[Any, str, tuple[Any, ...], dict[str, Any]]
+_COMMANDS = (
+    "join", "add_topic", "state_problem", "add_goal", "add_concern", "propose_option",
+    "add_consideration", "withdraw_option", "start_trial", "end_trial", "state_preference",
+    "delegate", "propose_decision", "consent", "object", "impose", "pause", "resume",
+    "evaluate", "move_to", "close",
+)  # fmt: skip
+
+
+def _mark(value: Any) -> Any:
+    return (value.id,) if isinstance(value, Participant | Option) else value
+
+
+def record_commands(n: int, seed: int) -> list[tuple[str, Any, list[_Command]]]:
+    """Each simulated conversation's id, start time and commands, as ``simulate`` gives them."""
+    recorded: list[_Command] = []
+    originals = {name: getattr(Conversation, name) for name in _COMMANDS}
+
+    def recording(name: str) -> Any:
+        method = originals[name]
+
+        def record(self: Conversation, *args: Any, **kwargs: Any) -> Any:
+            marked = (tuple(map(_mark, args)), {k: _mark(v) for k, v in kwargs.items()})
+            recorded.append((self._clock(), name, *marked))
+            return method(self, *args, **kwargs)
+
+        return record
+
+    scripts = []
+    try:
+        for name in _COMMANDS:
+            setattr(Conversation, name, recording(name))
+        for index in range(n):
+            recorded = []
+            conversation = simulate_one(index, seed=seed, policy=Policy.ideal())
+            scripts.append((conversation.id, conversation.events[0].at, recorded))
+    finally:
+        for name, method in originals.items():
+            setattr(Conversation, name, method)
+    return scripts
+
+
+class _SetClock:
+    __slots__ = ("now",)
+
+    def __init__(self, now: Any) -> None:
+        self.now = now
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+def engine_alone(scripts: list[tuple[str, Any, list[_Command]]]) -> tuple[int, float]:
+    """Events and CPU seconds of giving the recorded commands to fresh conversations."""
+    methods = {name: getattr(Conversation, name) for name in _COMMANDS}
+    started = time.process_time()
+    events = 0
+    for conversation_id, opened_at, commands in scripts:
+        clock = _SetClock(opened_at)
+        conversation = Conversation(conversation_id=conversation_id, clock=clock)
+        made: dict[str, Any] = {}
+        for at, name, marked_args, marked_kwargs in commands:
+            clock.now = at
+            args, kwargs = marked_args, marked_kwargs
+            if made:
+                args = tuple(made[a[0]] if type(a) is tuple else a for a in args)
+                kwargs = {k: made[v[0]] if type(v) is tuple else v for k, v in kwargs.items()}
+            try:
+                result = methods[name](conversation, *args, **kwargs)
+            except Refused:
+                continue
+            if result is not None:
+                made[result.id] = result
+        events += len(conversation.events)
+    return events, time.process_time() - started
 
 
 class _Chain:
@@ -192,6 +275,34 @@ def transitions_walk(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
     return events, time.perf_counter() - started
 
 
+def full_and_engine_alone(n: int, seed: int, rounds: int = 3) -> dict[str, Any]:
+    """Full fidelity and the engine alone on the same conversations, side by side.
+
+    They take turns, best of ``rounds`` each, so that a change in the machine's load
+    between them does not pass for a difference between them.
+    """
+    scripts = record_commands(n, seed)
+    full: list[tuple[float, float]] = []
+    alone: list[float] = []
+    events = 0
+    for _round in range(rounds):
+        events, seconds, cpu = full_fidelity(n, seed)
+        full.append((seconds, cpu))
+        engine_events, engine_cpu = engine_alone(scripts)
+        if engine_events != events:
+            msg = f"the engine alone recorded {engine_events} events, full fidelity {events}"
+            raise AssertionError(msg)
+        alone.append(engine_cpu)
+    seconds, cpu = min(wall for wall, _ in full), min(used for _, used in full)
+    return {
+        "full_events_per_s": round(events / seconds),
+        "full_events_per_cpu_s": round(events / cpu),
+        "events_per_conversation": round(events / n, 1),
+        "engine_alone_events_per_cpu_s": round(events / min(alone)),
+        "engine_share_of_full": round(min(alone) / cpu, 2),
+    }
+
+
 def _burn(n: int) -> float:
     started = time.perf_counter()
     total = 0
@@ -237,13 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {"n": args.n}
 
     figures["load_average_before"] = round(os.getloadavg()[0], 2)
-    events, seconds, cpu = full_fidelity(args.n, args.seed)
-    figures["full_events_per_s"] = round(events / seconds)
-    figures["full_events_per_cpu_s"] = round(events / cpu)
-    figures["events_per_conversation"] = round(events / args.n, 1)
-    floor_events, floor_seconds = floor(args.n, args.seed, steps=round(events / args.n))
+    figures.update(full_and_engine_alone(args.n, args.seed))
+    steps = round(figures["events_per_conversation"])
+    floor_events, floor_seconds = floor(args.n, args.seed, steps=steps)
     figures["floor_events_per_s"] = round(floor_events / floor_seconds)
-    t_events, t_seconds = transitions_walk(args.n, args.seed, steps=round(events / args.n))
+    t_events, t_seconds = transitions_walk(args.n, args.seed, steps=steps)
     figures["transitions_events_per_s"] = round(t_events / t_seconds)
     figures["floor_over_full"] = round(
         figures["floor_events_per_s"] / figures["full_events_per_s"], 1

@@ -353,7 +353,8 @@ class Policy:
 
     def choose(self, view: View, rng: Random) -> Action:  # noqa: PLR0911
         """The next action of the conversation ``view`` shows (see :class:`PolicyLike`)."""
-        if view.phase is P.PAUSED:
+        phase = view.phase
+        if phase is P.PAUSED:
             return Action("resume", by=_anyone(view))
         if self.chaos and rng.random() < self.chaos:
             return random_action(view, rng)
@@ -361,10 +362,9 @@ class Policy:
             if self.give_up and rng.random() < self.give_up:
                 return Action("close", by=view.professionals[0])
             if self.premature and rng.random() < self.premature:
-                ahead = _AHEAD.get(view.phase)
+                ahead = _AHEAD.get(phase)
                 if ahead is not None:
                     return Action("move_to", by=view.professionals[0], phase=ahead)
-        phase = view.phase
         if phase is P.PREPARATION:
             return self._preparation(view, rng)
         if phase is P.TEAM_TALK:
@@ -379,11 +379,11 @@ class Policy:
         memo = view.memo
         if not view.clients:
             memo["relative"] = rng.random() < self.relative
-            return Action("join", role=Role.CLIENT)
+            return _JOIN[Role.CLIENT]
         if not view.professionals:
-            return Action("join", role=Role.PROFESSIONAL)
+            return _JOIN[Role.PROFESSIONAL]
         if memo.get("relative") and not view.relatives:
-            return Action("join", role=Role.RELATIVE)
+            return _JOIN[Role.RELATIVE]
         client = view.clients[0]
         if ("topic-added", client.id) not in view.visit:
             return Action("add_topic", by=client)
@@ -431,10 +431,12 @@ class Policy:
         done: set[tuple[str, str]] = memo.setdefault("considered", set())
         everyone = view.participants
         for option in view.options:
+            oid = option.id
             for person in everyone:
-                if (option.id, person.id) in done:
+                pair = (oid, person.id)
+                if pair in done:
                     continue
-                done.add((option.id, person.id))
+                done.add(pair)
                 if rng.random() < self.considerations:
                     stance = Stance.PRO if rng.random() < 0.5 else Stance.CON
                     return Action("add_consideration", by=person, option=option, stance=stance)
@@ -546,6 +548,9 @@ class Policy:
             return Action("evaluate", by=client)
         return Action("close", by=professional)
 
+
+#: The actions of joining, one per role (an action is a value: one serves every conversation).
+_JOIN: Final = {role: Action("join", role=role) for role in Role}
 
 _AHEAD: Final = {
     P.PREPARATION: P.OPTION_TALK,

@@ -259,7 +259,11 @@ def _check(action: object) -> Action:
 
 
 def _text(view: View, action: Action) -> str:
-    return f"{action.command.replace('_', ' ')} ({view.step})"
+    return f"{_SAID[action.command]} ({view.step})"
+
+
+#: "add topic" for "add_topic": how the simulator's texts begin.
+_SAID: Final = {command: command.replace("_", " ") for command in COMMANDS}
 
 
 def _later(view: View, action: Action) -> date:
