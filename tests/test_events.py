@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import threetalk as tt
 from conftest import StepClock
 from scenarios import LATER, STAGES, advance, attempt, build, scripted
-from threetalk._events import canonical_bytes, format_time
+from threetalk._events import _MAX_ORDERS, canonical_bytes, encode_data, format_time
 
 P = tt.Phase
 KEY = b"k" * 32
@@ -789,3 +789,28 @@ def test_event_times_are_written_as_utc_iso_8601_with_microseconds(at):
 def test_a_naive_event_time_is_refused():
     with pytest.raises(ValueError, match="aware"):
         format_time(datetime(2026, 11, 23, 9, 0))  # noqa: DTZ001 - the point of the test
+
+
+_FLAT = st.none() | st.booleans() | st.integers() | st.text(st.characters(codec="utf-8"))
+
+
+@given(st.lists(st.tuples(st.text(st.characters(codec="utf-8")), _FLAT), max_size=6))
+def test_flat_event_data_encodes_as_json_dumps_in_any_key_order(items):
+    """The fast path for flat data (key orders worked out once per set of keys) is exact.
+
+    The same keys arrive in two insertion orders, so that the second meets the order
+    worked out for the first.
+    """
+    data = dict(items)
+    backwards = dict(reversed(list(data.items())))
+    expected = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert encode_data(data) == expected
+    assert encode_data(backwards) == expected
+    assert encode_data(data) == expected
+
+
+def test_event_data_encodes_the_same_after_the_key_orders_are_forgotten():
+    """More sets of keys than the cache holds: it starts over, and every text stays exact."""
+    shapes = [{f"key{i}": i, "text": "x"} for i in range(2 * _MAX_ORDERS + 5)]
+    for data in shapes + shapes:
+        assert encode_data(data) == json.dumps(data, sort_keys=True, separators=(",", ":"))
