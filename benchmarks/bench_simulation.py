@@ -40,8 +40,9 @@ from typing import Any
 
 from transitions import Machine
 
-from threetalk import Conversation, Option, Participant, Refused
+from threetalk import COMMANDS, Conversation, Option, Participant, Refused
 from threetalk.simulation import Policy, simulate, simulate_one
+from threetalk.simulation._run import _Clock
 
 PHASES = ("preparation", "team_talk", "option_talk", "decision_talk", "evaluation")
 TALKS = PHASES[1:]
@@ -63,12 +64,6 @@ def full_fidelity(n: int, seed: int, workers: int = 1) -> tuple[int, float, floa
 #: A recorded command: its time, the method, and its arguments with participants and
 #: options replaced by their ids (``("p1",)`` marks an object to look up again).
 _Command = tuple[Any, str, tuple[Any, ...], dict[str, Any]]
-_COMMANDS = (
-    "join", "add_topic", "state_problem", "add_goal", "add_concern", "propose_option",
-    "add_consideration", "withdraw_option", "start_trial", "end_trial", "state_preference",
-    "delegate", "propose_decision", "consent", "object", "impose", "pause", "resume",
-    "evaluate", "move_to", "close",
-)  # fmt: skip
 
 
 def _mark(value: Any) -> Any:
@@ -78,7 +73,7 @@ def _mark(value: Any) -> Any:
 def record_commands(n: int, seed: int) -> list[tuple[str, Any, list[_Command]]]:
     """Each simulated conversation's id, start time and commands, as ``simulate`` gives them."""
     recorded: list[_Command] = []
-    originals = {name: getattr(Conversation, name) for name in _COMMANDS}
+    originals = {name: getattr(Conversation, name) for name in COMMANDS}
 
     def recording(name: str) -> Any:
         method = originals[name]
@@ -92,7 +87,7 @@ def record_commands(n: int, seed: int) -> list[tuple[str, Any, list[_Command]]]:
 
     scripts = []
     try:
-        for name in _COMMANDS:
+        for name in COMMANDS:
             setattr(Conversation, name, recording(name))
         for index in range(n):
             recorded = []
@@ -104,23 +99,13 @@ def record_commands(n: int, seed: int) -> list[tuple[str, Any, list[_Command]]]:
     return scripts
 
 
-class _SetClock:
-    __slots__ = ("now",)
-
-    def __init__(self, now: Any) -> None:
-        self.now = now
-
-    def __call__(self) -> Any:
-        return self.now
-
-
 def engine_alone(scripts: list[tuple[str, Any, list[_Command]]]) -> tuple[int, float]:
     """Events and CPU seconds of giving the recorded commands to fresh conversations."""
-    methods = {name: getattr(Conversation, name) for name in _COMMANDS}
+    methods = {name: getattr(Conversation, name) for name in COMMANDS}
     started = time.process_time()
     events = 0
     for conversation_id, opened_at, commands in scripts:
-        clock = _SetClock(opened_at)
+        clock = _Clock(opened_at)
         conversation = Conversation(conversation_id=conversation_id, clock=clock)
         made: dict[str, Any] = {}
         for at, name, marked_args, marked_kwargs in commands:
