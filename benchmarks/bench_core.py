@@ -19,30 +19,21 @@ import gc
 import sys
 import time
 import tracemalloc
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from transitions import Machine
 
 import threetalk as tt
+from threetalk.testing import StepClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from threetalk._guards import Rule
 
+#: Where the benchmarks' clocks start; they tick one second per call.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A simulated clock ticking one second per call."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 def best_per_call(function: Any, number: int, repeat: int = 5) -> float:
@@ -71,7 +62,7 @@ def gc_paused() -> Iterator[None]:
 
 def in_team_talk() -> tuple[tt.Conversation, tt.Participant, tt.Participant]:
     """A conversation in team talk that may go to option talk and back."""
-    conv = tt.Conversation(clock=Clock(), conversation_id="bench")
+    conv = tt.Conversation(clock=StepClock(START), conversation_id="bench")
     client = conv.join("Client", tt.Role.CLIENT)
     pro = conv.join("Professional", tt.Role.PROFESSIONAL)
     conv.move_to(tt.Phase.TEAM_TALK, by=pro)
@@ -256,7 +247,7 @@ def bench_allowed_moves(number: int) -> dict[str, float]:
 # ---------------------------------------------------------------- 3. many conversations
 
 
-def _create(index: int, clock: Clock) -> tt.Conversation:
+def _create(index: int, clock: StepClock) -> tt.Conversation:
     conv = tt.Conversation(conversation_id=f"c{index}", clock=clock)
     conv.join("Client", tt.Role.CLIENT)
     conv.join("Relative", tt.Role.RELATIVE)
@@ -270,7 +261,7 @@ def bench_creation(total: int, batch: int, measured: int) -> dict[str, Any]:
     Time per creation is taken per batch (without tracing, which slows allocation); memory
     is traced separately over ``measured`` further conversations.
     """
-    clock = Clock()
+    clock = StepClock(START)
     alive: list[tt.Conversation] = []
     per_batch = []
     for start in range(0, total, batch):
@@ -334,7 +325,7 @@ def transitions_machine_per_model(count: int) -> float:
 
 def scripted_conversation(index: int) -> tt.Conversation:
     """Thirty commands: preparation to close, with one refusal and one back-jump."""
-    conv = tt.Conversation(conversation_id=f"s{index}", clock=Clock())
+    conv = tt.Conversation(conversation_id=f"s{index}", clock=StepClock(START))
     client = conv.join("Client", tt.Role.CLIENT)  # 1
     partner = conv.join("Partner", tt.Role.RELATIVE)  # 2
     pro = conv.join("Therapist", tt.Role.PROFESSIONAL)  # 3

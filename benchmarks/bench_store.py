@@ -19,29 +19,20 @@ import gc
 import sqlite3
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import threetalk as tt
 from threetalk._sqlite import _INSERT, _rows
 from threetalk.store import SQLiteStore, open_conversation
+from threetalk.testing import StepClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+#: Where the benchmarks' clocks start; they tick one second per call.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A simulated clock ticking one second per call."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 @contextlib.contextmanager
@@ -74,7 +65,7 @@ def mixed_conversation(
     Moves back and forth between option and decision talk (with advisories), preferences,
     pauses and resumes, refusals: what a long real conversation is made of.
     """
-    conv = tt.Conversation(conversation_id=conversation_id, clock=Clock(), store=store)
+    conv = tt.Conversation(conversation_id=conversation_id, clock=StepClock(START), store=store)
     client = conv.join("Client", tt.Role.CLIENT)
     relative = conv.join("Relative", tt.Role.RELATIVE)
     pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
@@ -151,7 +142,7 @@ def bench_durable(folder: Path, commands: int) -> list[tuple[str, ...]]:
     """Measurement 2: one command, one durable transaction."""
     path = fresh(folder, "durable.db")
     with SQLiteStore(path, durability="full") as store:
-        conv = tt.Conversation(conversation_id="d", clock=Clock(), store=store)
+        conv = tt.Conversation(conversation_id="d", clock=StepClock(START), store=store)
         client = conv.join("Client", tt.Role.CLIENT)
         before = len(conv.events)
         with gc_paused():

@@ -7,13 +7,13 @@ import io
 import json
 import re
 import sqlite3
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import attrs
 import pytest
 
 import threetalk as tt
+from conftest import StepClock
 from threetalk._events import canonical_bytes, event_hash
 from threetalk.store import (
     ConflictError,
@@ -34,20 +34,9 @@ if TYPE_CHECKING:
 KEY = b"s" * 32
 
 
-class Clock:
-    """30 seconds per call from 09:00 UTC on 23 November 2026."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=30)
-        return self.now
-
-
 def talk(conversation_id: str, store: SQLiteStore | None = None) -> tt.Conversation:
     """A conversation with a refusal, advisories and non-ASCII text (9 events or so)."""
-    conv = tt.Conversation(conversation_id=conversation_id, clock=Clock(), store=store)
+    conv = tt.Conversation(conversation_id=conversation_id, clock=StepClock(), store=store)
     client = conv.join("Zoë", tt.Role.CLIENT)
     conv.join("Relative", tt.Role.RELATIVE)
     pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
@@ -303,7 +292,7 @@ class TestBadTrails:
         self, tmp_path: Path, lines: list[str]
     ) -> None:
         """A chain that verifies but does not replay is refused at the event that does not fit."""
-        forged = tt.Conversation(conversation_id="a", clock=Clock())
+        forged = tt.Conversation(conversation_id="a", clock=StepClock())
         forged.join("Zoë", tt.Role.CLIENT)
         # a bare chain can be rebuilt by anyone: here a second event that is a closing
         # by nobody, sealed correctly, which no conversation can replay
@@ -318,7 +307,7 @@ class TestBadTrails:
     def test_unknown_protocol(self, tmp_path: Path, lines: list[str]) -> None:
         """A conversation of a protocol that is not known here is refused at its opening."""
         custom = attrs.evolve(tt.three_talk(), name="custom")
-        conv = tt.Conversation(custom, conversation_id="c", clock=Clock())
+        conv = tt.Conversation(custom, conversation_id="c", clock=StepClock())
         trail = [json.dumps(event.to_dict()) for event in conv.events]
 
         error = self.refused(tmp_path, [*lines, *trail])

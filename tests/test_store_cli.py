@@ -6,12 +6,12 @@ import json
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 import threetalk as tt
+from conftest import StepClock
 from threetalk._cli import main
 from threetalk.store import SQLiteStore
 
@@ -21,22 +21,11 @@ if TYPE_CHECKING:
 KEY = b"c" * 32
 
 
-class Clock:
-    """30 seconds per call from 09:00 UTC on 23 November 2026."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=30)
-        return self.now
-
-
 def fill(path: Path, key: bytes | None = None) -> None:
     """A store with conversations a and b, 8 events each."""
     with SQLiteStore(path, key=key) as store:
         for conversation_id in ("a", "b"):
-            conv = tt.Conversation(conversation_id=conversation_id, clock=Clock(), store=store)
+            conv = tt.Conversation(conversation_id=conversation_id, clock=StepClock(), store=store)
             client = conv.join("Client", tt.Role.CLIENT)
             pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
             conv.move_to(tt.Phase.TEAM_TALK, by=pro)

@@ -9,21 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import threetalk as tt
+from conftest import StepClock
 from threetalk.store import SQLiteStore, open_conversation
 
 HERE = str(Path(__file__).parent)
 COMMANDS = 120
 
 
-class Clock:
-    """One second per call, from ``now``."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+#: One second per command.
+SECOND = timedelta(seconds=1)
 
 
 def write_many(path: str, conversation_id: str, commands: int) -> None:
@@ -32,7 +26,7 @@ def write_many(path: str, conversation_id: str, commands: int) -> None:
     conv = tt.Conversation(
         conversation_id=conversation_id,
         store=store,
-        clock=Clock(datetime(2026, 11, 23, tzinfo=UTC)),
+        clock=StepClock(datetime(2026, 11, 23, tzinfo=UTC), SECOND),
     )
     client = conv.join("Client", tt.Role.CLIENT)
     for number in range(commands):
@@ -75,7 +69,9 @@ def race(path: str, text: str) -> None:
     from threetalk.store import ConflictError
 
     store = SQLiteStore(path)
-    conv = open_conversation(store, "shared", clock=Clock(datetime(2026, 11, 24, tzinfo=UTC)))
+    conv = open_conversation(
+        store, "shared", clock=StepClock(datetime(2026, 11, 24, tzinfo=UTC), SECOND)
+    )
     say("ready")
     sys.stdin.readline()
     try:
@@ -83,7 +79,9 @@ def race(path: str, text: str) -> None:
         say("won")
     except ConflictError as error:
         say(f"conflict {error.expected_seq} {error.actual_seq}")
-        conv = open_conversation(store, "shared", clock=Clock(datetime(2026, 11, 25, tzinfo=UTC)))
+        conv = open_conversation(
+            store, "shared", clock=StepClock(datetime(2026, 11, 25, tzinfo=UTC), SECOND)
+        )
         conv.add_topic(text, by=conv.participant("p1"))
         say("retried")
     store.close()
@@ -123,7 +121,9 @@ def test_two_processes_on_the_same_conversation(tmp_path: Path) -> None:
     path = str(tmp_path / "shared.db")
     with SQLiteStore(path) as store:
         conv = tt.Conversation(
-            conversation_id="shared", store=store, clock=Clock(datetime(2026, 11, 23, tzinfo=UTC))
+            conversation_id="shared",
+            store=store,
+            clock=StepClock(datetime(2026, 11, 23, tzinfo=UTC), SECOND),
         )
         conv.join("Client", tt.Role.CLIENT)
     racers = [

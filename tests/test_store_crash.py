@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import threetalk as tt
+from conftest import StepClock
 from threetalk.store import SQLiteStore, open_conversation
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -20,20 +21,13 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 START = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-class Clock:
-    """One second per call, from ``now``."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+#: One second per command.
+SECOND = timedelta(seconds=1)
 
 
 def begin(store: SQLiteStore | None) -> tt.Conversation:
     """Open the crash conversation, or start it (with three participants)."""
-    clock = Clock(START)
+    clock = StepClock(START, SECOND)
     if store is not None and store.conversation_ids():
         conv = open_conversation(store, "crash", clock=clock)
         clock.now = conv.events[-1].at
