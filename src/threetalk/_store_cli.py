@@ -59,6 +59,14 @@ def _open(command: str, db: str, key: bytes | None, *, create: bool) -> SQLiteSt
         return _fail(command, error, FAILED)
 
 
+def _open_existing(command: str, args: argparse.Namespace) -> SQLiteStore | int:
+    """The store ``args.db`` opened with the key of ``--key-file``, or an exit code."""
+    key = _read_key(command, args.key_file)
+    if isinstance(key, int):
+        return key
+    return _open(command, args.db, key, create=False)
+
+
 # ---------------------------------------------------------------------- verify
 
 
@@ -70,10 +78,7 @@ def configure_verify(parser: argparse.ArgumentParser) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify every chain of a store; print the first bad seq of each broken one."""
-    key = _read_key("verify", args.key_file)
-    if isinstance(key, int):
-        return key
-    store = _open("verify", args.db, key, create=False)
+    store = _open_existing("verify", args)
     if isinstance(store, int):
         return store
     with store:
@@ -109,10 +114,7 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write every event of a store to standard output, one JSON object per line."""
-    key = _read_key("export", args.key_file)
-    if isinstance(key, int):
-        return key
-    store = _open("export", args.db, key, create=False)
+    store = _open_existing("export", args)
     if isinstance(store, int):
         return store
     with store:
