@@ -515,6 +515,70 @@ class TestForeignFiles:
         assert not db.exists()
 
 
+class TestOwnDescriptors:
+    """threetalk never opens a descriptor of its own on a database a store of this process
+    has open: closing it would drop SQLite's locks (see test_store_concurrency)."""
+
+    def test_exporting_onto_the_open_store_is_refused(self, db: Path) -> None:
+        """An export whose target is the store's own file is refused; the store is intact."""
+        from threetalk.store import export_jsonl
+
+        with SQLiteStore(db) as store:
+            grown(store)
+            with pytest.raises(tt.InvalidInput, match="store file"):
+                export_jsonl(store, db)
+
+            assert store.verify().ok
+            assert store.head("c1").seq == 9
+
+    @pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+    def test_reading_a_trail_from_a_file_of_an_open_store_is_refused(
+        self, db: Path, suffix: str
+    ) -> None:
+        """Reading the database, its WAL or its shared-memory file as a trail is refused."""
+        from threetalk.store import read_jsonl
+
+        with SQLiteStore(db) as store:
+            grown(store)
+            with pytest.raises(tt.InvalidInput, match="store file"):
+                read_jsonl(f"{db}{suffix}")
+
+    def test_a_link_to_the_open_store_is_recognised(self, db: Path) -> None:
+        """A hard link under another name is the same file, and refused as such."""
+        from threetalk.store import read_jsonl
+
+        with SQLiteStore(db) as store:
+            grown(store)
+            other = db.with_name("trail.jsonl")
+            os.link(db, other)
+            with pytest.raises(tt.InvalidInput, match="store file"):
+                read_jsonl(other)
+
+    def test_a_simulation_file_output_onto_an_open_store_is_refused(self, db: Path) -> None:
+        """A file output of a simulation may not be a store this process has open."""
+        from threetalk.simulation._export import CSVWriter
+
+        with SQLiteStore(db) as store:
+            grown(store)
+            with pytest.raises(tt.InvalidInput, match="store file"):
+                CSVWriter(db)
+
+            assert store.verify().ok
+
+    def test_once_closed_the_file_is_anyone_s(self, db: Path) -> None:
+        """The register forgets a store when it is closed (every store that opened it)."""
+        from threetalk.store import read_jsonl
+
+        first, second = SQLiteStore(db), SQLiteStore(db)
+        first.close()
+        with pytest.raises(tt.InvalidInput):
+            read_jsonl(db)
+        second.close()
+
+        with pytest.raises(tt.store.InvalidTrail):
+            read_jsonl(db)
+
+
 class TestFiles:
     def test_new_store_is_owner_only(self, db: Path) -> None:
         """A new store and its WAL files have mode 0600; no temporary file is left beside it."""

@@ -181,3 +181,119 @@ def test_stores_created_at_the_same_moment(tmp_path: Path) -> None:
         assert store.conversation_ids() == ("c0", "c1", "c2", "c3")
         assert store.verify().ok
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+# Process A of the lock test: one thread writes through one store while another thread of
+# the same process keeps opening and closing a second store on the same file.
+WRITER_WITH_OPENER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from test_store_concurrency import write_while_opening
+write_while_opening(sys.argv[2], float(sys.argv[3]))
+"""
+
+# Process B of the lock test: opens the store, appends one conversation, closes; repeatedly.
+OPEN_APPEND_CLOSE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from test_store_concurrency import open_append_close
+open_append_close(sys.argv[2], float(sys.argv[3]))
+"""
+
+
+def write_while_opening(path: str, seconds: float) -> None:
+    """Give topics to one conversation for ``seconds`` while a second thread opens and closes
+    another store on the same file; print the seq of every event the store acknowledged."""
+    import time
+
+    store = SQLiteStore(path)
+    conv = tt.Conversation(
+        conversation_id="acknowledged",
+        store=store,
+        clock=StepClock(datetime(2026, 11, 23, tzinfo=UTC), SECOND),
+    )
+    client = conv.join("Client", tt.Role.CLIENT)
+    stop = threading.Event()
+
+    def open_and_close() -> None:
+        while not stop.is_set():
+            SQLiteStore(path).close()
+
+    opener = threading.Thread(target=open_and_close)
+    opener.start()
+    deadline = time.monotonic() + seconds
+    try:
+        number = 0
+        while time.monotonic() < deadline:
+            conv.add_topic(f"Topic {number}", by=client)
+            say(f"stored {conv.events[-1].seq}")
+            number += 1
+    finally:
+        stop.set()
+        opener.join()
+        store.close()
+
+
+def open_append_close(path: str, seconds: float) -> None:
+    """Open the store, append a new conversation, close it; again and again for ``seconds``."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    number = 0
+    while time.monotonic() < deadline:
+        with SQLiteStore(path) as store:
+            store.append_many(tt.Conversation(conversation_id=f"b-{number}").events)
+        say(f"stored b-{number}")
+        number += 1
+
+
+def test_a_store_opened_beside_a_writer_keeps_its_locks(tmp_path: Path) -> None:
+    """Opening and closing stores in one process while another writes never drops SQLite's
+    locks: after a few seconds of three writers the file is intact, every acknowledged event
+    is stored, and no (conversation, seq) is stored twice."""
+    import sqlite3
+
+    path = str(tmp_path / "shared.db")
+    SQLiteStore(path).close()
+    seconds = "3"
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, HERE, path, seconds],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for script in (WRITER_WITH_OPENER, OPEN_APPEND_CLOSE)
+    ]
+    outputs = [writer.communicate(timeout=120) for writer in writers]
+    acknowledged = [int(line.split()[1]) for line in outputs[0][0].split("\n") if line]
+    conversations = [line.split()[1] for line in outputs[1][0].split("\n") if line]
+    db = sqlite3.connect(path)
+    try:
+        integrity = db.execute("PRAGMA integrity_check").fetchall()
+        duplicates = db.execute(
+            "SELECT conversation_id, seq, count(*) FROM events"
+            " GROUP BY conversation_id, seq HAVING count(*) > 1"
+        ).fetchall()
+        stored = [
+            seq
+            for (seq,) in db.execute(
+                "SELECT seq FROM events WHERE conversation_id = 'acknowledged' ORDER BY seq"
+            )
+        ]
+        others = {
+            conversation_id
+            for (conversation_id,) in db.execute("SELECT DISTINCT conversation_id FROM events")
+        }
+    finally:
+        db.close()
+
+    assert [writer.returncode for writer in writers] == [0, 0], [err for _, err in outputs]
+    assert integrity == [("ok",)]
+    assert duplicates == []
+    assert len(acknowledged) > 10
+    assert set(acknowledged) <= set(stored)
+    assert stored == list(range(1, len(stored) + 1))
+    assert set(conversations) <= others
+    with SQLiteStore(path) as store:
+        assert store.verify().ok

@@ -18,6 +18,7 @@ import attrs
 
 from threetalk._events import GENESIS, Event, check_key, event_hash, format_time
 from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._files import refuse_database_file
 from threetalk._replay import replay
 from threetalk._stores import (
     EventStore,
@@ -88,6 +89,7 @@ def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> i
             msg = f"The store does not verify, so it was not exported: {problems}"
             raise StoreError(msg)
     if isinstance(target, str | os.PathLike):
+        refuse_database_file(target, "target")
         with Path(target).open("w", encoding="utf-8", newline="\n") as file:
             return _write_lines(store, file)
     return _write_lines(store, target)
@@ -127,6 +129,7 @@ def read_jsonl(
     by_fingerprint = known_protocols(protocols)
     if isinstance(source, str | os.PathLike):
         name = os.fspath(source)
+        refuse_database_file(source, "source")
         with Path(source).open("rb") as file:
             return _check(_lines(file), name, key, by_fingerprint)
     return _check(_lines(source), None, key, by_fingerprint)

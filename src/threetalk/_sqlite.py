@@ -27,6 +27,7 @@ from hashlib import sha256
 from json.encoder import encode_basestring as encode_string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import quote
 
 from threetalk._events import (
     GENESIS,
@@ -39,6 +40,7 @@ from threetalk._events import (
     quoted_envelope,
 )
 from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._files import hold, release
 from threetalk._phases import PHASE_BY_VALUE
 from threetalk._stores import (
     ConflictError,
@@ -60,7 +62,6 @@ SCHEMA_VERSION: Final = 1
 #: ``PRAGMA application_id`` of a threetalk store: "3TK1".
 APPLICATION_ID: Final = 0x33544B31
 
-_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 _KEY_LABEL: Final = b"threetalk store key check, version 1"
 
 _TABLES: Final = {
@@ -193,6 +194,7 @@ class SQLiteStore:
                 raise StoreError(msg)
             _create(self._path, key, self._timeout)
         self._connection = _open_existing(self._path, key, self._timeout)
+        hold(self._path)
         try:
             self._connection.execute("PRAGMA journal_mode = WAL").fetchone()
             self._connection.execute(f"PRAGMA synchronous = {_SYNCHRONOUS[durability]}")
@@ -230,6 +232,7 @@ class SQLiteStore:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+            release(self._path)
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -641,26 +644,26 @@ def _place(temporary: Path, path: Path) -> None:
 def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Connection:
     """Open ``path`` after making sure it is a threetalk store that fits ``key``.
 
-    Only reads are made before the checks pass, so a foreign file is left as it was.
+    Only reads are made before the checks pass, so a foreign file is left as it was. The
+    file is identified through SQLite alone: no descriptor of threetalk's own is ever
+    opened on it, because on POSIX closing *any* descriptor of a file drops every lock the
+    process holds on it, SQLite's included (sqlite.org, "How To Corrupt An SQLite Database
+    File", section 2.2).
     """
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            msg = f"{path}: not a regular file, so not a threetalk store"
-            raise StoreError(msg)
-        with path.open("rb") as file:
-            header = file.read(len(_SQLITE_MAGIC))
+        info = path.stat()  # a stat opens no descriptor
     except OSError as error:
         msg = f"{path}: cannot read it: {error}"
         raise StoreError(msg) from None
+    if not stat.S_ISREG(info.st_mode):
+        msg = f"{path}: not a regular file, so not a threetalk store"
+        raise StoreError(msg)
     if info.st_size == 0:
         msg = f"{path}: the file is empty; it is not a threetalk store"
         raise StoreError(msg)
-    if header != _SQLITE_MAGIC:
-        msg = f"{path}: not a SQLite database, so not a threetalk store"
-        raise StoreError(msg)
     try:
-        db = _connect(path, timeout)
+        # mode=rw: never create a file, should the path vanish after the stat
+        db = sqlite3.connect(_uri(path, "rw"), timeout=timeout, isolation_level=None, uri=True)
     except sqlite3.Error as error:
         msg = f"{path}: cannot open it: {error}"
         raise StoreError(msg) from None
@@ -668,12 +671,20 @@ def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Con
         _identify(db, path, key)
     except sqlite3.DatabaseError as error:
         db.close()
-        msg = f"{path}: the file is damaged or not a database ({error}); it was left as it is"
+        if error.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+            msg = f"{path}: not a SQLite database, so not a threetalk store"
+        else:
+            msg = f"{path}: the file is damaged or not a database ({error}); it was left as it is"
         raise StoreError(msg) from None
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _uri(path: Path, mode: str) -> str:
+    """The ``file:`` URI SQLite opens ``path`` by, in ``mode`` (``ro``, ``rw``, ``rwc``)."""
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
 
 
 def _identify(db: sqlite3.Connection, path: Path, key: bytes | None) -> None:

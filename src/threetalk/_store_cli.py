@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from threetalk._events import check_key
 from threetalk._exceptions import InvalidInput
+from threetalk._files import refuse_database_file
 from threetalk._jsonl import export_jsonl, read_jsonl, store_trail
 from threetalk._sqlite import SQLiteStore
 from threetalk._stores import StoreError
@@ -43,6 +44,7 @@ def _read_key(command: str, key_file: str | None) -> bytes | int | None:
     if key_file is None:
         return None
     try:
+        refuse_database_file(key_file, "--key-file")
         return check_key(Path(key_file).read_bytes())
     except OSError as error:
         return _fail(command, f"cannot read the key file: {error}", USAGE)

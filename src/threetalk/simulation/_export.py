@@ -23,6 +23,7 @@ from xml.sax.saxutils import quoteattr
 
 from threetalk._events import _thaw, format_time
 from threetalk._exceptions import InvalidInput
+from threetalk._files import refuse_database_file
 from threetalk._state import KINDS
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ class Writer:
             msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
             raise InvalidInput(msg, "activity")
         self.path = check_writable(path)
+        refuse_database_file(self.path, "out")
         self.activity = activity
         handle, name = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent or None

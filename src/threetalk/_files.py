@@ -1,0 +1,92 @@
+"""The database files this process has open through SQLite, so that nothing else opens them.
+
+On POSIX, closing *any* descriptor of a file drops every lock the process holds on that
+file, SQLite's own included (sqlite.org, "How To Corrupt An SQLite Database File",
+section 2.2). A store whose locks vanish can be overwritten by another process mid-write.
+So every :class:`~threetalk.store.SQLiteStore` registers its file here while it is open,
+and every other file threetalk opens itself (JSONL trails, key files, export targets,
+simulation outputs) is checked against the register first.
+
+Files are compared by name (the database, ``-wal``, ``-shm`` and ``-journal``) and by
+``os.stat`` identity (hard and symbolic links); a stat opens no descriptor.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Final
+
+from threetalk._exceptions import InvalidInput
+
+#: The files SQLite keeps beside a database, by the suffix of their names.
+SIDE_FILES: Final = ("", "-wal", "-shm", "-journal")
+
+_lock = threading.Lock()
+_open: dict[str, int] = {}  # real path of an open store file -> how many stores hold it
+
+
+def _real(path: str | os.PathLike[str]) -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+def hold(path: str | os.PathLike[str]) -> None:
+    """Register that a store of this process opened the database at ``path``."""
+    real = _real(path)
+    with _lock:
+        _open[real] = _open.get(real, 0) + 1
+
+
+def release(path: str | os.PathLike[str]) -> None:
+    """Register that one store of this process closed the database at ``path``."""
+    real = _real(path)
+    with _lock:
+        left = _open.get(real, 0) - 1
+        if left > 0:
+            _open[real] = left
+        else:
+            _open.pop(real, None)
+
+
+def database_in_use(path: str | os.PathLike[str]) -> str | None:
+    """The open store file that ``path`` is, or is a side file of; ``None`` if it is none."""
+    real = _real(path)
+    with _lock:
+        held = tuple(_open)
+    if not held:
+        return None
+    try:
+        found = Path(real).stat()
+    except OSError:
+        found = None
+    for database in held:
+        for suffix in SIDE_FILES:
+            name = database + suffix
+            if real == name:
+                return database
+            if found is not None:
+                try:
+                    if os.path.samestat(found, Path(name).stat()):
+                        return database
+                except OSError:
+                    continue
+    return None
+
+
+def refuse_database_file(path: str | os.PathLike[str], argument: str) -> None:
+    """Refuse to open ``path`` ourselves when it is a database a store of ours has open.
+
+    Raises:
+        InvalidInput: ``path`` is the database file of an open store, or its ``-wal``,
+            ``-shm`` or ``-journal``; opening it would drop SQLite's locks (or overwrite
+            the store).
+    """
+    database = database_in_use(path)
+    if database is not None:
+        msg = (
+            f"{argument}: {os.fspath(path)!r} is the store file {database!r} (or one of "
+            "SQLite's files beside it), which a store of this process has open; use "
+            "another file"
+        )
+        raise InvalidInput(msg, argument)
