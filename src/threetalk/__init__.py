@@ -11,18 +11,22 @@ from __future__ import annotations
 from threetalk._conversation import Conversation
 from threetalk._events import GENESIS, Event, FrozenData, Head, verify
 from threetalk._exceptions import (
+    ConflictError,
     InvalidInput,
     InvalidProtocol,
+    ProtocolMismatch,
     Refused,
+    StoreError,
     TamperedLog,
     ThreetalkError,
+    UnknownConversation,
     UnknownParticipant,
 )
 from threetalk._guards import Rule
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
 from threetalk._replay import replay
-from threetalk._stores import ConflictError, StoreError, UnknownConversation, open_conversation
+from threetalk._stores import open_conversation
 from threetalk._values import (
     Advisory,
     Consideration,
@@ -60,6 +64,7 @@ __all__ = [
     "Phase",
     "Proposal",
     "Protocol",
+    "ProtocolMismatch",
     "Reason",
     "Refused",
     "Role",

@@ -1,27 +1,37 @@
 """Everything threetalk raises, in one tree::
 
     ThreetalkError
-    ├── Refused              a domain rule or a role said no (.reasons); a refusal event was logged
-    ├── InvalidInput         (also ValueError) a malformed argument; nothing was logged
+    ├── Refused              a domain rule or a role said no (.reasons, .seq); a refusal
+    │                        event was logged
+    ├── InvalidInput         (also ValueError) a malformed argument (.argument); nothing
+    │   │                    was logged
     │   ├── UnknownParticipant   someone who has not joined this conversation
-    │   └── PolicyError          a simulation policy returned garbage (.index, .seed;
-    │                            threetalk.simulation)
+    │   ├── PolicyError          a simulation policy returned garbage (.index, .seed;
+    │   │                        threetalk.simulation)
+    │   └── ProtocolMismatch     (also StoreError) events recorded under another protocol
+    │                            than the one given (.conversation_id, .recorded, .given)
     ├── TamperedLog          an audit trail that does not verify (.seq of the first bad event)
     ├── InvalidProtocol      a protocol definition that cannot work (.problems)
     ├── EventsNotKept        a simulation ran with keep_events=False (threetalk.simulation)
     └── StoreError           a store cannot be opened, read or written as asked (threetalk.store)
         ├── ConflictError        another writer appended first (.conversation_id,
-        │                        .expected_seq, .actual_seq)
-        ├── UnknownConversation  no conversation with that id is stored (.conversation_id)
-        └── InvalidTrail         a JSONL trail that cannot be imported (.line, .seq)
+        │                        .expected_seq, .actual_seq); nothing was written
+        ├── UnknownConversation  (also LookupError) no conversation with that id is stored
+        │                        (.conversation_id)
+        ├── InvalidTrail         a JSONL trail that cannot be imported (.line, .seq)
+        └── ProtocolMismatch     see above
 
 Catch ``ThreetalkError`` to handle them all; show ``str(error)`` of a ``Refused`` to a
 professional, it is written for them.
+
+Every exception survives ``pickle`` with its message and attributes (so it crosses a
+process pool as itself): :meth:`ThreetalkError.__reduce__` rebuilds it from its ``args``
+and attributes without calling its constructor again.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,8 +39,20 @@ if TYPE_CHECKING:
     from threetalk._values import Reason
 
 
+def _rebuild(cls: type[ThreetalkError], args: tuple[Any, ...]) -> ThreetalkError:
+    """An exception of ``cls`` with ``args``, its constructor not called (pickle's way in)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
+
 class ThreetalkError(Exception):
     """Base class of every error threetalk raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default calls ``cls(*self.args)``, which the subclasses' keyword and
+        # structured constructors do not accept; the attributes travel as the state.
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
 class Refused(ThreetalkError):
@@ -39,6 +61,7 @@ class Refused(ThreetalkError):
     The refusal itself is recorded as an event before this is raised.
 
     Attributes:
+        summary: One sentence saying what was refused.
         reasons: Every unmet rule, each with a stable ``code`` and a plain-words ``message``.
         seq: The ``seq`` of the refusal event in the conversation's log.
     """
@@ -97,7 +120,140 @@ class InvalidProtocol(ThreetalkError):
         super().__init__("Invalid protocol: " + "; ".join(self.problems))
 
 
-# Tracebacks and reprs name the exceptions where users import them from.
+# ---------------------------------------------------------------------- stores
+
+
+class StoreError(ThreetalkError):
+    """A store that cannot be opened, read or written as asked; nothing was changed."""
+
+
+class ConflictError(StoreError):
+    """Another writer appended to the conversation first; nothing was written.
+
+    Reload the conversation with :func:`~threetalk.store.open_conversation` and give the
+    command again.
+
+    Attributes:
+        conversation_id: The conversation written to.
+        expected_seq: The ``seq`` of the last stored event this writer expected (0: none).
+        actual_seq: The ``seq`` of the last event actually stored.
+    """
+
+    def __init__(self, conversation_id: str, expected_seq: int, actual_seq: int) -> None:
+        self.conversation_id = conversation_id
+        self.expected_seq = expected_seq
+        self.actual_seq = actual_seq
+        if expected_seq == 0:
+            msg = (
+                f"Conversation {conversation_id!r} is already stored (up to seq {actual_seq}); "
+                "open it with open_conversation() instead of starting it again."
+            )
+        else:
+            msg = (
+                f"Conversation {conversation_id!r} changed in the store: this copy expected "
+                f"its last event at seq {expected_seq}, the store has seq {actual_seq}. "
+                "Nothing was written; reopen the conversation and try again."
+            )
+        super().__init__(msg)
+
+
+class UnknownConversation(StoreError, LookupError):
+    """No conversation with this id is stored.
+
+    Attributes:
+        conversation_id: The id asked for.
+    """
+
+    def __init__(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        super().__init__(f"No conversation {conversation_id!r} is stored here.")
+
+
+class InvalidTrail(StoreError):
+    """A JSONL trail that cannot be imported; nothing was written.
+
+    Attributes:
+        line: The 1-based number of the first bad line.
+        seq: The ``seq`` of the event on it, where the line could be read that far.
+    """
+
+    def __init__(self, message: str, line: int, seq: int | None = None) -> None:
+        self.line = line
+        self.seq = seq
+        super().__init__(message)
+
+
+class ProtocolMismatch(StoreError, InvalidInput):
+    """Events recorded under one protocol, opened or replayed under another.
+
+    Both a :class:`StoreError` and an :class:`InvalidInput` (``.argument`` is
+    ``"protocol"``), so code that catches either keeps working.
+
+    Attributes:
+        conversation_id: The conversation concerned.
+        recorded: The fingerprint in its opening event (``None`` if it holds none).
+        recorded_name: The protocol name in its opening event.
+        given: The fingerprint of the protocol given; ``None`` when none was given and no
+            known protocol has the recorded fingerprint.
+        given_name: The name of the protocol given, or ``None``.
+    """
+
+    def __init__(
+        self,
+        conversation_id: str,
+        *,
+        recorded: str | None,
+        recorded_name: str | None,
+        given: str | None,
+        given_name: str | None,
+    ) -> None:
+        self.conversation_id = conversation_id
+        self.recorded = recorded
+        self.recorded_name = recorded_name
+        self.given = given
+        self.given_name = given_name
+        where = (
+            f"Conversation {conversation_id!r} was recorded under protocol "
+            f"{recorded_name!r} (fingerprint {recorded})"
+        )
+        if given is None:
+            msg = (
+                f"{where}, which is neither a built-in protocol nor one of those given; "
+                "pass that protocol (protocols=[...] or protocol=...)."
+            )
+        else:
+            msg = (
+                f"{where}, not under {given_name!r} (fingerprint {given}); open it with "
+                "the protocol it was recorded under."
+            )
+        InvalidInput.__init__(self, msg, "protocol")
+
+
+# ---------------------------------------------------------------------- simulation
+
+
+class PolicyError(InvalidInput):
+    """A policy returned something the simulator cannot carry out.
+
+    Attributes:
+        index: The index of the conversation in the run.
+        seed: The seed of the run; ``simulate_one(index, seed=seed, policy=...)``
+            reproduces the conversation.
+    """
+
+    def __init__(self, message: str, index: int, seed: int) -> None:
+        self.index = index
+        self.seed = seed
+        super().__init__(message, "policy")
+
+
+class EventsNotKept(ThreetalkError):
+    """The run was made with ``keep_events=False``, so its events are gone."""
+
+
+# Tracebacks and reprs name the exceptions where users import them from; pickle finds
+# them there too.
+_exception: type[ThreetalkError]
 for _exception in (
     ThreetalkError,
     Refused,
@@ -105,5 +261,12 @@ for _exception in (
     UnknownParticipant,
     TamperedLog,
     InvalidProtocol,
+    StoreError,
+    ConflictError,
+    UnknownConversation,
+    InvalidTrail,
+    ProtocolMismatch,
 ):
     _exception.__module__ = "threetalk"
+for _exception in (PolicyError, EventsNotKept):
+    _exception.__module__ = "threetalk.simulation"

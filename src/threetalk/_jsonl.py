@@ -17,15 +17,10 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import attrs
 
 from threetalk._events import GENESIS, Event, check_key, event_hash, format_time
-from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._exceptions import InvalidInput, InvalidTrail, StoreError, TamperedLog
 from threetalk._files import refuse_database_file
 from threetalk._replay import replay
-from threetalk._stores import (
-    EventStore,
-    InvalidTrail,
-    StoreError,
-    known_protocols,
-)
+from threetalk._stores import EventStore, known_protocols
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

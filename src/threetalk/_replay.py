@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from threetalk._conversation import Clock, Conversation
 from threetalk._engine import ImpossibleStep
 from threetalk._events import as_event_list, verify
-from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._exceptions import InvalidInput, ProtocolMismatch, TamperedLog
 from threetalk._protocols import Protocol, three_talk
 from threetalk._state import KINDS
 
@@ -48,7 +48,9 @@ def replay(
 
     Raises:
         TamperedLog: The chain is broken, or an event does not fit the conversation.
-        InvalidInput: The events were recorded under another protocol, or are not events.
+        ProtocolMismatch: The events were recorded under another protocol (an
+            ``InvalidInput``, naming both fingerprints).
+        InvalidInput: The events are not events.
     """
     if protocol is None:
         protocol = three_talk()
@@ -59,12 +61,7 @@ def replay(
     verify(log, key=key)
     opened = log[0]
     if opened.data.get("fingerprint") != protocol.fingerprint:
-        msg = (
-            f"protocol: the events were recorded under {opened.data.get('protocol')!r} "
-            f"(fingerprint {str(opened.data.get('fingerprint'))[:12]}...), not under "
-            f"{protocol.name!r} (fingerprint {protocol.fingerprint[:12]}...)"
-        )
-        raise InvalidInput(msg, "protocol")
+        raise mismatch(opened, protocol)
     conversation = Conversation.__new__(Conversation)
     conversation._setup(protocol, opened.conversation_id, clock)  # noqa: SLF001
     conversation._key = key  # noqa: SLF001
@@ -107,3 +104,15 @@ def _actor_misfit(event: Event, state: State) -> str | None:
     if actor not in state.participants:
         return f"its actor {actor!r} never joined"
     return None
+
+
+def mismatch(opened: Event, protocol: Protocol | None) -> ProtocolMismatch:
+    """The error for a conversation opened by ``opened`` and replayed under ``protocol``."""
+    recorded, name = opened.data.get("fingerprint"), opened.data.get("protocol")
+    return ProtocolMismatch(
+        opened.conversation_id,
+        recorded=recorded if isinstance(recorded, str) else None,
+        recorded_name=name if isinstance(name, str) else None,
+        given=None if protocol is None else protocol.fingerprint,
+        given_name=None if protocol is None else protocol.name,
+    )

@@ -39,17 +39,16 @@ from threetalk._events import (
     format_time,
     quoted_envelope,
 )
-from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._exceptions import (
+    ConflictError,
+    InvalidInput,
+    StoreError,
+    TamperedLog,
+    UnknownConversation,
+)
 from threetalk._files import hold, release
 from threetalk._phases import PHASE_BY_VALUE
-from threetalk._stores import (
-    ConflictError,
-    Finding,
-    StoreError,
-    UnknownConversation,
-    VerifyReport,
-    verify_chains,
-)
+from threetalk._stores import Finding, VerifyReport, verify_chains
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from threetalk._events import check_key
-from threetalk._exceptions import InvalidInput
+from threetalk._exceptions import InvalidInput, StoreError
 from threetalk._files import refuse_database_file
 from threetalk._jsonl import export_jsonl, read_jsonl, store_trail
 from threetalk._sqlite import SQLiteStore
-from threetalk._stores import StoreError
 
 if TYPE_CHECKING:
     import argparse

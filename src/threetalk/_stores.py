@@ -1,13 +1,6 @@
 """What every event store shares: its errors, its interface, its findings, reopening.
 
-The exceptions extend the tree of :mod:`threetalk._exceptions`::
-
-    ThreetalkError
-    └── StoreError               the store cannot be opened, read or written as asked
-        ├── ConflictError        another writer appended first (.conversation_id, .expected_seq,
-        │                        .actual_seq); nothing was written
-        ├── UnknownConversation  no conversation with that id is stored (.conversation_id)
-        └── InvalidTrail         a JSONL trail that cannot be imported (.line, .seq)
+Its exceptions live in :mod:`threetalk._exceptions` with all the others.
 
 A store is anything that fits :class:`EventStore`; :class:`~threetalk.store.SQLiteStore` is
 the embedded one. Conversation code only ever sees ``key`` and ``append_events``.
@@ -21,78 +14,18 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from threetalk._events import Event, Head, verify
-from threetalk._exceptions import InvalidInput, TamperedLog, ThreetalkError
+from threetalk._exceptions import (
+    InvalidInput,
+    TamperedLog,
+    UnknownConversation,
+)
 from threetalk._protocols import Protocol, three_talk, work_and_income
-from threetalk._replay import replay
+from threetalk._replay import mismatch, replay
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from threetalk._conversation import Clock, Conversation
-
-
-class StoreError(ThreetalkError):
-    """A store that cannot be opened, read or written as asked; nothing was changed."""
-
-
-class ConflictError(StoreError):
-    """Another writer appended to the conversation first; nothing was written.
-
-    Reload the conversation with :func:`open_conversation` and give the command again.
-
-    Attributes:
-        conversation_id: The conversation written to.
-        expected_seq: The ``seq`` of the last stored event this writer expected (0: none).
-        actual_seq: The ``seq`` of the last event actually stored.
-    """
-
-    def __init__(self, conversation_id: str, expected_seq: int, actual_seq: int) -> None:
-        self.conversation_id = conversation_id
-        self.expected_seq = expected_seq
-        self.actual_seq = actual_seq
-        if expected_seq == 0:
-            msg = (
-                f"Conversation {conversation_id!r} is already stored (up to seq {actual_seq}); "
-                "open it with open_conversation() instead of starting it again."
-            )
-        else:
-            msg = (
-                f"Conversation {conversation_id!r} changed in the store: this copy expected "
-                f"its last event at seq {expected_seq}, the store has seq {actual_seq}. "
-                "Nothing was written; reopen the conversation and try again."
-            )
-        super().__init__(msg)
-
-
-class UnknownConversation(StoreError, LookupError):
-    """No conversation with this id is stored.
-
-    Attributes:
-        conversation_id: The id asked for.
-    """
-
-    def __init__(self, conversation_id: str) -> None:
-        self.conversation_id = conversation_id
-        super().__init__(f"No conversation {conversation_id!r} is stored here.")
-
-
-class InvalidTrail(StoreError):
-    """A JSONL trail that cannot be imported; nothing was written.
-
-    Attributes:
-        line: The 1-based number of the first bad line.
-        seq: The ``seq`` of the event on it, where the line could be read that far.
-    """
-
-    def __init__(self, message: str, line: int, seq: int | None = None) -> None:
-        self.line = line
-        self.seq = seq
-        super().__init__(message)
-
-
-# Tracebacks and reprs name the exceptions where users import them from.
-for _exception in (StoreError, ConflictError, UnknownConversation, InvalidTrail):
-    _exception.__module__ = "threetalk"
 
 
 @attrs.frozen
@@ -193,7 +126,7 @@ def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
 
 
 def check_protocol(events: Sequence[Event], protocol: Protocol, key: bytes | None) -> None:
-    """Raise :class:`StoreError` unless ``events`` were recorded under ``protocol``.
+    """Raise :class:`ProtocolMismatch` unless ``events`` were recorded under ``protocol``.
 
     A mismatch is reported only for an intact chain: a broken one raises ``TamperedLog``.
     """
@@ -201,13 +134,7 @@ def check_protocol(events: Sequence[Event], protocol: Protocol, key: bytes | Non
     stored = opened.data.get("fingerprint")
     if stored != protocol.fingerprint:
         verify(events, key=key)
-        msg = (
-            f"Conversation {opened.conversation_id!r} was recorded under protocol "
-            f"{opened.data.get('protocol')!r} (fingerprint {str(stored)[:12]}...), "
-            f"not under {protocol.name!r} (fingerprint {protocol.fingerprint[:12]}...); "
-            "open it with the protocol it was recorded under."
-        )
-        raise StoreError(msg)
+        raise mismatch(opened, protocol)
 
 
 def verify_chains(
@@ -261,7 +188,8 @@ def open_conversation(
 
     Raises:
         UnknownConversation: Nothing is stored under ``conversation_id``.
-        StoreError: It was recorded under another protocol (the message names both).
+        ProtocolMismatch: It was recorded under another protocol (naming both
+            fingerprints); a :class:`StoreError`.
         TamperedLog: Its chain does not verify (``.seq`` says where it breaks).
     """
     if not isinstance(conversation_id, str):

@@ -16,18 +16,16 @@ against and how to anchor :meth:`SQLiteStore.head` elsewhere.
 from __future__ import annotations
 
 from threetalk._events import MIN_KEY_BYTES
-from threetalk._jsonl import ImportReport, event_schema, export_jsonl, import_jsonl, read_jsonl
-from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
-from threetalk._stores import (
+from threetalk._exceptions import (
     ConflictError,
-    EventStore,
-    Finding,
     InvalidTrail,
+    ProtocolMismatch,
     StoreError,
     UnknownConversation,
-    VerifyReport,
-    open_conversation,
 )
+from threetalk._jsonl import ImportReport, event_schema, export_jsonl, import_jsonl, read_jsonl
+from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
+from threetalk._stores import EventStore, Finding, VerifyReport, open_conversation
 
 __all__ = [
     "MIN_KEY_BYTES",
@@ -37,6 +35,7 @@ __all__ = [
     "Finding",
     "ImportReport",
     "InvalidTrail",
+    "ProtocolMismatch",
     "SQLiteStore",
     "StoreError",
     "UnknownConversation",

@@ -18,6 +18,7 @@ See ``docs/simulation.md``.
 
 from __future__ import annotations
 
+from threetalk._exceptions import EventsNotKept, PolicyError
 from threetalk._protocols import COMMANDS
 from threetalk.simulation._policy import (
     PRESETS,
@@ -29,13 +30,11 @@ from threetalk.simulation._policy import (
 )
 from threetalk.simulation._result import (
     MEASURES,
-    EventsNotKept,
     Report,
     SimulationResult,
     simulate,
 )
 from threetalk.simulation._run import (
-    PolicyError,
     conversation_id,
     conversation_seed,
     simulate_one,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from threetalk._events import Event
-from threetalk._exceptions import InvalidInput, ThreetalkError
+from threetalk._exceptions import EventsNotKept, InvalidInput
 from threetalk._protocols import Protocol
 from threetalk.simulation._export import (
     COLUMNS,
@@ -49,10 +49,6 @@ MEASURES: Final = (
     "option5",
 )
 _QUANTILES: Final = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-
-class EventsNotKept(ThreetalkError):
-    """The run was made with ``keep_events=False``, so its events are gone."""
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:

@@ -17,7 +17,7 @@ import attrs
 
 from threetalk._conversation import Conversation
 from threetalk._events import Event
-from threetalk._exceptions import InvalidInput, Refused
+from threetalk._exceptions import InvalidInput, PolicyError, Refused
 from threetalk._phases import PHASE_BY_VALUE, Phase, Role
 from threetalk._protocols import COMMANDS, Protocol
 from threetalk._values import Option, Participant
@@ -49,21 +49,6 @@ _OPTION_NAMES: Final = (
     "Medication review",
     "Volunteer work",
 )
-
-
-class PolicyError(InvalidInput):
-    """A policy returned something the simulator cannot carry out.
-
-    Attributes:
-        index: The index of the conversation in the run.
-        seed: The seed of the run; ``simulate_one(index, seed=seed, policy=...)``
-            reproduces the conversation.
-    """
-
-    def __init__(self, message: str, index: int, seed: int) -> None:
-        self.index = index
-        self.seed = seed
-        super().__init__(message, "policy")
 
 
 def conversation_seed(seed: int, index: int) -> int:
