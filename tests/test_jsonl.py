@@ -14,7 +14,7 @@ import pytest
 
 import threetalk as tt
 from conftest import StepClock
-from threetalk._events import canonical_bytes, event_hash
+from threetalk._trail import canonical_bytes, event_hash
 from threetalk.store import (
     ConflictError,
     InvalidTrail,
@@ -200,11 +200,16 @@ class TestImport:
             assert copy.conversation_ids() == ("a",)
 
 
+def canonical(raw: dict[str, object]) -> str:
+    """A JSONL line in the canonical form (what an exporter writes)."""
+    return json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def broken(lines: list[str], number: int, **changes: object) -> list[str]:
-    """The lines with fields of line ``number`` (1-based) changed."""
+    """The lines with fields of line ``number`` (1-based) changed, still canonical JSON."""
     raw = json.loads(lines[number - 1])
     raw.update(changes)
-    return [*lines[: number - 1], json.dumps(raw), *lines[number:]]
+    return [*lines[: number - 1], canonical(raw), *lines[number:]]
 
 
 class TestBadTrails:
@@ -298,7 +303,7 @@ class TestBadTrails:
         # by nobody, sealed correctly, which no conversation can replay
         raw = {**forged.events[1].to_dict(), "kind": "closed", "actor": None, "data": {}}
         raw["hash"] = event_hash(tt.Event.from_dict(raw))
-        trail = [json.dumps(forged.events[0].to_dict()), json.dumps(raw)]
+        trail = [canonical(forged.events[0].to_dict()), canonical(raw)]
 
         error = self.refused(tmp_path, trail)
 
@@ -308,7 +313,7 @@ class TestBadTrails:
         """A conversation of a protocol that is not known here is refused at its opening."""
         custom = attrs.evolve(tt.three_talk(), name="custom")
         conv = tt.Conversation(custom, conversation_id="c", clock=StepClock())
-        trail = [json.dumps(event.to_dict()) for event in conv.events]
+        trail = [canonical(event.to_dict()) for event in conv.events]
 
         error = self.refused(tmp_path, [*lines, *trail])
 

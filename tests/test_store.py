@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import threetalk as tt
-from threetalk._events import canonical_bytes, format_time
 from threetalk._sqlite import APPLICATION_ID, TRIGGERS
+from threetalk._trail import canonical_bytes, format_time
 from threetalk.store import (
     ConflictError,
     EventStore,
@@ -830,7 +830,7 @@ def test_the_stores_encoding_is_the_canonical_one(
     conversation_id: str, kind: str, actor: str | None, data: dict[str, object]
 ) -> None:
     """The store hashes bytes built from data it encoded once; they are canonical JSON."""
-    from threetalk._events import encode_data, envelope_bytes
+    from threetalk._trail import encode_data, envelope_bytes
 
     at = format_time(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     fields = {

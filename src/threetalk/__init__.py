@@ -9,7 +9,6 @@ Phase.PREPARATION
 from __future__ import annotations
 
 from threetalk._conversation import Conversation
-from threetalk._events import GENESIS, Event, FrozenData, Head, verify
 from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
@@ -25,8 +24,8 @@ from threetalk._exceptions import (
 from threetalk._guards import Rule
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
-from threetalk._replay import replay
-from threetalk._stores import open_conversation
+from threetalk._rebuild import open_conversation, replay
+from threetalk._trail import GENESIS, Event, FrozenData, Head, verify
 from threetalk._values import (
     Advisory,
     Consideration,

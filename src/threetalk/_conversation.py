@@ -13,8 +13,6 @@ import typing
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from hashlib import sha256
-from json.encoder import encode_basestring as encode_string
 from typing import Any, NoReturn
 
 import attrs
@@ -22,22 +20,12 @@ import attrs
 from threetalk import _advisories
 from threetalk import _inputs as check
 from threetalk import _refusals as refusals
-from threetalk._engine import Engine, engine_for
-from threetalk._events import (
-    GENESIS,
-    CannedData,
-    Event,
-    FrozenData,
-    encode_data,
-    format_time,
-    freeze,
-    quoted_envelope,
-    seal,
-)
-from threetalk._exceptions import InvalidInput, Refused, UnknownParticipant
+from threetalk._engine import Engine, ImpossibleStep, engine_for
+from threetalk._exceptions import InvalidInput, Refused, TamperedLog, UnknownParticipant
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import Protocol, three_talk
-from threetalk._state import State, apply
+from threetalk._state import KINDS, State, apply
+from threetalk._trail import CannedData, Event, Sealer, Spec, format_time, freeze
 from threetalk._values import (
     Advisory,
     Decision,
@@ -71,7 +59,7 @@ class EventSink(typing.Protocol):
     def append_events(self, events: Sequence[Event]) -> None: ...  # pragma: no cover
 
 
-_Spec = tuple[str, str | None, Phase, dict[str, Any]]
+_Spec = Spec
 
 P = Phase
 
@@ -132,13 +120,12 @@ class Conversation:
     _protocol: Protocol
     _engine: Engine
     _id: str
-    _quoted_id: str
     _clock: Clock
     _state: State
     _events: list[Event]
     _advisories: list[Advisory]
     _subscribers: list[Subscriber] | None
-    _key: bytes | None
+    _sealer: Sealer
     _store: EventSink | None
 
     def __init__(
@@ -149,7 +136,7 @@ class Conversation:
         clock: Clock | None = None,
         store: EventSink | None = None,
     ) -> None:
-        self._setup(protocol, conversation_id, clock, store)
+        self._setup(protocol, conversation_id, clock, store, None if store is None else store.key)
         at = self._now()
         opened = {"protocol": self._protocol.name, "fingerprint": self._protocol.fingerprint}
         self._commit(at, [("opened", None, self._state.phase, opened)])
@@ -159,7 +146,8 @@ class Conversation:
         protocol: Protocol | None,
         conversation_id: str | None,
         clock: Clock | None,
-        store: EventSink | None = None,
+        store: EventSink | None,
+        key: bytes | None,
     ) -> None:
         if protocol is None:
             protocol = three_talk()
@@ -178,7 +166,6 @@ class Conversation:
         self._protocol = protocol
         self._engine = engine_for(protocol)
         self._id = conversation_id
-        self._quoted_id = encode_string(conversation_id)
         self._clock = clock
         self._state = State(protocol.initial)
         self._events = []
@@ -188,15 +175,7 @@ class Conversation:
             msg = f"store: expected an event store, got {type(store).__name__}"
             raise InvalidInput(msg, "store")
         self._store = store
-        self._key = None if store is None else store.key
-
-    def _attach(self, store: EventSink) -> None:
-        """Write this conversation's future events to ``store`` (used when reopening one).
-
-        The caller makes sure ``store`` already holds exactly the events in memory.
-        """
-        self._store = store
-        self._key = store.key
+        self._sealer = Sealer(conversation_id, key)
 
     def __repr__(self) -> str:
         return (
@@ -855,37 +834,8 @@ class Conversation:
                 )
                 for code, rule, who, message in observed
             ]
-        conversation_id = self._id
-        quoted_id = self._quoted_id
-        at_text = format_time(at)
-        key = self._key
         log = self._events
-        prev = log[-1].hash if log else GENESIS
-        seq = len(log)
-        events = []
-        for kind, actor, phase, fields in specs:
-            seq += 1
-            data: FrozenData
-            if type(fields) is CannedData:
-                data, text = fields, fields.text
-            else:
-                data = fields if type(fields) is FrozenData else FrozenData(fields)
-                text = encode_data(data)
-            # Kinds and participant ids ("p1") are ours and need no escaping. ``_value_`` is
-            # the plain attribute behind ``.value``, a slow descriptor.
-            payload = quoted_envelope(
-                seq,
-                quoted_id,
-                at_text,
-                f'"{kind}"',
-                "null" if actor is None else f'"{actor}"',
-                phase._value_,
-                text,
-                prev,
-            )
-            digest = sha256(payload).hexdigest() if key is None else seal(payload, key)
-            events.append(Event(seq, conversation_id, at, kind, actor, phase, data, prev, digest))
-            prev = digest
+        events = self._sealer.seal(at, specs, log[-1] if log else None)
         if self._store is not None:
             self._store.append_events(events)
         self._take(events)
@@ -908,3 +858,54 @@ class Conversation:
                         data["code"], data["message"], data["rule"], data["participant"], event.seq
                     )
                 )
+
+
+def rebuild(
+    protocol: Protocol,
+    events: Sequence[Event],
+    *,
+    clock: Clock | None,
+    key: bytes | None,
+    store: EventSink | None = None,
+) -> Conversation:
+    """A conversation rebuilt from its events: the one way in besides ``Conversation()``.
+
+    The events must already be verified as one chain (``threetalk._trail.verify``) and
+    recorded under ``protocol``; :func:`threetalk.replay` and ``open_conversation`` make
+    sure of both. Each event is applied through the same reducer as when it was recorded,
+    after checking that it *fits*: its kind is known and its phase is the conversation's
+    phase at that point, and a move takes a step the protocol has.
+
+    Args:
+        protocol: The protocol the events were recorded under.
+        events: The whole log, oldest first.
+        clock: The clock of the rebuilt conversation.
+        key: The key its chain is sealed with (further events are sealed with it too).
+        store: Where its further events go, holding exactly these events already.
+
+    Raises:
+        TamperedLog: An event does not fit the conversation (``.seq`` says which).
+        InvalidInput: ``clock`` is not callable.
+    """
+    conversation = Conversation.__new__(Conversation)
+    conversation._setup(protocol, events[0].conversation_id, clock, store, key)  # noqa: SLF001
+    state = conversation._state  # noqa: SLF001 - this module's own class
+    take = conversation._take  # noqa: SLF001 - this module's own class
+    for event in events:
+        if event.kind not in KINDS or event.phase is not state.phase:
+            where = (
+                "of an unknown kind"
+                if event.kind not in KINDS
+                else f"in {event.phase.label}, while the conversation was in {state.phase.label}"
+            )
+            msg = f"Event seq {event.seq} does not fit the conversation: it is {where}."
+            raise TamperedLog(msg, event.seq)
+        try:
+            take((event,))
+        except ImpossibleStep:
+            msg = f"Event seq {event.seq} ({event.kind}) takes a step the protocol does not have."
+            raise TamperedLog(msg, event.seq) from None
+        except (LookupError, TypeError, ValueError, AttributeError) as error:
+            msg = f"Event seq {event.seq} ({event.kind}) does not fit the conversation: {error!r}."
+            raise TamperedLog(msg, event.seq) from None
+    return conversation

@@ -16,23 +16,25 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
-from threetalk._events import GENESIS, Event, check_key, event_hash, format_time
-from threetalk._exceptions import InvalidInput, InvalidTrail, StoreError, TamperedLog
+from threetalk._exceptions import (
+    InvalidInput,
+    InvalidTrail,
+    ProtocolMismatch,
+    StoreError,
+    TamperedLog,
+)
 from threetalk._files import refuse_database_file
-from threetalk._replay import replay
-from threetalk._stores import EventStore, known_protocols
+from threetalk._rebuild import check_fits, known_protocols, resolve_protocol, verify_store
+from threetalk._trail import Event, Links, check_key, decode, encode_object
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from threetalk._protocols import Protocol
+    from threetalk._stores import EventStore
 
 Source = str | os.PathLike[str] | IO[str] | IO[bytes]
 Target = str | os.PathLike[str] | IO[str]
-
-_encode_line: Final = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-).encode
 
 
 @attrs.frozen
@@ -57,7 +59,7 @@ def event_schema() -> dict[str, Any]:
 
 def event_line(event: Event) -> str:
     """The JSONL line of one event, without its line break."""
-    return _encode_line(event.to_dict())
+    return encode_object(event.to_dict())
 
 
 def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> int:
@@ -78,7 +80,7 @@ def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> i
         StoreError: The store does not verify (the message lists what is wrong).
     """
     if not force:
-        report = store.verify()
+        report = verify_store(store)
         if not report.ok:
             problems = "; ".join(str(finding) for finding in report.errors)
             msg = f"The store does not verify, so it was not exported: {problems}"
@@ -180,26 +182,6 @@ def _where(name: str | None, number: int, why: str) -> str:
     return f"{name}:{number}: {why}" if name is not None else f"line {number}: {why}"
 
 
-def _unique_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for field, value in pairs:
-        if field in found:
-            msg = f"the field {field!r} appears twice"
-            raise ValueError(msg)
-        found[field] = value
-    return found
-
-
-def _no_constant(name: str) -> Any:
-    msg = f"{name} is not a JSON value"
-    raise ValueError(msg)
-
-
-_decode_line: Final = json.JSONDecoder(
-    object_pairs_hook=_unique_fields, parse_constant=_no_constant
-).decode
-
-
 def _check(
     lines: Iterable[tuple[str | None, bool]],
     name: str | None,
@@ -208,17 +190,24 @@ def _check(
 ) -> tuple[Event, ...]:
     events: list[Event] = []
     numbers: dict[str, list[int]] = {}
-    tails: dict[str, Event] = {}
+    links = Links(key)
     number = 0
-    for number, (text, ended) in enumerate(lines, start=1):
-        event = _parse(text, name, number, ended=ended)
-        conversation_id = event.conversation_id
-        tail = tails.get(conversation_id)
-        why = _link_problem(event, tail, key)
+    for number, (line, ended) in enumerate(lines, start=1):
+        event, text = _parse(line, name, number, ended=ended)
+        why = links.follow(event)[2]
         if why is not None:
+            why = f"seq {event.seq} of conversation {event.conversation_id!r}: {why}"
             raise InvalidTrail(_where(name, number, why), number, event.seq)
-        tails[conversation_id] = event
-        numbers.setdefault(conversation_id, []).append(number)
+        canonical = event_line(event)
+        if canonical != text:
+            # Checked after the chain, whose findings say more about an edited line.
+            why = (
+                "the line is not in the canonical form its hash is defined on (keys sorted, "
+                "no spaces, UTF-8 without \\u escapes, times in UTC with microseconds); "
+                f"re-encoding changed it. Canonically it reads: {canonical[:120]}"
+            )
+            raise InvalidTrail(_where(name, number, why), number, event.seq)
+        numbers.setdefault(event.conversation_id, []).append(number)
         events.append(event)
     if number == 0:
         raise InvalidTrail(_where(name, 1, "the trail holds no events"), 1)
@@ -227,30 +216,29 @@ def _check(
         by_conversation.setdefault(event.conversation_id, []).append(event)
     for conversation_id, log in by_conversation.items():
         where = numbers[conversation_id]
-        fingerprint = str(log[0].data.get("fingerprint"))
-        protocol = protocols.get(fingerprint)
-        if protocol is None:
-            why = (
-                f"conversation {conversation_id!r} was recorded under protocol "
-                f"{log[0].data.get('protocol')!r} (fingerprint {fingerprint[:12]}...), which "
-                "is not known here; pass it with protocols="
-            )
-            raise InvalidTrail(_where(name, where[0], why), where[0], 1)
         try:
-            replay(log, protocol, key=key)
+            protocol = resolve_protocol(log[0], None, protocols)
+        except ProtocolMismatch as error:
+            why = f"{error} It is not known here; pass it with protocols=[...]"
+            raise InvalidTrail(_where(name, where[0], why), where[0], 1) from None
+        try:
+            check_fits(log, protocol, key)
         except TamperedLog as error:
             line = where[error.seq - 1] if 0 < error.seq <= len(where) else where[-1]
             raise InvalidTrail(_where(name, line, str(error)), line, error.seq) from None
     return tuple(events)
 
 
-def _parse(text: str | None, name: str | None, number: int, *, ended: bool) -> Event:
+def _parse(text: str | None, name: str | None, number: int, *, ended: bool) -> tuple[Event, str]:
+    """The event on a line, and the line's text without a byte-order mark."""
     if text is None:
         raise InvalidTrail(_where(name, number, "the line is not UTF-8 text"), number)
+    if number == 1 and text.startswith(_BOM):
+        text = text[len(_BOM) :]  # a byte-order mark some editors put before the first line
     if not text.strip():
         raise InvalidTrail(_where(name, number, "the line is empty"), number)
     try:
-        raw = _decode_line(text)
+        raw = decode(text)
     except ValueError as error:
         why = (
             "the line is cut off: the file ends in the middle of an event"
@@ -258,47 +246,13 @@ def _parse(text: str | None, name: str | None, number: int, *, ended: bool) -> E
             else f"the line is not valid JSON ({error})"
         )
         raise InvalidTrail(_where(name, number, why), number) from None
+    seq = raw.get("seq") if isinstance(raw, dict) else None
+    seq = seq if type(seq) is int else None
     try:
         event = Event.from_dict(raw)
     except InvalidInput as error:
-        seq = raw.get("seq") if isinstance(raw, dict) else None
-        raise InvalidTrail(
-            _where(name, number, str(error)), number, seq if type(seq) is int else None
-        ) from None
-    if raw["at"] != format_time(event.at):
-        why = (
-            f"at must be written in UTC with microseconds, like {format_time(event.at)!r}, "
-            f"not {raw['at']!r}"
-        )
-        raise InvalidTrail(_where(name, number, why), number, event.seq)
-    return event
+        raise InvalidTrail(_where(name, number, str(error)), number, seq) from None
+    return event, text
 
 
-def _link_problem(event: Event, tail: Event | None, key: bytes | None) -> str | None:
-    """Why ``event`` does not continue its conversation's chain after ``tail``, if it does not."""
-    conversation_id = event.conversation_id
-    where = f"seq {event.seq} of conversation {conversation_id!r}"
-    if tail is None:
-        if event.seq != 1:
-            return (
-                f"{where} comes before the conversation's seq 1; each conversation must "
-                "appear whole, from its opening"
-            )
-        if event.prev != GENESIS or event.kind != "opened":
-            return f"{where} is not the opening of a conversation"
-    elif event.seq != tail.seq + 1:
-        return f"{where} follows seq {tail.seq}: an event is missing, repeated or out of order"
-    elif event.prev != tail.hash:
-        return f"{where} does not link to the event before it (prev differs from its hash)"
-    try:
-        digest = event_hash(event, key)
-    except (TypeError, ValueError):
-        digest = None
-    if digest == event.hash:
-        return None
-    sealed = (
-        "hash; it was changed (or sealed with a key)"
-        if key is None
-        else "keyed hash; it was changed, or sealed with another key or none"
-    )
-    return f"{where}: its content does not match its {sealed}"
+_BOM: Final = "\ufeff"

@@ -17,28 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import os
 import sqlite3
 import stat
 import tempfile
 from datetime import datetime
 from hashlib import sha256
-from json.encoder import encode_basestring as encode_string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote
 
-from threetalk._events import (
-    GENESIS,
-    Event,
-    FrozenData,
-    Head,
-    check_key,
-    encode_data,
-    format_time,
-    quoted_envelope,
-)
 from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
@@ -48,13 +36,14 @@ from threetalk._exceptions import (
 )
 from threetalk._files import hold, release
 from threetalk._phases import PHASE_BY_VALUE
-from threetalk._stores import Finding, VerifyReport, verify_chains
+from threetalk._stores import Finding, StoredChains, VerifyReport
+from threetalk._trail import Event, Head, check_key, store_rows
+from threetalk._trail.event import decode_data
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from types import TracebackType
 
-    from threetalk._protocols import Protocol
 
 #: The layout version this threetalk reads and writes.
 SCHEMA_VERSION: Final = 1
@@ -102,29 +91,14 @@ _LOAD: Final = (
     "WHERE conversation_id = ? ORDER BY seq"
 )
 
+_ALL_ROWS: Final = (
+    "SELECT conversation_id, seq, at, kind, actor, phase, data, prev, hash FROM events "
+    "ORDER BY conversation_id, seq"
+)
+
 _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
 
 Durability = Literal["full", "normal"]
-
-
-def _no_constant(name: str) -> Any:
-    msg = f"{name} is not a JSON value"
-    raise ValueError(msg)
-
-
-def _tuples(items: list[Any]) -> tuple[Any, ...]:
-    return tuple(_tuples(item) if type(item) is list else item for item in items)
-
-
-def _frozen_object(found: dict[str, Any]) -> FrozenData:
-    """Decode JSON objects straight into the read-only data events hold (lists as tuples)."""
-    for name, value in found.items():
-        if type(value) is list:
-            found[name] = _tuples(value)
-    return FrozenData(found)
-
-
-_decode_data = json.JSONDecoder(object_hook=_frozen_object, parse_constant=_no_constant).decode
 
 
 class SQLiteStore:
@@ -283,7 +257,7 @@ class SQLiteStore:
         return self._write(events)
 
     def _write(self, events: Iterable[Event]) -> int:
-        rows, firsts = _rows(events, self._key)
+        rows, firsts = store_rows(events, self._key)
         if not rows:
             return 0
         db = self._db()
@@ -397,29 +371,40 @@ class SQLiteStore:
             raise UnknownConversation(conversation_id)
         return Head(int(row[0]), str(row[1]))
 
-    def verify(self, protocols: Iterable[Protocol] = ()) -> VerifyReport:
-        """Check the whole store: every chain, the file, the append-only triggers.
+    def verify(self) -> VerifyReport:
+        """Check the whole store: the file, the append-only triggers, every chain.
 
-        Conversations recorded under a built-in protocol (or one of ``protocols``) are
-        also replayed, so an event that does not fit its conversation is found too.
+        Every stored row is checked against its stored canonical text: links, hashes and
+        the envelope invariants of a recorded conversation (see :mod:`threetalk._trail`).
+        Damage is reported, never raised: a file SQLite cannot read becomes a finding for
+        the store, a broken chain a finding for its conversation. To replay every
+        conversation against its protocol as well, use
+        :func:`threetalk.store.verify_store` (as ``threetalk verify`` does).
 
         Returns:
             The heads of the intact chains and every finding; ``report.ok`` is whether
             there is no error among them.
+
+        Raises:
+            StoreError: The store is closed.
         """
         db = self._db()
         findings: list[Finding] = []
         try:
             check = db.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.Error as error:
+            check = [(f"SQLite cannot check it ({error})",)]
+        if [tuple(row) for row in check] != [("ok",)]:
+            detail = "; ".join(str(row[0]) for row in check[:3])
+            findings.append(Finding(f"The database file is damaged: {detail}."))
+        try:
             present = {
                 row[0]
                 for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             }
         except sqlite3.Error as error:
-            raise self._read_failed(error) from None
-        if [tuple(row) for row in check] != [("ok",)]:
-            detail = "; ".join(str(row[0]) for row in check[:3])
-            findings.append(Finding(f"The database file is damaged: {detail}."))
+            findings.append(Finding(f"The store's schema cannot be read ({error})."))
+            present = set(TRIGGERS)
         missing = sorted(set(TRIGGERS) - present)
         if missing:
             findings.append(
@@ -438,7 +423,18 @@ class SQLiteStore:
                     severity="warning",
                 )
             )
-        heads, broken = verify_chains(self, protocols)
+        chains = StoredChains(self._key)
+        try:
+            for row in db.execute(_ALL_ROWS):
+                chains.row(row)
+        except sqlite3.Error as error:
+            findings.append(
+                Finding(
+                    f"Reading the stored events failed ({error}); conversations after the "
+                    "point of failure were not checked."
+                )
+            )
+        heads, broken = chains.result()
         return VerifyReport(heads, (*findings, *broken))
 
     def events(self) -> Iterable[Event]:
@@ -448,80 +444,6 @@ class SQLiteStore:
 
 
 # ---------------------------------------------------------------------- rows and events
-
-
-def _bad(message: str) -> InvalidInput:
-    return InvalidInput(f"events: {message}; nothing was written.", "events")
-
-
-def _rows(
-    events: Iterable[Event], key: bytes | None
-) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, str]]]:
-    """Check that ``events`` form chains sealed with ``key``; return their rows.
-
-    Also returns the ``(seq, prev)`` of each conversation's first event, to be checked
-    against the store.
-    """
-    if isinstance(events, str | bytes) or not hasattr(events, "__iter__"):
-        msg = f"expected an iterable of events, got {type(events).__name__}"
-        raise _bad(msg)
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
-    tails: dict[str, tuple[int, str]] = {}
-    firsts: dict[str, tuple[int, str]] = {}
-    last_at: datetime | None = None
-    at_text = ""
-    last_id: str | None = None
-    quoted_id = ""
-    for event in events:
-        if type(event) is not Event:
-            msg = f"expected Event objects, got {type(event).__name__}"
-            raise _bad(msg)
-        conversation_id = event.conversation_id
-        seq = event.seq
-        prev = event.prev
-        tail = tails.get(conversation_id)
-        if tail is None:
-            firsts[conversation_id] = (seq, prev)
-            if seq == 1 and (prev != GENESIS or event.kind != "opened"):
-                msg = f"seq 1 of {conversation_id!r} is not the opening of a conversation"
-                raise _bad(msg)
-        elif seq != tail[0] + 1 or prev != tail[1]:
-            msg = f"seq {seq} of {conversation_id!r} does not follow seq {tail[0]}"
-            raise _bad(msg)
-        at = event.at
-        if at is not last_at:
-            at_text = format_time(at)
-            last_at = at
-        phase = event.phase._value_  # the plain attribute behind the slow ``.value``
-        kind = event.kind
-        actor = event.actor
-        digest = event.hash
-        if conversation_id is not last_id:
-            quoted_id = encode_string(conversation_id)
-            last_id = conversation_id
-        data_text = encode_data(event.data)
-        payload = quoted_envelope(
-            seq,
-            quoted_id,
-            at_text,
-            encode_string(kind),
-            "null" if actor is None else encode_string(actor),
-            phase,
-            data_text,
-            prev,
-        )
-        if (
-            sha256(payload).hexdigest()
-            if key is None
-            else hmac.digest(key, payload, "sha256").hex()
-        ) != digest:
-            sealed = "this store's key" if key is not None else "plain SHA-256 (no key)"
-            msg = f"seq {seq} of {conversation_id!r} is not sealed with {sealed}"
-            raise _bad(msg)
-        tails[conversation_id] = (seq, digest)
-        append((conversation_id, seq, at_text, kind, actor, phase, data_text, prev, digest))
-    return rows, firsts
 
 
 def _events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[Event, ...]:
@@ -547,7 +469,7 @@ def _events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[Event,
                     kind,
                     actor,
                     PHASE_BY_VALUE[phase],
-                    _decode_data(data),
+                    decode_data(data),
                     prev,
                     digest,
                 )

@@ -14,7 +14,6 @@ from typing import Final
 import attrs
 
 from threetalk._engine import Engine
-from threetalk._events import Event
 from threetalk._phases import (
     DECIDED_BY_VALUE,
     PHASE_BY_VALUE,
@@ -22,6 +21,7 @@ from threetalk._phases import (
     STANCE_BY_VALUE,
     Phase,
 )
+from threetalk._trail import Event
 from threetalk._values import (
     Consideration,
     Decision,

@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from threetalk._events import check_key
 from threetalk._exceptions import InvalidInput, StoreError
 from threetalk._files import refuse_database_file
 from threetalk._jsonl import export_jsonl, read_jsonl, store_trail
+from threetalk._rebuild import verify_store
 from threetalk._sqlite import SQLiteStore
+from threetalk._trail import check_key
 
 if TYPE_CHECKING:
     import argparse
@@ -83,7 +84,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if isinstance(store, int):
         return store
     with store:
-        report = store.verify()
+        report = verify_store(store)
     for finding in report.findings:
         print(f"{args.db}: {finding.severity}: {finding}")
     events = sum(head.seq for head in report.heads.values())
@@ -120,7 +121,7 @@ def run_export(args: argparse.Namespace) -> int:
         return store
     with store:
         if args.force:
-            for finding in store.verify().errors:
+            for finding in verify_store(store).errors:
                 print(f"threetalk export: warning: {finding}", file=sys.stderr)
         # JSONL is UTF-8 whatever the terminal's encoding; the wrapper is detached after
         # use so that sys.stdout stays open.

@@ -1,9 +1,11 @@
-"""What every event store shares: its errors, its interface, its findings, reopening.
+"""What every event store (recorder) shares: its interface, its findings, chain checks.
 
-Its exceptions live in :mod:`threetalk._exceptions` with all the others.
-
-A store is anything that fits :class:`EventStore`; :class:`~threetalk.store.SQLiteStore` is
-the embedded one. Conversation code only ever sees ``key`` and ``append_events``.
+A store is anything that fits :class:`EventStore`: :class:`~threetalk.store.MemoryStore`
+and :class:`~threetalk.store.SQLiteStore` ship with threetalk. A store knows events and
+chains, never conversations: it imports the trail layer (:mod:`threetalk._trail`) and the
+exceptions, and nothing of the domain. Rebuilding a conversation from a store is
+:mod:`threetalk._rebuild`'s work, one layer up. Conversation code only ever sees ``key``
+and ``append_events``.
 """
 
 from __future__ import annotations
@@ -13,19 +15,12 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from threetalk._events import Event, Head, verify
-from threetalk._exceptions import (
-    InvalidInput,
-    TamperedLog,
-    UnknownConversation,
-)
-from threetalk._protocols import Protocol, three_talk, work_and_income
-from threetalk._replay import mismatch, replay
+from threetalk._trail import Head, Links
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from threetalk._conversation import Clock, Conversation
+    from threetalk._trail import Event
 
 
 @attrs.frozen
@@ -114,96 +109,57 @@ class EventStore(typing.Protocol):
         ...  # pragma: no cover - protocol
 
 
-def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
-    """The protocols a stored conversation can be replayed under, by fingerprint."""
-    found = {protocol.fingerprint: protocol for protocol in (three_talk(), work_and_income())}
-    for protocol in extra:
-        if not isinstance(protocol, Protocol):
-            msg = f"protocols: expected Protocol objects, got {type(protocol).__name__}"
-            raise InvalidInput(msg, "protocols")
-        found[protocol.fingerprint] = protocol
-    return found
+class StoredChains:
+    """Checks a store's conversations as it reads them back, row by row.
 
-
-def check_protocol(events: Sequence[Event], protocol: Protocol, key: bytes | None) -> None:
-    """Raise :class:`ProtocolMismatch` unless ``events`` were recorded under ``protocol``.
-
-    A mismatch is reported only for an intact chain: a broken one raises ``TamperedLog``.
-    """
-    opened = events[0]
-    stored = opened.data.get("fingerprint")
-    if stored != protocol.fingerprint:
-        verify(events, key=key)
-        raise mismatch(opened, protocol)
-
-
-def verify_chains(
-    store: EventStore, protocols: Iterable[Protocol] = ()
-) -> tuple[dict[str, Head], list[Finding]]:
-    """Verify every conversation of ``store``; replay those whose protocol is known.
-
-    Returns:
-        The heads of the intact chains and a finding for each broken one.
-    """
-    by_fingerprint = known_protocols(protocols)
-    heads: dict[str, Head] = {}
-    findings: list[Finding] = []
-    key = store.key
-    for conversation_id in store.conversation_ids():
-        try:
-            events = store.load(conversation_id)
-            protocol = by_fingerprint.get(str(events[0].data.get("fingerprint")))
-            if protocol is None:
-                head = verify(events, key=key)
-            else:
-                replay(events, protocol, key=key)
-                head = Head(events[-1].seq, events[-1].hash)
-        except TamperedLog as error:
-            findings.append(Finding(str(error), conversation_id, error.seq))
-        else:
-            heads[conversation_id] = head
-    return heads, findings
-
-
-def open_conversation(
-    store: EventStore,
-    conversation_id: str,
-    protocol: Protocol | None = None,
-    *,
-    clock: Clock | None = None,
-) -> Conversation:
-    """Load a stored conversation, verify its chain, replay it and attach it to ``store``.
-
-    The conversation returned writes its further events to ``store``, like one created
-    with ``Conversation(store=store)``.
+    Rows are checked against their stored canonical text (no decoding and re-encoding),
+    with the links, hashes and envelope invariants of :class:`threetalk._trail.Links`.
+    Feed each conversation's rows in ``seq`` order; conversations may come one after
+    another or interleaved. The first problem of a conversation becomes a finding and the
+    rest of its rows are skipped.
 
     Args:
-        store: Where the conversation is stored.
-        conversation_id: Its id.
-        protocol: The protocol it was recorded under; :func:`three_talk` when not given.
-        clock: The clock of the reopened conversation, as for :class:`Conversation`.
-
-    Returns:
-        The conversation, in the state its last stored event left it in.
-
-    Raises:
-        UnknownConversation: Nothing is stored under ``conversation_id``.
-        ProtocolMismatch: It was recorded under another protocol (naming both
-            fingerprints); a :class:`StoreError`.
-        TamperedLog: Its chain does not verify (``.seq`` says where it breaks).
+        key: The key of the store's keyed chains, or ``None``.
     """
-    if not isinstance(conversation_id, str):
-        msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
-        raise InvalidInput(msg, "conversation_id")
-    if protocol is None:
-        protocol = three_talk()
-    elif not isinstance(protocol, Protocol):
-        msg = f"protocol: expected a Protocol, got {type(protocol).__name__}"
-        raise InvalidInput(msg, "protocol")
-    events = store.load(conversation_id)
-    if not events:
-        raise UnknownConversation(conversation_id)
-    check_protocol(events, protocol, store.key)
-    conversation = replay(events, protocol, clock=clock, key=store.key)
-    conversation._attach(store)  # noqa: SLF001 - the documented way to reattach a store
-    return conversation
+
+    def __init__(self, key: bytes | None) -> None:
+        self._links = Links(key)
+        self._counts: dict[str, int] = {}
+        self._broken: dict[str, Finding] = {}
+
+    def row(self, row: Sequence[object]) -> None:
+        """Check one stored row: ``(conversation_id, seq, at, kind, actor, phase, data,
+        prev, hash)``, as the store holds them."""
+        conversation_id = row[0]
+        if not isinstance(conversation_id, str):
+            conversation_id = repr(conversation_id)
+        if conversation_id in self._broken:
+            return
+        position = self._counts.get(conversation_id, 0) + 1
+        self._counts[conversation_id] = position
+        seq, at, kind, actor, phase, data, prev, digest = row[1:9]
+        why: str | None
+        if seq != position:
+            why = f"the stored event at position {position} has seq {seq!r:.20}"
+        elif (
+            isinstance(at, str)
+            and isinstance(kind, str)
+            and isinstance(phase, str)
+            and isinstance(data, str)
+            and isinstance(prev, str)
+            and isinstance(digest, str)
+            and (actor is None or isinstance(actor, str))
+        ):
+            why = self._links.follow_row(
+                conversation_id, position, at, kind, actor, phase, data, prev, digest
+            )
+        else:
+            why = "the stored row cannot be read as an event (a field of the wrong type)"
+        if why is not None:
+            message = f"The audit trail breaks at seq {position}: {why}."
+            self._broken[conversation_id] = Finding(message, conversation_id, position)
+
+    def result(self) -> tuple[dict[str, Head], list[Finding]]:
+        """The heads of the intact chains and a finding for each broken one."""
+        heads = {cid: head for cid, head in self._links.heads().items() if cid not in self._broken}
+        return heads, list(self._broken.values())

@@ -15,7 +15,6 @@ against and how to anchor :meth:`SQLiteStore.head` elsewhere.
 
 from __future__ import annotations
 
-from threetalk._events import MIN_KEY_BYTES
 from threetalk._exceptions import (
     ConflictError,
     InvalidTrail,
@@ -24,8 +23,11 @@ from threetalk._exceptions import (
     UnknownConversation,
 )
 from threetalk._jsonl import ImportReport, event_schema, export_jsonl, import_jsonl, read_jsonl
+from threetalk._memory import MemoryStore
+from threetalk._rebuild import open_conversation, verify_store
 from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
-from threetalk._stores import EventStore, Finding, VerifyReport, open_conversation
+from threetalk._stores import EventStore, Finding, VerifyReport
+from threetalk._trail import MIN_KEY_BYTES
 
 __all__ = [
     "MIN_KEY_BYTES",
@@ -35,6 +37,7 @@ __all__ = [
     "Finding",
     "ImportReport",
     "InvalidTrail",
+    "MemoryStore",
     "ProtocolMismatch",
     "SQLiteStore",
     "StoreError",
@@ -45,4 +48,5 @@ __all__ = [
     "import_jsonl",
     "open_conversation",
     "read_jsonl",
+    "verify_store",
 ]

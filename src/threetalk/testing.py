@@ -62,10 +62,10 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(msg) from error
 
 from threetalk._conversation import Conversation
-from threetalk._events import Event, verify
 from threetalk._exceptions import InvalidInput, Refused, ThreetalkError
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import Protocol, three_talk
+from threetalk._rebuild import replay
 from threetalk._reference import (
     ACCEPTED,
     INVALID,
@@ -79,7 +79,7 @@ from threetalk._reference import (
     valid_text,
     view_of,
 )
-from threetalk._replay import replay
+from threetalk._trail import Event, verify
 from threetalk._values import Option, Participant, Snapshot
 
 __all__ = [

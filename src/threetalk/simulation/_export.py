@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 from xml.sax.saxutils import quoteattr
 
-from threetalk._events import _thaw, format_time
 from threetalk._exceptions import InvalidInput
 from threetalk._files import refuse_database_file
 from threetalk._state import KINDS
+from threetalk._trail import format_time, thaw
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from threetalk._events import Event
+    from threetalk._trail import Event
 
 #: The columns of the CSV file and of ``to_pandas()``.
 COLUMNS: Final = (
@@ -112,7 +112,7 @@ def roles_of(events: Sequence[Event]) -> dict[str, str]:
 
 
 def _data_text(event: Event) -> str:
-    return json.dumps(_thaw(event.data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(thaw(event.data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 class Writer:

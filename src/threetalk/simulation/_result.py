@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from threetalk._events import Event
 from threetalk._exceptions import EventsNotKept, InvalidInput
 from threetalk._protocols import Protocol
+from threetalk._trail import Event
 from threetalk.simulation._export import (
     COLUMNS,
     SYSTEM,

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from threetalk._conversation import Conversation
-from threetalk._events import Event
 from threetalk._exceptions import InvalidInput, PolicyError, Refused
 from threetalk._phases import PHASE_BY_VALUE, Phase, Role
 from threetalk._protocols import COMMANDS, Protocol
+from threetalk._trail import Event
 from threetalk._values import Option, Participant
 from threetalk.simulation._policy import NEEDS_OPTION, Action, PolicyLike, View
 from threetalk.simulation._summary import Summary, summarise

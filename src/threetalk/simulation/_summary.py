@@ -19,7 +19,7 @@ from threetalk._phases import Decided, Phase, Role
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from threetalk._events import Event
+    from threetalk._trail import Event
 
 
 class Outcome(enum.Enum):

@@ -1,0 +1,227 @@
+"""Rebuilding conversations from events: ``replay``, reopening from a store, checking stores.
+
+This is the layer above both the conversation and the stores. The stores (recorders) know
+events and chains only; here a conversation is rebuilt from what they hold:
+
+- :func:`replay` verifies a log (links, hashes and envelope invariants, in
+  :mod:`threetalk._trail`), resolves the protocol it was recorded under and applies every
+  event through the same reducer a live conversation uses, so the rebuilt conversation is
+  in exactly the state the original was in. It checks that each event *fits* (its phase,
+  its kind, the protocol's steps) but does not run the protocol's rules again: an intact
+  chain is trusted to record what was allowed when it happened (see ``docs/store.md`` for
+  keyed chains and anchored heads).
+- :func:`open_conversation` does the same from a store and attaches the store.
+- :func:`verify_store` adds a replay of every conversation to a store's own ``verify``.
+- :func:`resolve_protocol` is the one protocol check: recorded fingerprint against the
+  protocol given, or looked up among the known ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from threetalk._conversation import Clock, Conversation, rebuild
+from threetalk._exceptions import (
+    InvalidInput,
+    ProtocolMismatch,
+    TamperedLog,
+    UnknownConversation,
+)
+from threetalk._protocols import Protocol, three_talk, work_and_income
+from threetalk._stores import Finding, VerifyReport
+from threetalk._trail import as_event_list, check_key, verify
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from threetalk._stores import EventStore
+    from threetalk._trail import Event
+
+
+def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
+    """The protocols a recorded conversation can be rebuilt under, by fingerprint.
+
+    The built-in protocols first, then ``extra`` (which win where fingerprints agree).
+
+    Raises:
+        InvalidInput: ``extra`` holds something that is not a :class:`Protocol`.
+    """
+    found = {protocol.fingerprint: protocol for protocol in (three_talk(), work_and_income())}
+    if isinstance(extra, Protocol | str | bytes) or not hasattr(extra, "__iter__"):
+        msg = f"protocols: expected an iterable of Protocol objects, got {type(extra).__name__}"
+        raise InvalidInput(msg, "protocols")
+    for protocol in extra:
+        if not isinstance(protocol, Protocol):
+            msg = f"protocols: expected Protocol objects, got {type(protocol).__name__}"
+            raise InvalidInput(msg, "protocols")
+        found[protocol.fingerprint] = protocol
+    return found
+
+
+def protocol_argument(protocol: object) -> Protocol | None:
+    """``protocol`` as given to a public function: a :class:`Protocol` or ``None``.
+
+    Raises:
+        InvalidInput: It is something else.
+    """
+    if protocol is None or isinstance(protocol, Protocol):
+        return protocol
+    msg = f"protocol: expected a Protocol, got {type(protocol).__name__}"
+    raise InvalidInput(msg, "protocol")
+
+
+def resolve_protocol(
+    opened: Event, protocol: Protocol | None, known: Mapping[str, Protocol] | None = None
+) -> Protocol:
+    """The protocol a conversation opened by ``opened`` was recorded under.
+
+    Args:
+        opened: The conversation's first event.
+        protocol: The protocol the caller gives, or ``None`` to look it up.
+        known: The protocols to look it up among, by fingerprint; the built-in ones when
+            not given.
+
+    Raises:
+        ProtocolMismatch: ``protocol`` has another fingerprint than the recorded one, or
+            none was given and no known protocol has it; the message names both.
+    """
+    recorded = opened.data.get("fingerprint")
+    if protocol is None:
+        found = (known_protocols() if known is None else known).get(str(recorded))
+        if found is not None:
+            return found
+    elif recorded == protocol.fingerprint:
+        return protocol
+    name = opened.data.get("protocol")
+    raise ProtocolMismatch(
+        opened.conversation_id,
+        recorded=recorded if isinstance(recorded, str) else None,
+        recorded_name=name if isinstance(name, str) else None,
+        given=None if protocol is None else protocol.fingerprint,
+        given_name=None if protocol is None else protocol.name,
+    )
+
+
+def replay(
+    events: Iterable[Event],
+    protocol: Protocol | None = None,
+    *,
+    clock: Clock | None = None,
+    key: bytes | None = None,
+) -> Conversation:
+    """Rebuild a conversation from its events alone.
+
+    The chain is verified first; then every event is applied exactly as when it was
+    recorded, so ``replay(conv.events).snapshot() == conv.snapshot()``. The rebuilt
+    conversation can take further commands.
+
+    Args:
+        events: A conversation's whole log, oldest first.
+        protocol: The protocol it was recorded under; when not given, the built-in
+            protocol whose fingerprint the opening event names.
+        clock: The clock of the rebuilt conversation, as for :class:`Conversation`.
+        key: The key of a keyed chain.
+
+    Raises:
+        TamperedLog: The chain is broken, or an event does not fit the conversation.
+        ProtocolMismatch: The events were recorded under another protocol (an
+            ``InvalidInput``, naming both fingerprints).
+        InvalidInput: The events are not events, or the key or clock is malformed.
+    """
+    protocol = protocol_argument(protocol)
+    key = check_key(key)
+    log = as_event_list(events)
+    verify(log, key=key)
+    return rebuild(resolve_protocol(log[0], protocol), log, clock=clock, key=key)
+
+
+def open_conversation(
+    store: EventStore,
+    conversation_id: str,
+    protocol: Protocol | None = None,
+    *,
+    clock: Clock | None = None,
+) -> Conversation:
+    """Load a stored conversation, verify its chain, replay it and attach it to ``store``.
+
+    The conversation returned writes its further events to ``store``, like one created
+    with ``Conversation(store=store)``.
+
+    Args:
+        store: Where the conversation is stored.
+        conversation_id: Its id.
+        protocol: The protocol it was recorded under; when not given, the built-in
+            protocol whose fingerprint its opening event names.
+        clock: The clock of the reopened conversation, as for :class:`Conversation`.
+
+    Returns:
+        The conversation, in the state its last stored event left it in.
+
+    Raises:
+        UnknownConversation: Nothing is stored under ``conversation_id``.
+        ProtocolMismatch: It was recorded under another protocol (naming both
+            fingerprints); a :class:`StoreError`.
+        TamperedLog: Its chain does not verify (``.seq`` says where it breaks).
+        StoreError: The store cannot be read.
+        InvalidInput: ``store`` is not an event store (a path, say), or an argument is
+            malformed.
+    """
+    if isinstance(store, str) or not callable(getattr(store, "load", None)):
+        hint = f"; open it first: SQLiteStore({store!r:.80})" if isinstance(store, str) else ""
+        msg = f"store: expected an event store, got {type(store).__name__}{hint}"
+        raise InvalidInput(msg, "store")
+    if not isinstance(conversation_id, str):
+        msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
+        raise InvalidInput(msg, "conversation_id")
+    protocol = protocol_argument(protocol)
+    events = store.load(conversation_id)
+    if not events:
+        raise UnknownConversation(conversation_id)
+    key = store.key
+    verify(events, key=key)
+    return rebuild(resolve_protocol(events[0], protocol), events, clock=clock, key=key, store=store)
+
+
+def verify_store(store: EventStore, protocols: Iterable[Protocol] = ()) -> VerifyReport:
+    """A store's own ``verify``, plus a replay of every conversation whose protocol is known.
+
+    The store checks what a recorder can (its file, every chain's links, hashes and
+    envelope invariants); the replay also finds a correctly sealed event that does not fit
+    its conversation (a phase it could not have been in, a step its protocol lacks). This
+    is what ``threetalk verify`` runs.
+
+    Args:
+        store: The store to check.
+        protocols: Protocols besides the built-in ones that conversations may have been
+            recorded under; conversations under unknown protocols are checked as chains.
+
+    Returns:
+        The store's report, with a finding for each conversation that does not replay
+        (and its head removed from the intact ones).
+
+    Raises:
+        InvalidInput: ``protocols`` holds something that is not a :class:`Protocol`.
+    """
+    known = known_protocols(protocols)
+    report = store.verify()
+    heads = dict(report.heads)
+    findings = list(report.findings)
+    for conversation_id in tuple(heads):
+        try:
+            events = store.load(conversation_id)
+            protocol = known.get(str(events[0].data.get("fingerprint"))) if events else None
+            if protocol is not None:
+                check_fits(events, protocol, store.key)
+        except TamperedLog as error:
+            del heads[conversation_id]
+            findings.append(Finding(str(error), conversation_id, error.seq))
+    return VerifyReport(heads, tuple(findings))
+
+
+def check_fits(events: Sequence[Event], protocol: Protocol, key: bytes | None) -> None:
+    """Replay verified ``events`` under ``protocol`` only to see that every event fits.
+
+    Raises:
+        TamperedLog: An event does not fit (``.seq`` says which).
+    """
+    rebuild(protocol, events, clock=None, key=key)
