@@ -18,6 +18,7 @@ import threetalk as tt
 from conftest import StepClock
 from scenarios import LATER, STAGES, advance, attempt, build, scripted
 from threetalk._trail.canonical import _MAX_ORDERS, canonical_bytes, encode_data, format_time
+from threetalk.store import MemoryStore
 
 P = tt.Phase
 KEY = b"k" * 32
@@ -56,21 +57,9 @@ def rehash(events: list[tt.Event], key: bytes | None = None) -> list[tt.Event]:
     return chained
 
 
-@attrs.define
-class MemorySink:
-    """An event sink that keeps nothing, for keyed chains without a store."""
-
-    key: bytes | None = None
-    written: list[tt.Event] = attrs.field(factory=list)
-
-    def append_events(self, events: list[tt.Event]) -> None:
-        """Remember the events."""
-        self.written.extend(events)
-
-
 def keyed_scene(clock: StepClock, key: bytes = KEY):
     """A decided conversation whose chain is keyed."""
-    conv = tt.Conversation(conversation_id="keyed", clock=clock, store=MemorySink(key))
+    conv = tt.Conversation(conversation_id="keyed", clock=clock, store=MemoryStore(key=key))
     client = conv.join("Client", tt.Role.CLIENT)
     pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
     conv.move_to(P.TEAM_TALK, by=pro)

@@ -12,7 +12,6 @@ import stat
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,8 +20,6 @@ import threetalk as tt
 from threetalk._sqlite import APPLICATION_ID, TRIGGERS
 from threetalk._trail import canonical_bytes, format_time
 from threetalk.store import (
-    ConflictError,
-    EventStore,
     SQLiteStore,
     StoreError,
     UnknownConversation,
@@ -93,14 +90,6 @@ def db(tmp_path: Path) -> Path:
 
 
 class TestWriteThrough:
-    def test_every_event_is_stored_as_it_happens(self, db: Path) -> None:
-        """Each command's events are in the file when the command returns."""
-        with SQLiteStore(db) as store:
-            conv = started(store)
-
-            with SQLiteStore(db) as other:
-                assert other.load("c1") == conv.events
-
     def test_reopened_conversation_equals_the_original(self, db: Path) -> None:
         """open_conversation loads, verifies and replays to the same snapshot."""
         with SQLiteStore(db) as store:
@@ -115,15 +104,6 @@ class TestWriteThrough:
             assert same.events == conv.events
             assert store.head("c1") == tt.Head(conv.events[-1].seq, conv.events[-1].hash)
             assert store.conversation_ids() == ("c1",)
-
-    def test_reopened_conversation_keeps_writing_through(self, db: Path) -> None:
-        """A reopened conversation's commands are stored too."""
-        with SQLiteStore(db) as store:
-            started(store)
-            again = open_conversation(store, "c1", clock=Clock(24))
-            again.add_topic("Sleep", by=again.participant("p1"))
-
-            assert store.load("c1") == again.events
 
     def test_a_failed_write_leaves_the_conversation_unchanged(self, db: Path) -> None:
         """When the store refuses the write, the command raises StoreError and changes nothing."""
@@ -164,18 +144,6 @@ class TestWriteThrough:
             assert conv.events == before
             assert conv.options == ()
 
-    def test_a_closed_store_refuses_writes(self, db: Path) -> None:
-        """Writing through a closed store is a StoreError and changes nothing."""
-        store = SQLiteStore(db)
-        conv = started(store)
-        store.close()
-        store.close()
-
-        with pytest.raises(StoreError, match="closed"):
-            conv.add_topic("Sleep", by=conv.participant("p1"))
-
-        assert len(conv.events) == 4
-
     def test_a_locked_store_gives_a_clear_error(self, db: Path) -> None:
         """A writer that cannot get the lock in time gets StoreError, not a raw sqlite error."""
         with SQLiteStore(db, timeout=0.1) as store:
@@ -191,50 +159,8 @@ class TestWriteThrough:
 
             assert len(conv.events) == 4
 
-    def test_the_store_fits_the_event_store_protocol(self, db: Path) -> None:
-        """SQLiteStore is an EventStore, so other stores can stand in for it."""
-        with SQLiteStore(db) as store:
-            fits: EventStore = store
-
-            assert fits.key is None
-
 
 class TestConflicts:
-    def test_second_writer_gets_a_conflict_and_writes_nothing(self, db: Path) -> None:
-        """Two copies of one conversation: the first to append wins, the second is told."""
-        with SQLiteStore(db) as first_store, SQLiteStore(db) as second_store:
-            started(first_store)
-            first = open_conversation(first_store, "c1", clock=Clock(24))
-            second = open_conversation(second_store, "c1", clock=Clock(24))
-            first.add_topic("Sleep", by=first.participant("p1"))
-
-            with pytest.raises(ConflictError) as caught:
-                second.add_topic("Work", by=second.participant("p1"))
-
-            error = caught.value
-            assert (error.conversation_id, error.expected_seq, error.actual_seq) == ("c1", 4, 5)
-            assert "'c1'" in str(error)
-            assert "seq 4" in str(error)
-            assert "seq 5" in str(error)
-            assert len(second.events) == 4
-
-            retry = open_conversation(second_store, "c1", clock=Clock(25))
-            retry.add_topic("Work", by=retry.participant("p1"))
-            topics = [t.text for t in open_conversation(first_store, "c1").snapshot().topics]
-            assert topics == ["Sleep", "Work"]
-            assert tt.verify(first_store.load("c1")).seq == 6
-
-    def test_starting_a_stored_conversation_again_is_a_conflict(self, db: Path) -> None:
-        """A new conversation with a stored id is refused, and the stored one stays."""
-        with SQLiteStore(db) as store:
-            started(store)
-
-            with pytest.raises(ConflictError) as caught:
-                tt.Conversation(conversation_id="c1", store=store)
-
-            assert caught.value.expected_seq == 0
-            assert len(store.load("c1")) == 4
-
     def test_the_unique_constraint_backs_the_check(self, db: Path) -> None:
         """Inserting a seq that exists fails in the database itself, not only in Python."""
         with SQLiteStore(db) as store:
@@ -244,76 +170,6 @@ class TestConflicts:
 
             with pytest.raises(sqlite3.IntegrityError):
                 connection.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)", row)
-
-
-class TestAppendMany:
-    def test_many_conversations_in_one_call(self, db: Path) -> None:
-        """append_many stores interleaved conversations' events in one go."""
-        convs = [tt.Conversation(conversation_id=f"c{n}", clock=Clock()) for n in range(3)]
-        for conv in convs:
-            conv.join("Client", tt.Role.CLIENT)
-        events = [event for pair in zip(*(c.events for c in convs), strict=True) for event in pair]
-
-        with SQLiteStore(db, durability="normal") as store:
-            written = store.append_many(events)
-
-            assert written == 6
-            assert store.conversation_ids() == ("c0", "c1", "c2")
-            for conv in convs:
-                assert open_conversation(store, conv.id).snapshot() == conv.snapshot()
-
-    def test_a_bad_event_anywhere_writes_nothing(self, db: Path) -> None:
-        """One event that does not verify stops the whole batch before anything is written."""
-        good = tt.Conversation(conversation_id="good", clock=Clock())
-        bad = tt.Conversation(conversation_id="bad", clock=Clock())
-        bad.join("Client", tt.Role.CLIENT)
-        forged = attrs.evolve(bad.events[1], actor="p9")
-
-        with SQLiteStore(db) as store:
-            with pytest.raises(tt.InvalidInput, match="seq 2 of 'bad'"):
-                store.append_many([*good.events, bad.events[0], forged])
-
-            assert store.conversation_ids() == ()
-
-    def test_events_of_an_unkeyed_conversation_do_not_enter_a_keyed_store(self, db: Path) -> None:
-        """A keyed store accepts only events sealed with its key."""
-        conv = tt.Conversation(conversation_id="c1", clock=Clock())
-
-        with SQLiteStore(db, key=KEY) as store, pytest.raises(tt.InvalidInput, match="key"):
-            store.append_many(conv.events)
-
-    def test_a_gap_is_a_conflict(self, db: Path) -> None:
-        """Events that do not continue the stored chain are refused."""
-        conv = tt.Conversation(conversation_id="c1", clock=Clock())
-        conv.join("Client", tt.Role.CLIENT)
-        conv.join("Therapist", tt.Role.PROFESSIONAL)
-
-        with SQLiteStore(db) as store:
-            store.append_many(conv.events[:1])
-
-            with pytest.raises(ConflictError) as caught:
-                store.append_many(conv.events[2:])
-
-            assert (caught.value.expected_seq, caught.value.actual_seq) == (2, 1)
-
-    def test_events_of_another_conversation_with_the_same_id(self, db: Path) -> None:
-        """Events that fit the stored seq but not the stored chain are refused."""
-        first = tt.Conversation(conversation_id="c1", clock=Clock())
-        other = tt.Conversation(conversation_id="c1", clock=Clock(24))
-        other.join("Client", tt.Role.CLIENT)
-
-        with SQLiteStore(db) as store:
-            store.append_many(first.events)
-
-            with pytest.raises(StoreError, match="do not continue the stored chain"):
-                store.append_many(other.events[1:])
-
-            assert store.load("c1") == first.events
-
-    def test_nothing_to_write(self, db: Path) -> None:
-        """An empty batch writes nothing and says so."""
-        with SQLiteStore(db) as store:
-            assert store.append_many([]) == 0
 
 
 class TestTampering:

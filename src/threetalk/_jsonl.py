@@ -224,8 +224,8 @@ def _check(
         try:
             check_fits(log, protocol, key)
         except TamperedLog as error:
-            line = where[error.seq - 1] if 0 < error.seq <= len(where) else where[-1]
-            raise InvalidTrail(_where(name, line, str(error)), line, error.seq) from None
+            bad = where[error.seq - 1] if 0 < error.seq <= len(where) else where[-1]
+            raise InvalidTrail(_where(name, bad, str(error)), bad, error.seq) from None
     return tuple(events)
 
 

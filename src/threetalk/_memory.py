@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from threetalk._exceptions import ConflictError, InvalidInput, StoreError, UnknownConversation
 from threetalk._stores import Finding, StoredChains, VerifyReport
-from threetalk._trail import Event, Head, check_key, store_rows
+from threetalk._trail import Event, Head, as_event_list, check_key, store_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -108,7 +108,7 @@ class MemoryStore:
         return self._write(events)
 
     def _write(self, events: Iterable[Event]) -> int:
-        items = list(events) if not isinstance(events, str | bytes) else events
+        items = as_event_list(events)
         rows, firsts = store_rows(items, self._key)
         if not rows:
             return 0

@@ -16,15 +16,17 @@ in its canonical text, so the hash covers exactly what is stored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import os
 import sqlite3
 import stat
 import tempfile
+import threading
 from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Concatenate, Final, Literal, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from threetalk._exceptions import (
@@ -41,7 +43,7 @@ from threetalk._trail import Event, Head, check_key, store_rows
 from threetalk._trail.event import decode_data
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from types import TracebackType
 
 
@@ -101,13 +103,31 @@ _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
 Durability = Literal["full", "normal"]
 
 
+_Self = TypeVar("_Self", bound="SQLiteStore")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _locked(method: Callable[Concatenate[_Self, _P], _R]) -> Callable[Concatenate[_Self, _P], _R]:
+    """Run a method of a store holding the store's lock: one thread at a time uses its
+    connection, so one store may be shared by every thread of a process."""
+
+    @functools.wraps(method)
+    def locked(self: _Self, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class SQLiteStore:
     """Conversations' events in one SQLite file: durable, append-only, tamper-evident.
 
     Opening a path that does not exist creates a store there (atomically, mode 0600).
     Opening an existing file never changes or repairs it: a file that is not a threetalk
-    store of this schema version is refused. One store object serves one thread; open one
-    per thread or process, they coordinate through the file.
+    store of this schema version is refused. One store object may be shared by every thread
+    of a process (they take turns on its connection); each process opens its own, and
+    processes coordinate through the file.
 
     Args:
         path: The store file.
@@ -161,6 +181,7 @@ class SQLiteStore:
         self._durability = durability
         self._timeout = float(timeout)
         self._connection: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
         if not self._path.exists():
             if not create:
                 msg = f"{self._path}: no such store"
@@ -200,6 +221,7 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ lifetime
 
+    @_locked
     def close(self) -> None:
         """Close the file; calling it again is harmless."""
         connection, self._connection = self._connection, None
@@ -256,6 +278,7 @@ class SQLiteStore:
         """
         return self._write(events)
 
+    @_locked
     def _write(self, events: Iterable[Event]) -> int:
         rows, firsts = store_rows(events, self._key)
         if not rows:
@@ -319,6 +342,7 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ reading
 
+    @_locked
     def load(self, conversation_id: str) -> tuple[Event, ...]:
         """One conversation's events, oldest first; empty when it is not stored.
 
@@ -339,6 +363,7 @@ class SQLiteStore:
             raise self._read_failed(error) from None
         return _events(conversation_id, rows)
 
+    @_locked
     def conversation_ids(self) -> tuple[str, ...]:
         """The id of every stored conversation, sorted."""
         try:
@@ -351,6 +376,7 @@ class SQLiteStore:
             raise self._read_failed(error) from None
         return tuple(row[0] for row in rows)
 
+    @_locked
     def head(self, conversation_id: str) -> Head:
         """The ``seq`` and ``hash`` of a conversation's last stored event.
 
@@ -371,6 +397,7 @@ class SQLiteStore:
             raise UnknownConversation(conversation_id)
         return Head(int(row[0]), str(row[1]))
 
+    @_locked
     def verify(self) -> VerifyReport:
         """Check the whole store: the file, the append-only triggers, every chain.
 
@@ -584,7 +611,13 @@ def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Con
         raise StoreError(msg)
     try:
         # mode=rw: never create a file, should the path vanish after the stat
-        db = sqlite3.connect(_uri(path, "rw"), timeout=timeout, isolation_level=None, uri=True)
+        db = sqlite3.connect(
+            _uri(path, "rw"),
+            timeout=timeout,
+            isolation_level=None,
+            uri=True,
+            check_same_thread=False,  # shared by threads, one at a time (SQLiteStore._lock)
+        )
     except sqlite3.Error as error:
         msg = f"{path}: cannot open it: {error}"
         raise StoreError(msg) from None

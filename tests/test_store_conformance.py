@@ -1,0 +1,376 @@
+"""What every event store promises, run against each of them.
+
+A store joins by adding a factory to ``STORES``: a function of ``(tmp_path, key)`` that
+returns a function opening a handle on one and the same backing store (a second call gives
+a second handle, as a second process or thread would have). SQLite-only behaviour (files,
+triggers, SQL tampering) is tested in ``test_store.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pytest
+
+import threetalk as tt
+from threetalk.store import (
+    ConflictError,
+    EventStore,
+    MemoryStore,
+    SQLiteStore,
+    StoreError,
+    UnknownConversation,
+    open_conversation,
+    verify_store,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    Opener = Callable[[], Any]
+
+KEY = b"k" * 32
+
+
+def _memory(tmp_path: Path, key: bytes | None) -> Iterator[Opener]:
+    del tmp_path
+    store = MemoryStore(key=key)
+    yield lambda: store
+
+
+def _sqlite(tmp_path: Path, key: bytes | None) -> Iterator[Opener]:
+    opened: list[SQLiteStore] = []
+
+    def open_store() -> SQLiteStore:
+        store = SQLiteStore(tmp_path / "talks.db", key=key)
+        opened.append(store)
+        return store
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+STORES = {"memory": _memory, "sqlite": _sqlite}
+
+
+@pytest.fixture(params=sorted(STORES))
+def kind(request: pytest.FixtureRequest) -> str:
+    """The name of the store under test."""
+    return str(request.param)
+
+
+@pytest.fixture
+def opener(kind: str, tmp_path: Path) -> Iterator[Opener]:
+    """Opens handles on one unkeyed store of the kind under test."""
+    yield from STORES[kind](tmp_path, None)
+
+
+@pytest.fixture
+def keyed_opener(kind: str, tmp_path: Path) -> Iterator[Opener]:
+    """Opens handles on one keyed store of the kind under test."""
+    yield from STORES[kind](tmp_path, KEY)
+
+
+class Clock:
+    """A clock ticking 30 seconds per call from 09:00 UTC on a day of November 2026."""
+
+    def __init__(self, day: int = 23) -> None:
+        self.now = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=30)
+        return self.now
+
+
+def started(store: EventStore, conversation_id: str = "c1") -> tt.Conversation:
+    """A stored conversation in team talk with a client and a professional (4 events)."""
+    conv = tt.Conversation(conversation_id=conversation_id, clock=Clock(), store=store)
+    conv.join("Client", tt.Role.CLIENT)
+    pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
+    conv.move_to(tt.Phase.TEAM_TALK, by=pro)
+    return conv
+
+
+class TestWriting:
+    def test_every_event_is_stored_as_it_happens(self, opener: Opener) -> None:
+        """Each command's events are in the store when the command returns."""
+        conv = started(opener())
+
+        assert opener().load("c1") == conv.events
+
+    def test_reopened_conversation_equals_the_original(self, opener: Opener) -> None:
+        """open_conversation loads, verifies and replays to the same snapshot and head."""
+        conv = started(opener())
+        conv.add_topic("Sleep", by=conv.participant("p1"))
+        store = opener()
+
+        same = open_conversation(store, "c1")
+
+        assert same.snapshot() == conv.snapshot()
+        assert same.events == conv.events
+        assert store.head("c1") == tt.Head(conv.events[-1].seq, conv.events[-1].hash)
+        assert store.conversation_ids() == ("c1",)
+
+    def test_reopened_conversation_keeps_writing_through(self, opener: Opener) -> None:
+        """A reopened conversation's commands are stored too."""
+        store = opener()
+        started(store)
+        again = open_conversation(store, "c1", clock=Clock(24))
+
+        again.add_topic("Sleep", by=again.participant("p1"))
+
+        assert store.load("c1") == again.events
+
+    def test_a_closed_store_refuses_writes(self, opener: Opener) -> None:
+        """Writing through a closed store is a StoreError and changes nothing."""
+        store = opener()
+        conv = started(store)
+        store.close()
+        store.close()
+
+        with pytest.raises(StoreError, match="closed"):
+            conv.add_topic("Sleep", by=conv.participant("p1"))
+
+        assert len(conv.events) == 4
+
+    def test_the_store_fits_the_event_store_protocol(self, opener: Opener) -> None:
+        """Every store is an EventStore, so one can stand in for another."""
+        fits: EventStore = opener()
+
+        assert fits.key is None
+        for name in ("append_events", "append_many", "load", "conversation_ids", "head"):
+            assert callable(getattr(fits, name))
+
+
+class TestReading:
+    def test_an_unknown_conversation(self, opener: Opener) -> None:
+        """Nothing stored: load is empty, head and open_conversation say so."""
+        store = opener()
+
+        assert store.load("nobody") == ()
+        with pytest.raises(UnknownConversation):
+            store.head("nobody")
+        with pytest.raises(UnknownConversation):
+            open_conversation(store, "nobody")
+
+    def test_the_head_unpacks(self, opener: Opener) -> None:
+        """``seq, hash = store.head(id)`` works, as does ``.seq`` and ``.hash``."""
+        conv = started(opener())
+
+        seq, digest = opener().head("c1")
+
+        assert (seq, digest) == (4, conv.events[-1].hash)
+
+    def test_ids_are_sorted(self, opener: Opener) -> None:
+        """conversation_ids lists every stored conversation, sorted."""
+        store = opener()
+        for name in ("b", "c", "a"):
+            tt.Conversation(conversation_id=name, clock=Clock(), store=store)
+
+        assert store.conversation_ids() == ("a", "b", "c")
+
+    def test_a_bad_id_is_invalid_input(self, opener: Opener) -> None:
+        """A conversation id that is not a string is InvalidInput, for load and head."""
+        store = opener()
+
+        with pytest.raises(tt.InvalidInput):
+            store.load(7)
+        with pytest.raises(tt.InvalidInput):
+            store.head(None)
+
+    def test_another_protocol_is_refused_naming_both(self, opener: Opener) -> None:
+        """Reopening under another protocol is ProtocolMismatch (a StoreError and an
+        InvalidInput) naming both fingerprints."""
+        store = opener()
+        started(store)
+        other = tt.work_and_income()
+
+        with pytest.raises(tt.ProtocolMismatch) as caught:
+            open_conversation(store, "c1", other)
+
+        error = caught.value
+        assert isinstance(error, StoreError)
+        assert isinstance(error, tt.InvalidInput)
+        assert error.given == other.fingerprint
+        assert error.recorded == tt.three_talk().fingerprint
+        assert other.fingerprint in str(error)
+        assert tt.three_talk().fingerprint in str(error)
+
+    def test_a_store_verifies(self, opener: Opener) -> None:
+        """A store of intact conversations verifies, with the head of each."""
+        store = opener()
+        conv = started(store)
+        started(store, "c2")
+
+        report = verify_store(store)
+
+        assert report.ok
+        assert report.findings == ()
+        assert report.heads["c1"] == tt.Head(4, conv.events[-1].hash)
+        assert sorted(report.heads) == ["c1", "c2"]
+
+
+class TestConflicts:
+    def test_second_writer_gets_a_conflict_and_writes_nothing(self, opener: Opener) -> None:
+        """Two copies of one conversation: the first to append wins, the second is told."""
+        first_store, second_store = opener(), opener()
+        started(first_store)
+        first = open_conversation(first_store, "c1", clock=Clock(24))
+        second = open_conversation(second_store, "c1", clock=Clock(24))
+        first.add_topic("Sleep", by=first.participant("p1"))
+
+        with pytest.raises(ConflictError) as caught:
+            second.add_topic("Work", by=second.participant("p1"))
+
+        error = caught.value
+        assert (error.conversation_id, error.expected_seq, error.actual_seq) == ("c1", 4, 5)
+        assert len(second.events) == 4
+        retry = open_conversation(second_store, "c1", clock=Clock(25))
+        retry.add_topic("Work", by=retry.participant("p1"))
+        topics = [t.text for t in open_conversation(first_store, "c1").snapshot().topics]
+        assert topics == ["Sleep", "Work"]
+        assert tt.verify(first_store.load("c1")).seq == 6
+
+    def test_starting_a_stored_conversation_again_is_a_conflict(self, opener: Opener) -> None:
+        """A new conversation with a stored id is refused, and the stored one stays."""
+        store = opener()
+        started(store)
+
+        with pytest.raises(ConflictError) as caught:
+            tt.Conversation(conversation_id="c1", store=store)
+
+        assert caught.value.expected_seq == 0
+        assert len(store.load("c1")) == 4
+
+    def test_threads_sharing_one_store_lose_nothing(self, opener: Opener) -> None:
+        """One store object shared by eight threads, each with its own conversation: every
+        command is stored once, every chain verifies."""
+        store = opener()
+        failures: list[BaseException] = []
+        barrier = threading.Barrier(8)
+
+        def work(number: int) -> None:
+            try:
+                conv = tt.Conversation(conversation_id=f"t{number}", clock=Clock(), store=store)
+                client = conv.join("Client", tt.Role.CLIENT)
+                barrier.wait()
+                for topic in range(25):
+                    conv.add_topic(f"Topic {topic}", by=client)
+            except BaseException as error:  # noqa: BLE001 - reported by the assert below
+                failures.append(error)
+
+        threads = [threading.Thread(target=work, args=(number,)) for number in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert failures == []
+        report = verify_store(store)
+        assert report.ok
+        assert {cid: head.seq for cid, head in report.heads.items()} == {
+            f"t{number}": 27 for number in range(8)
+        }
+
+
+class TestAppendMany:
+    def test_many_conversations_in_one_call(self, opener: Opener) -> None:
+        """append_many stores interleaved conversations' events in one go."""
+        convs = [tt.Conversation(conversation_id=f"c{n}", clock=Clock()) for n in range(3)]
+        for conv in convs:
+            conv.join("Client", tt.Role.CLIENT)
+        events = [event for pair in zip(*(c.events for c in convs), strict=True) for event in pair]
+        store = opener()
+
+        written = store.append_many(events)
+
+        assert written == 6
+        assert store.conversation_ids() == ("c0", "c1", "c2")
+        for conv in convs:
+            assert open_conversation(store, conv.id).snapshot() == conv.snapshot()
+
+    def test_a_bad_event_anywhere_writes_nothing(self, opener: Opener) -> None:
+        """One event that does not verify stops the whole batch before anything is written."""
+        good = tt.Conversation(conversation_id="good", clock=Clock())
+        bad = tt.Conversation(conversation_id="bad", clock=Clock())
+        bad.join("Client", tt.Role.CLIENT)
+        forged = attrs.evolve(bad.events[1], actor="p9")
+        store = opener()
+
+        with pytest.raises(tt.InvalidInput, match="seq 2 of 'bad'"):
+            store.append_many([*good.events, bad.events[0], forged])
+
+        assert store.conversation_ids() == ()
+
+    def test_events_of_an_unkeyed_conversation_do_not_enter_a_keyed_store(
+        self, keyed_opener: Opener
+    ) -> None:
+        """A keyed store accepts only events sealed with its key."""
+        conv = tt.Conversation(conversation_id="c1", clock=Clock())
+
+        with pytest.raises(tt.InvalidInput, match="key"):
+            keyed_opener().append_many(conv.events)
+
+    def test_a_gap_is_a_conflict(self, opener: Opener) -> None:
+        """Events that do not continue the stored chain are refused."""
+        conv = tt.Conversation(conversation_id="c1", clock=Clock())
+        conv.join("Client", tt.Role.CLIENT)
+        conv.join("Therapist", tt.Role.PROFESSIONAL)
+        store = opener()
+        store.append_many(conv.events[:1])
+
+        with pytest.raises(ConflictError) as caught:
+            store.append_many(conv.events[2:])
+
+        assert (caught.value.expected_seq, caught.value.actual_seq) == (2, 1)
+
+    def test_events_of_another_conversation_with_the_same_id(self, opener: Opener) -> None:
+        """Events that fit the stored seq but not the stored chain are refused."""
+        first = tt.Conversation(conversation_id="c1", clock=Clock())
+        other = tt.Conversation(conversation_id="c1", clock=Clock(24))
+        other.join("Client", tt.Role.CLIENT)
+        store = opener()
+        store.append_many(first.events)
+
+        with pytest.raises(StoreError, match="do not continue the stored chain"):
+            store.append_many(other.events[1:])
+
+        assert store.load("c1") == first.events
+
+    def test_nothing_to_write(self, opener: Opener) -> None:
+        """An empty batch writes nothing and says so."""
+        assert opener().append_many([]) == 0
+
+    def test_not_events(self, opener: Opener) -> None:
+        """Something that is not an iterable of events is InvalidInput; nothing is written."""
+        store = opener()
+
+        for junk in ("events", 7, [object()]):
+            with pytest.raises(tt.InvalidInput):
+                store.append_many(junk)
+
+        assert store.conversation_ids() == ()
+
+
+class TestKeys:
+    def test_keyed_round_trip(self, keyed_opener: Opener) -> None:
+        """A keyed store's chains are HMACs that verify only with the key."""
+        store = keyed_opener()
+        conv = started(store)
+
+        again = open_conversation(keyed_opener(), "c1")
+
+        assert again.snapshot() == conv.snapshot()
+        assert tt.verify(conv.events, key=KEY).seq == 4
+        with pytest.raises(tt.TamperedLog):
+            tt.verify(conv.events)
+
+    def test_a_short_key_is_invalid_input(self, kind: str, tmp_path: Path) -> None:
+        """Keys shorter than 32 bytes are refused."""
+        with pytest.raises(tt.InvalidInput, match="32 bytes"):
+            next(STORES[kind](tmp_path, b"short"))()
