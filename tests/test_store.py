@@ -10,7 +10,7 @@ import os
 import sqlite3
 import stat
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -25,9 +25,6 @@ from threetalk.store import (
     UnknownConversation,
     open_conversation,
 )
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 KEY = b"k" * 32
 
@@ -433,6 +430,50 @@ class TestOwnDescriptors:
 
         with pytest.raises(tt.store.InvalidTrail):
             read_jsonl(db)
+
+
+class TestLeftovers:
+    """A new store never inherits what an earlier database under its name left behind."""
+
+    def test_a_stale_wal_of_a_deleted_store_is_refused(self, db: Path) -> None:
+        """A writer dies without closing, its store is deleted: creating a store there is
+        refused naming the WAL files, which stay untouched (the deleted talks stay gone)."""
+        import subprocess
+        import sys
+
+        script = (
+            "import os, sys, threetalk as tt\n"
+            "from threetalk.store import SQLiteStore\n"
+            "store = SQLiteStore(sys.argv[1])\n"
+            "conv = tt.Conversation(conversation_id='secret', store=store)\n"
+            "conv.join('Client', tt.Role.CLIENT)\n"
+            "os._exit(0)\n"
+        )
+        subprocess.run([sys.executable, "-c", script, str(db)], check=True)
+        wal, shm = Path(f"{db}-wal"), Path(f"{db}-shm")
+        assert wal.exists()
+        db.unlink()
+        before = wal.read_bytes()
+
+        with pytest.raises(StoreError) as caught:
+            SQLiteStore(db)
+
+        assert str(wal) in str(caught.value)
+        assert str(shm) in str(caught.value)
+        assert "delete these files" in str(caught.value)
+        assert not db.exists()
+        assert wal.read_bytes() == before
+
+    def test_a_leftover_journal_is_refused_too(self, db: Path) -> None:
+        """A rollback journal left by an earlier database is refused the same way."""
+        journal = Path(f"{db}-journal")
+        journal.write_bytes(b"journal of an earlier database")
+
+        with pytest.raises(StoreError, match="-journal"):
+            SQLiteStore(db)
+
+        assert journal.read_bytes() == b"journal of an earlier database"
+        assert not db.exists()
 
 
 class TestFiles:

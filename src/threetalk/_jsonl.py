@@ -25,7 +25,7 @@ from threetalk._exceptions import (
 )
 from threetalk._files import refuse_database_file
 from threetalk._rebuild import check_fits, known_protocols, resolve_protocol, verify_store
-from threetalk._trail import Event, Links, check_key, decode, encode_object
+from threetalk._trail import Event, Links, TooDeep, check_key, decode, encode_object
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -239,6 +239,8 @@ def _parse(text: str | None, name: str | None, number: int, *, ended: bool) -> t
         raise InvalidTrail(_where(name, number, "the line is empty"), number)
     try:
         raw = decode(text)
+    except TooDeep as error:
+        raise InvalidTrail(_where(name, number, str(error)), number) from None
     except ValueError as error:
         why = (
             "the line is cut off: the file ends in the middle of an event"

@@ -24,6 +24,7 @@ from threetalk._conversation import Clock, Conversation, rebuild
 from threetalk._exceptions import (
     InvalidInput,
     ProtocolMismatch,
+    StoreError,
     TamperedLog,
     UnknownConversation,
 )
@@ -201,6 +202,7 @@ def verify_store(store: EventStore, protocols: Iterable[Protocol] = ()) -> Verif
 
     Raises:
         InvalidInput: ``protocols`` holds something that is not a :class:`Protocol`.
+        StoreError: The store is closed.
     """
     known = known_protocols(protocols)
     report = store.verify()
@@ -215,6 +217,10 @@ def verify_store(store: EventStore, protocols: Iterable[Protocol] = ()) -> Verif
         except TamperedLog as error:
             del heads[conversation_id]
             findings.append(Finding(str(error), conversation_id, error.seq))
+        except StoreError as error:
+            # Diagnosis never crashes: what cannot be read is a finding too.
+            del heads[conversation_id]
+            findings.append(Finding(f"It cannot be read back: {error}", conversation_id))
     return VerifyReport(heads, tuple(findings))
 
 

@@ -36,7 +36,7 @@ from threetalk._exceptions import (
     TamperedLog,
     UnknownConversation,
 )
-from threetalk._files import hold, release
+from threetalk._files import SIDE_FILES, hold, release
 from threetalk._phases import PHASE_BY_VALUE
 from threetalk._stores import Finding, StoredChains, VerifyReport
 from threetalk._trail import Event, Head, check_key, store_rows
@@ -186,6 +186,7 @@ class SQLiteStore:
             if not create:
                 msg = f"{self._path}: no such store"
                 raise StoreError(msg)
+            _refuse_leftovers(self._path)
             _create(self._path, key, self._timeout)
         self._connection = _open_existing(self._path, key, self._timeout)
         hold(self._path)
@@ -568,6 +569,27 @@ def _create(path: Path, key: bytes | None, timeout: float) -> None:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _refuse_leftovers(path: Path) -> None:
+    """Refuse to create a store where an earlier database left its side files.
+
+    SQLite would replay a stale ``-wal`` (or roll back a ``-journal``) into the new file,
+    so a deleted store's conversations would come back in the new one and verify.
+
+    Raises:
+        StoreError: Naming each leftover file and what to do; they are left untouched.
+    """
+    leftovers = [name for suffix in SIDE_FILES[1:] if (name := Path(f"{path}{suffix}")).exists()]
+    if leftovers:
+        names = ", ".join(str(name) for name in leftovers)
+        msg = (
+            f"{path}: cannot create a new store there: an earlier database under that name "
+            f"left {names}, which SQLite would bring back into the new store. If that "
+            "database was deleted on purpose, delete these files too; if not, restore the "
+            "database file beside them. They were left untouched."
+        )
+        raise StoreError(msg)
 
 
 def _place(temporary: Path, path: Path) -> None:
