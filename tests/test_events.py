@@ -314,6 +314,69 @@ class TestEventValue:
         assert [event.kind for event in seen] == ["concern-added", "refused"]
 
 
+class TestSubscribers:
+    """Delivery runs to completion: every subscriber gets every event once, in seq order."""
+
+    def test_a_command_from_a_subscriber_is_delivered_after_the_current_event(self, clock):
+        """The example: a subscriber that gives a command on ``moved``; another subscriber
+        still receives the seqs in order."""
+        scene = build(clock, "option")
+        conv = scene.conv
+
+        def react(event: tt.Event) -> None:
+            if event.kind == "moved":
+                conv.add_topic("Seen the move", by=scene.client)
+
+        second: list[int] = []
+        conv.subscribe(react)
+        conv.subscribe(lambda event: second.append(event.seq))
+        first_seq = len(conv.events) + 1
+
+        conv.move_to(tt.Phase.TEAM_TALK, by=scene.pro)
+
+        assert second == list(range(first_seq, len(conv.events) + 1))
+        assert conv.events[-1].kind == "topic-added"
+
+    def test_a_subscriber_that_raises_does_not_stop_the_others(self, clock):
+        """Another member: a raising subscriber; the others get every event, then the
+        command raises SubscriberError saying it was recorded."""
+        scene = build(clock, "option")
+        conv = scene.conv
+        before = len(conv.events)
+
+        def broken(event: tt.Event) -> None:
+            msg = f"cannot handle {event.kind}"
+            raise RuntimeError(msg)
+
+        seen: list[int] = []
+        conv.subscribe(broken)
+        conv.subscribe(lambda event: seen.append(event.seq))
+
+        with pytest.raises(tt.SubscriberError) as caught:
+            conv.move_to(tt.Phase.TEAM_TALK, by=scene.pro)
+
+        recorded = list(range(before + 1, len(conv.events) + 1))
+        assert recorded
+        assert seen == recorded
+        assert len(caught.value.errors) == len(recorded)
+        assert caught.value.seq == len(conv.events)
+        assert "was recorded" in str(caught.value)
+
+
+class TestPickling:
+    def test_a_conversation_says_to_keep_its_events(self, clock):
+        """pickle.dumps(conversation) is a ThreetalkError that says what to do instead."""
+        import pickle
+
+        scene = build(clock, "team")
+
+        with pytest.raises(tt.ThreetalkError, match=r"replay\(events\)"):
+            pickle.dumps(scene.conv)
+
+        kept = pickle.loads(pickle.dumps(scene.conv.events))  # noqa: S301 - our own bytes
+        assert tt.replay(kept).snapshot() == (scene.conv.snapshot())
+
+
 class TestVerify:
     def test_returns_head(self, clock):
         """verify returns the seq and hash of the last event."""
@@ -744,8 +807,9 @@ class TestForgedReplay:
 
 
 class TestClockChecks:
-    def test_clock_going_back(self, clock):
-        """A clock that goes back in time is invalid input; nothing is recorded."""
+    def test_clock_going_back_too_far(self, clock):
+        """A clock that reads an hour before the last event is ClockSkew; nothing is
+        recorded."""
         times = iter(
             [datetime(2026, 11, 23, 10, tzinfo=UTC), datetime(2026, 11, 23, 9, tzinfo=UTC)]
         )
@@ -753,8 +817,38 @@ class TestClockChecks:
 
         result = attempt(conv, lambda: conv.join("Client", tt.Role.CLIENT))
 
-        assert result.invalid
-        assert result.error.argument == "clock"
+        assert isinstance(result.error, tt.ClockSkew)
+        assert result.unchanged
+        assert result.new_events == ()
+        assert result.error.last - result.error.reading == timedelta(hours=1)
+
+    def test_a_little_skew_is_recorded_at_the_last_event_s_time(self):
+        """A reading 3 s behind (within the 5 s tolerance) is recorded at the last event's
+        time, keeping the reading in the data; times stay monotonic and the log replays."""
+        start = datetime(2026, 11, 23, 10, tzinfo=UTC)
+        times = iter([start, start - timedelta(seconds=3), start + timedelta(seconds=1)])
+        conv = tt.Conversation(clock=lambda: next(times))
+
+        conv.join("Client", tt.Role.CLIENT)
+        conv.join("Partner", tt.Role.RELATIVE)
+
+        skewed, later = conv.events[1], conv.events[2]
+        assert skewed.at == start
+        assert skewed.data["clock"] == "2026-11-23T09:59:57.000000+00:00"
+        assert "clock" not in later.data
+        assert tt.replay(conv.events).snapshot() == conv.snapshot()
+
+    def test_the_tolerance_can_be_set_and_is_checked(self):
+        """clock_tolerance=0 makes any step back ClockSkew; a bad tolerance is InvalidInput."""
+        start = datetime(2026, 11, 23, 10, tzinfo=UTC)
+        times = iter([start, start - timedelta(microseconds=1)])
+        conv = tt.Conversation(clock=lambda: next(times), clock_tolerance=timedelta(0))
+
+        with pytest.raises(tt.ClockSkew):
+            conv.join("Client", tt.Role.CLIENT)
+        for bad in (-timedelta(seconds=1), 5, None):
+            with pytest.raises(tt.InvalidInput, match="clock_tolerance"):
+                tt.Conversation(clock_tolerance=bad)
 
     def test_naive_clock(self):
         """A clock returning naive datetimes is invalid input."""

@@ -352,3 +352,31 @@ class TestBadTrails:
             read_jsonl(path)
 
         assert caught.value.line == 3
+
+
+class TestExportFiles:
+    def test_a_missing_folder_is_invalid_input(self, store: SQLiteStore, tmp_path: Path) -> None:
+        """The example: export to a folder that does not exist names it, not a bare OSError."""
+        with pytest.raises(tt.InvalidInput, match="does not exist"):
+            export_jsonl(store, tmp_path / "missing" / "x.jsonl")
+
+    def test_an_interrupted_export_leaves_the_old_file(
+        self, store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Another member: Ctrl-C in the middle of an export leaves the earlier file whole
+        and no temporary file behind."""
+        import threetalk._jsonl as jsonl
+
+        target = tmp_path / "trail.jsonl"
+        target.write_text("earlier export\n")
+
+        def interrupted(*_args: object) -> str:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(jsonl, "event_line", interrupted)
+
+        with pytest.raises(KeyboardInterrupt):
+            export_jsonl(store, target)
+
+        assert target.read_text() == "earlier export\n"
+        assert [path.name for path in tmp_path.iterdir() if path.suffix == ".part"] == []

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from threetalk._conversation import Conversation
 from threetalk._exceptions import (
+    ClockSkew,
     ConflictError,
     InvalidInput,
     InvalidProtocol,
     ProtocolMismatch,
     Refused,
     StoreError,
+    SubscriberError,
     TamperedLog,
     ThreetalkError,
     UnknownConversation,
@@ -46,6 +48,7 @@ __all__ = [
     "GENESIS",
     "PLACED_COMMANDS",
     "Advisory",
+    "ClockSkew",
     "ConflictError",
     "Consideration",
     "Conversation",
@@ -72,6 +75,7 @@ __all__ = [
     "Stance",
     "Statement",
     "StoreError",
+    "SubscriberError",
     "TamperedLog",
     "ThreetalkError",
     "Trial",

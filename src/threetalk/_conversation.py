@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import typing
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from typing import Any, NoReturn
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final, NoReturn, SupportsIndex
 
 import attrs
 
@@ -21,7 +22,15 @@ from threetalk import _advisories
 from threetalk import _inputs as check
 from threetalk import _refusals as refusals
 from threetalk._engine import Engine, ImpossibleStep, engine_for
-from threetalk._exceptions import InvalidInput, Refused, TamperedLog, UnknownParticipant
+from threetalk._exceptions import (
+    ClockSkew,
+    InvalidInput,
+    Refused,
+    SubscriberError,
+    TamperedLog,
+    ThreetalkError,
+    UnknownParticipant,
+)
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import Protocol, three_talk
 from threetalk._state import KINDS, State, apply
@@ -41,6 +50,10 @@ if typing.TYPE_CHECKING:
     from threetalk._advisories import Observation
 
 Clock = Callable[[], datetime]
+
+#: How far a clock may read before a conversation's last event and still be recorded (at
+#: the last event's time): clocks of two machines writing one conversation drift apart.
+CLOCK_TOLERANCE: Final = timedelta(seconds=5)
 Subscriber = Callable[[Event], object]
 
 
@@ -106,9 +119,15 @@ class Conversation:
             not given. Give your own for tests and simulations.
         store: Where every event is written before the conversation changes (see
             :mod:`threetalk.store`); events are kept in memory only when not given.
+        clock_tolerance: How far the clock may read before the last event (clocks of two
+            machines drift): such a command is recorded at the last event's time, with
+            the reading in its data (``clock``). Further back is :class:`ClockSkew`.
+            5 seconds when not given.
 
     Raises:
         InvalidInput: An argument is malformed.
+        ConflictError: ``store`` holds a conversation with this id already.
+        StoreError: ``store`` could not write the opening event.
 
     >>> import threetalk as tt
     >>> conv = tt.Conversation(conversation_id="demo")
@@ -125,6 +144,10 @@ class Conversation:
     _events: list[Event]
     _advisories: list[Advisory]
     _subscribers: list[Subscriber] | None
+    _pending: deque[Event]
+    _delivering: bool
+    _tolerance: timedelta
+    _reading: datetime | None
     _sealer: Sealer
     _store: EventSink | None
 
@@ -135,8 +158,16 @@ class Conversation:
         conversation_id: str | None = None,
         clock: Clock | None = None,
         store: EventSink | None = None,
+        clock_tolerance: timedelta = CLOCK_TOLERANCE,
     ) -> None:
         self._setup(protocol, conversation_id, clock, store, None if store is None else store.key)
+        if not isinstance(clock_tolerance, timedelta) or clock_tolerance < timedelta(0):
+            msg = (
+                "clock_tolerance: expected a timedelta of zero or more, "
+                f"got {clock_tolerance!r:.60}"
+            )
+            raise InvalidInput(msg, "clock_tolerance")
+        self._tolerance = clock_tolerance
         at = self._now()
         opened = {"protocol": self._protocol.name, "fingerprint": self._protocol.fingerprint}
         self._commit(at, [("opened", None, self._state.phase, opened)])
@@ -171,11 +202,28 @@ class Conversation:
         self._events = []
         self._advisories = []
         self._subscribers = None
+        self._pending = deque()
+        self._delivering = False
+        self._tolerance = CLOCK_TOLERANCE
+        self._reading = None
         if store is not None and not callable(getattr(store, "append_events", None)):
             msg = f"store: expected an event store, got {type(store).__name__}"
             raise InvalidInput(msg, "store")
         self._store = store
         self._sealer = Sealer(conversation_id, key)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        """A conversation is not pickled: its events are what to keep.
+
+        Raises:
+            ThreetalkError: Always, saying what to do instead.
+        """
+        msg = (
+            f"A Conversation cannot be pickled (it holds a clock, a store and subscribers). "
+            f"Persist its events instead (conv.events, or a store) and rebuild it with "
+            f"threetalk.replay(events) or open_conversation(store, {self._id!r})."
+        )
+        raise ThreetalkError(msg)
 
     def __repr__(self) -> str:
         return (
@@ -273,9 +321,12 @@ class Conversation:
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` for every event recorded from now on.
 
-        Callbacks run after the events of a command are recorded, in the order they were
-        subscribed; an exception in a callback propagates to the caller of the command
-        (the events stay recorded).
+        Callbacks run after the events of a command are recorded: every callback is given
+        every event once, in ``seq`` order, callbacks in the order they subscribed. A
+        command given from inside a callback is recorded at once, and its events are
+        delivered after the ones being delivered. A callback that raises does not stop
+        the others; once delivery is complete, the command raises
+        :class:`SubscriberError` carrying what they raised (the events stay recorded).
 
         Returns:
             A function that unsubscribes ``callback``; calling it twice is harmless.
@@ -755,15 +806,27 @@ class Conversation:
         return item
 
     def _now(self) -> datetime:
+        """The time of a command: the clock's reading, never before the last event.
+
+        A reading earlier than the last event by at most the tolerance is recorded at the
+        last event's time; the reading itself goes into the command's event data
+        (``clock``, see :meth:`_commit`).
+
+        Raises:
+            InvalidInput: The clock returned something that is not an aware datetime.
+            ClockSkew: The reading is further back than the tolerance.
+        """
         at = self._clock()
         if type(at) is not datetime or at.tzinfo is not UTC:
             at = check.moment(at, "clock").astimezone(UTC)
-        if self._events and at < self._events[-1].at:
-            msg = (
-                f"clock(): returned {format_time(at)}, earlier than the last event "
-                f"({format_time(self._events[-1].at)})"
-            )
-            raise InvalidInput(msg, "clock")
+        self._reading = None
+        log = self._events
+        if log and at < log[-1].at:
+            last = log[-1].at
+            if last - at > self._tolerance:
+                raise ClockSkew(at, last, self._tolerance)
+            self._reading = at
+            return last
         return at
 
     def _gate(
@@ -834,16 +897,50 @@ class Conversation:
                 )
                 for code, rule, who, message in observed
             ]
+        reading = self._reading
+        if reading is not None:
+            self._reading = None
+            stamp = format_time(reading)
+            specs = [
+                (kind, actor, phase, {**data, "clock": stamp}) for kind, actor, phase, data in specs
+            ]
         log = self._events
         events = self._sealer.seal(at, specs, log[-1] if log else None)
         if self._store is not None:
             self._store.append_events(events)
         self._take(events)
         if self._subscribers:
-            for callback in tuple(self._subscribers):
-                for event in events:
-                    callback(event)
+            self._deliver(events)
         return events
+
+    def _deliver(self, events: Sequence[Event]) -> None:
+        """Give every subscriber every event, once, in ``seq`` order (run to completion).
+
+        Events of a command given by a subscriber are queued behind the ones being
+        delivered. A subscriber that raises does not stop the others.
+
+        Raises:
+            SubscriberError: Once every event is delivered, if any subscriber raised.
+        """
+        pending = self._pending
+        pending.extend(events)
+        if self._delivering:
+            return  # a subscriber's own command: delivered when the current delivery ends
+        self._delivering = True
+        errors: list[Exception] = []
+        try:
+            while pending:
+                event = pending.popleft()
+                for callback in tuple(self._subscribers or ()):
+                    try:
+                        callback(event)
+                    except Exception as error:  # noqa: BLE001 - all reported below
+                        errors.append(error)
+        finally:
+            self._delivering = False
+            pending.clear()  # empty unless an interrupt ended the delivery
+        if errors:
+            raise SubscriberError(errors, len(self._events))
 
     def _take(self, events: Sequence[Event]) -> None:
         """Apply recorded events to the state and keep them (and their advisories)."""

@@ -11,6 +11,9 @@
     │   └── ProtocolMismatch     (also StoreError) events recorded under another protocol
     │                            than the one given (.conversation_id, .recorded, .given)
     ├── TamperedLog          an audit trail that does not verify (.seq of the first bad event)
+    ├── SubscriberError      the command was recorded, but subscribers raised (.errors, .seq)
+    ├── ClockSkew            the clock reads too far before the last event (.reading, .last,
+    │                        .tolerance); nothing was recorded
     ├── InvalidProtocol      a protocol definition that cannot work (.problems)
     ├── EventsNotKept        a simulation ran with keep_events=False (threetalk.simulation)
     └── StoreError           a store cannot be opened, read or written as asked (threetalk.store)
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime, timedelta
 
     from threetalk._values import Reason
 
@@ -106,6 +110,54 @@ class TamperedLog(ThreetalkError):
     def __init__(self, message: str, seq: int) -> None:
         self.seq = seq
         super().__init__(message)
+
+
+class SubscriberError(ThreetalkError):
+    """The command *was* recorded, but one or more subscribers raised while told of it.
+
+    Every subscriber was still given every event, in ``seq`` order, before this was
+    raised; nothing was undone.
+
+    Attributes:
+        errors: What the subscribers raised, in the order they raised it.
+        seq: The ``seq`` of the conversation's last event when delivery finished.
+    """
+
+    def __init__(self, errors: Sequence[BaseException], seq: int) -> None:
+        self.errors = tuple(errors)
+        self.seq = seq
+        first = self.errors[0] if self.errors else None
+        what = "" if first is None else f" The first: {type(first).__name__}: {first}"
+        super().__init__(
+            f"The command was recorded (the log now ends at seq {seq}), but "
+            f"{len(self.errors)} subscriber call(s) raised; every subscriber was still given "
+            f"every event.{what}"
+        )
+
+
+class ClockSkew(ThreetalkError):
+    """The clock reads further before the conversation's last event than the tolerance.
+
+    Nothing was recorded. A reading earlier by at most the tolerance is recorded at the
+    last event's time instead, with the reading kept in the event's data (``clock``).
+
+    Attributes:
+        reading: What the clock read (aware, UTC).
+        last: The time of the conversation's last event.
+        tolerance: How far back a reading may be.
+    """
+
+    def __init__(self, reading: datetime, last: datetime, tolerance: timedelta) -> None:
+        self.reading = reading
+        self.last = last
+        self.tolerance = tolerance
+        behind = (last - reading).total_seconds()
+        super().__init__(
+            f"The clock reads {reading.isoformat()}, {behind:g} s before the conversation's "
+            f"last event ({last.isoformat()}), more than the tolerance of "
+            f"{tolerance.total_seconds():g} s; nothing was recorded. Check that the "
+            "machines writing this conversation keep their clocks in step."
+        )
 
 
 class InvalidProtocol(ThreetalkError):
@@ -260,6 +312,8 @@ for _exception in (
     InvalidInput,
     UnknownParticipant,
     TamperedLog,
+    SubscriberError,
+    ClockSkew,
     InvalidProtocol,
     StoreError,
     ConflictError,

@@ -13,10 +13,15 @@ Files are compared by name (the database, ``-wal``, ``-shm`` and ``-journal``) a
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
 from pathlib import Path
-from typing import Final
+from typing import IO, TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 from threetalk._exceptions import InvalidInput
 
@@ -90,3 +95,56 @@ def refuse_database_file(path: str | os.PathLike[str], argument: str) -> None:
             "another file"
         )
         raise InvalidInput(msg, argument)
+
+
+def writable_path(path: str | os.PathLike[str], argument: str) -> Path:
+    """``path`` as a :class:`Path`, once it is known that a file can be written there.
+
+    Raises:
+        InvalidInput: It is not a path, names a folder, its folder does not exist or
+            cannot be written, or it is a store this process has open.
+    """
+    if not isinstance(path, str | os.PathLike):
+        msg = f"{argument}: expected a file path, got {type(path).__name__}"
+        raise InvalidInput(msg, argument)
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path()
+    if target.is_dir():
+        msg = f"{argument}: {str(target)!r} is a folder, not a file"
+        raise InvalidInput(msg, argument)
+    if not folder.is_dir():
+        msg = f"{argument}: the folder {str(folder)!r} does not exist"
+        raise InvalidInput(msg, argument)
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        msg = f"{argument}: {str(target)!r} cannot be written (no permission)"
+        raise InvalidInput(msg, argument)
+    refuse_database_file(target, argument)
+    return target
+
+
+@contextlib.contextmanager
+def replaced_atomically(path: Path) -> Iterator[IO[str]]:
+    """A text file that takes ``path``'s place only when the ``with`` block succeeds.
+
+    It is written beside ``path`` under a temporary name, flushed to disk and renamed into
+    place; if the block raises (an error, Ctrl-C), the temporary file is removed and
+    ``path`` is left as it was. The finished file's mode follows the umask.
+
+    Raises:
+        OSError: The temporary file cannot be created, written or renamed.
+    """
+    folder = path.parent if str(path.parent) else Path()
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        mask = os.umask(0o022)
+        os.umask(mask)
+        temporary.chmod(0o666 & ~mask)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

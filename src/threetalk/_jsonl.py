@@ -23,7 +23,7 @@ from threetalk._exceptions import (
     StoreError,
     TamperedLog,
 )
-from threetalk._files import refuse_database_file
+from threetalk._files import refuse_database_file, replaced_atomically, writable_path
 from threetalk._rebuild import check_fits, known_protocols, resolve_protocol, verify_store
 from threetalk._trail import Event, Links, TooDeep, check_key, decode, encode_object
 
@@ -70,14 +70,19 @@ def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> i
 
     Args:
         store: The store to export.
-        target: A path (the file is created or replaced) or a text stream.
+        target: A path or a text stream. A path's file is written under a temporary
+            name and renamed into place when complete, so it is never left half-written
+            (an existing file is replaced only then).
         force: Export even when the store does not verify.
 
     Returns:
         How many events were written.
 
     Raises:
-        StoreError: The store does not verify (the message lists what is wrong).
+        StoreError: The store does not verify (the message lists what is wrong), or the
+            file cannot be written.
+        InvalidInput: ``target`` cannot be written at all (its folder is missing, it is a
+            folder, or it is a store this process has open).
     """
     if not force:
         report = verify_store(store)
@@ -86,9 +91,13 @@ def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> i
             msg = f"The store does not verify, so it was not exported: {problems}"
             raise StoreError(msg)
     if isinstance(target, str | os.PathLike):
-        refuse_database_file(target, "target")
-        with Path(target).open("w", encoding="utf-8", newline="\n") as file:
-            return _write_lines(store, file)
+        path = writable_path(target, "target")
+        try:
+            with replaced_atomically(path) as file:
+                return _write_lines(store, file)
+        except OSError as error:
+            msg = f"target: cannot write {str(path)!r}: {error}; nothing was written"
+            raise StoreError(msg) from None
     return _write_lines(store, target)
 
 
