@@ -144,7 +144,7 @@ class Conversation:
     _events: list[Event]
     _advisories: list[Advisory]
     _subscribers: list[Subscriber] | None
-    _pending: deque[Event]
+    _pending: deque[Event] | None
     _delivering: bool
     _tolerance: timedelta
     _reading: datetime | None
@@ -202,7 +202,7 @@ class Conversation:
         self._events = []
         self._advisories = []
         self._subscribers = None
-        self._pending = deque()
+        self._pending = None  # made on the first delivery: most conversations have none
         self._delivering = False
         self._tolerance = CLOCK_TOLERANCE
         self._reading = None
@@ -923,6 +923,8 @@ class Conversation:
             SubscriberError: Once every event is delivered, if any subscriber raised.
         """
         pending = self._pending
+        if pending is None:
+            pending = self._pending = deque()
         pending.extend(events)
         if self._delivering:
             return  # a subscriber's own command: delivered when the current delivery ends
