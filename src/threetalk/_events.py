@@ -496,3 +496,7 @@ def _reject_floats(value: Any) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             _reject_floats(item)
+
+
+#: The public name of :func:`_thaw` for the modules of the package (the simulation's exports).
+thaw = _thaw
