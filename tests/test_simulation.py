@@ -422,6 +422,7 @@ class TestBadInput:
             ({"append": 1}, "append"),
             ({"activity": ["kind"]}, "activity"),
             ({"backend": ["processes"]}, "backend"),
+            ({"client": "tcp://127.0.0.1:8786"}, "client"),
         ],
     )
     def test_more_rejected_before_any_work(self, kwargs: dict[str, object], argument: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import typing
 from datetime import date
+from random import Random
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -28,8 +29,6 @@ from threetalk._values import Option, Participant
 from threetalk.typing import PolicyLike
 
 if TYPE_CHECKING:
-    from random import Random
-
     from threetalk._values import Decision, Proposal
 
 
@@ -584,7 +583,24 @@ def _client_choice(view: View, rng: Random) -> Option:
 
 
 def random_action(view: View, rng: Random) -> Action:
-    """A uniformly random command with random arguments, valid or not (the stress test)."""
+    """A uniformly random command with random arguments, valid or not (the stress test).
+
+    Args:
+        view: The view of the conversation (as a policy's ``choose`` gets it).
+        rng: The conversation's random generator (as ``choose`` gets it).
+
+    Returns:
+        The action, drawn from ``rng``.
+
+    Raises:
+        InvalidInput: ``view`` is not a :class:`View`, or ``rng`` not a ``random.Random``.
+    """
+    if not isinstance(view, View):
+        msg = f"view: expected the View a policy is given, got {type(view).__name__}"
+        raise InvalidInput(msg, "view")
+    if not isinstance(rng, Random):
+        msg = f"rng: expected a random.Random, got {type(rng).__name__}"
+        raise InvalidInput(msg, "rng")
     everyone = view.participants
     command = rng.choice(COMMANDS)
     if command == "join" or not everyone:

@@ -44,6 +44,7 @@ def _check_args(
     seed: object,
     workers: object,
     backend: object,
+    client: object,
     chunk_size: object,
     max_steps: object,
     keep_events: object,
@@ -64,6 +65,9 @@ def _check_args(
     if not isinstance(backend, str) or backend not in BACKENDS:
         msg = f"backend: expected 'processes' or 'dask', got {backend!r:.40}"
         raise InvalidInput(msg, "backend")
+    if backend != "dask" and client is not None:
+        msg = "client: a Dask client or scheduler address is used only with backend='dask'"
+        raise InvalidInput(msg, "client")
     for name, value in (("keep_events", keep_events), ("append", append)):
         if not isinstance(value, bool):
             msg = f"{name}: expected True or False, got {value!r:.40}"
@@ -168,7 +172,7 @@ def simulate(
     elif isinstance(policy, str):
         policy = Policy.preset(policy)
     check_policy(policy)
-    _check_args(n, seed, workers, backend, chunk_size, max_steps, keep_events, append)
+    _check_args(n, seed, workers, backend, client, chunk_size, max_steps, keep_events, append)
     if protocol is None:
         from threetalk._protocols import three_talk  # noqa: PLC0415 - keeps imports light
 
