@@ -241,15 +241,20 @@ class SimulationResult:
         its phase with ``activity="phase"``), ``timestamp`` (aware, UTC), ``resource`` (the
         actor's role, ``system`` for the system's own events), ``actor``, ``phase``,
         ``kind`` and ``data`` (JSON text).
+
+        Raises:
+            EventsNotKept: The run was made with ``keep_events=False``.
+            InvalidInput: ``activity`` is neither ``"kind"`` nor ``"phase"``.
+            ImportError: pandas is not installed.
         """
+        if not isinstance(activity, str) or activity not in ("kind", "phase"):
+            msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
+            raise InvalidInput(msg, "activity")
         try:
             import pandas as pd  # type: ignore[import-untyped]  # noqa: PLC0415 - optional
         except ImportError:
             msg = "to_pandas() needs pandas: pip install 'threetalk[analysis]'"
             raise ImportError(msg) from None
-        if activity not in ("kind", "phase"):
-            msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
-            raise InvalidInput(msg, "activity")
         rows: list[tuple[Any, ...]] = []
         for events in self.conversations():
             roles = roles_of(events)
