@@ -12,7 +12,9 @@ import attrs
 import pytest
 
 import threetalk as tt
+from policies import CrashesAt, Garbage, OwnActions
 from threetalk.simulation import (
+    MEASURES,
     PRESETS,
     Action,
     EventsNotKept,
@@ -23,9 +25,11 @@ from threetalk.simulation import (
     SimulationResult,
     Summary,
     View,
+    conversation_id,
     conversation_seed,
     simulate,
     simulate_one,
+    summarise,
 )
 
 if TYPE_CHECKING:
@@ -334,13 +338,6 @@ class TestResult:
         assert isinstance(data["refusals_by_code"], dict)
 
 
-class _Garbage:
-    def choose(self, view: View, rng: random.Random) -> object:
-        if view.step < 3:
-            return Action("join", role=tt.Role.CLIENT)
-        return "propose everything"
-
-
 class _Foreign:
     def choose(self, view: View, rng: random.Random) -> Action:
         other = tt.Conversation(conversation_id="elsewhere")
@@ -348,18 +345,6 @@ class _Foreign:
         if not view.clients:
             return Action("join", role=tt.Role.CLIENT)
         return Action("add_topic", by=stranger)
-
-
-class _Crashing:
-    def choose(self, view: View, rng: random.Random) -> Action:
-        if view.index == 4:
-            msg = "boom"
-            raise RuntimeError(msg)
-        return (
-            Action("join", role=tt.Role.CLIENT)
-            if not view.clients
-            else Action("close", by=view.clients[0])
-        )
 
 
 class TestBadInput:
@@ -409,7 +394,7 @@ class TestBadInput:
     def test_garbage_from_a_policy_names_index_and_seed(self) -> None:
         """A policy that returns garbage fails with the conversation's index and seed."""
         with pytest.raises(PolicyError, match=r"conversation 0 \(seed 42\)") as caught:
-            simulate(3, seed=42, policy=_Garbage())
+            simulate(3, seed=42, policy=Garbage())
 
         assert (caught.value.index, caught.value.seed) == (0, 42)
         assert isinstance(caught.value, tt.InvalidInput)
@@ -422,9 +407,321 @@ class TestBadInput:
     def test_crashing_policy_names_index(self) -> None:
         """An exception inside a policy is reported with the index and seed to reproduce it."""
         with pytest.raises(PolicyError, match=r"conversation 4 \(seed 9\)") as caught:
-            simulate(6, seed=9, policy=_Crashing())
+            simulate(6, seed=9, policy=CrashesAt(4))
 
         assert isinstance(caught.value.__cause__, RuntimeError)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "argument"),
+        [
+            ({"policy": Policy}, "policy"),
+            ({"policy": "ideal", "workers": True}, "workers"),
+            ({"out": 5}, "out"),
+            ({"out": "nul\x00.xes"}, "out"),
+            ({"keep_events": "yes"}, "keep_events"),
+            ({"append": 1}, "append"),
+            ({"activity": ["kind"]}, "activity"),
+            ({"backend": ["processes"]}, "backend"),
+            ({"client": "tcp://127.0.0.1:8786"}, "client"),
+        ],
+    )
+    def test_more_rejected_before_any_work(self, kwargs: dict[str, object], argument: str) -> None:
+        """Classes, junk paths and flags that are not flags are InvalidInput too."""
+        arguments: dict[str, object] = {"n": 5, "seed": 1, **kwargs}
+
+        with pytest.raises(tt.InvalidInput) as caught:
+            simulate(**arguments)  # type: ignore[arg-type]
+
+        assert caught.value.argument == argument
+
+    def test_the_policy_class_instead_of_a_policy(self) -> None:
+        """Passing the class Policy says to pass an instance and names the presets."""
+        with pytest.raises(tt.InvalidInput, match=r"the class Policy itself") as caught:
+            simulate(10, seed=1, policy=Policy)  # type: ignore[arg-type]
+
+        assert "Policy.ideal()" in str(caught.value)
+        assert caught.value.argument == "policy"
+
+    def test_own_class_instead_of_a_policy(self) -> None:
+        """Passing one's own policy class says to pass an instance of it."""
+        with pytest.raises(tt.InvalidInput, match=r"e\.g\. Garbage\(\)"):
+            simulate(3, seed=1, policy=Garbage)  # type: ignore[arg-type]
+
+    def test_simulate_one_takes_a_policy_object(self) -> None:
+        """simulate_one with a preset's name says which policy object to pass."""
+        with pytest.raises(tt.InvalidInput, match=r"pass Policy\.ideal\(\)") as caught:
+            simulate_one(3, seed=7, policy="ideal")  # type: ignore[arg-type]
+
+        assert caught.value.argument == "policy"
+
+    def test_simulate_one_with_an_unknown_name_lists_the_presets(self) -> None:
+        """An unknown name lists every preset."""
+        with pytest.raises(tt.InvalidInput) as caught:
+            simulate_one(3, seed=7, policy="idael")  # type: ignore[arg-type]
+
+        for name in PRESETS:
+            assert f"Policy.{name}()" in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("index", "seed", "argument"),
+        [(-1, 7, "index"), (1.0, 7, "index"), (True, 7, "index"), (3, "7", "seed")],
+    )
+    def test_simulate_one_index_and_seed(self, index: object, seed: object, argument: str) -> None:
+        """A negative or non-whole index (no id "sim-7--1") or seed is InvalidInput."""
+        with pytest.raises(tt.InvalidInput) as caught:
+            simulate_one(index, seed=seed, policy=Policy.ideal())  # type: ignore[arg-type]
+
+        assert caught.value.argument == argument
+
+    def test_simulate_one_max_steps_and_protocol(self) -> None:
+        """max_steps below 1 and a protocol that is not one are InvalidInput."""
+        with pytest.raises(tt.InvalidInput, match="max_steps"):
+            simulate_one(0, seed=7, policy=Policy.ideal(), max_steps=0)
+        with pytest.raises(tt.InvalidInput, match="protocol"):
+            simulate_one(0, seed=7, policy=Policy.ideal(), protocol="three_talk")  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("pace", [0, -5, float("nan"), float("inf"), "fast", True])
+    def test_policy_pace_must_be_positive(self, pace: object) -> None:
+        """A policy whose seconds_per_utterance is no positive number is refused up front."""
+
+        class Paced(Garbage):
+            seconds_per_utterance = pace
+
+        with pytest.raises(tt.InvalidInput, match="seconds_per_utterance"):
+            simulate(2, seed=1, policy=Paced())
+
+    def test_conversation_id_and_seed_need_whole_numbers(self) -> None:
+        """conversation_id and conversation_seed refuse what would make odd ids."""
+        with pytest.raises(tt.InvalidInput, match="index"):
+            conversation_id(7, -1)
+        with pytest.raises(tt.InvalidInput, match="seed"):
+            conversation_seed("7", 1)  # type: ignore[arg-type]
+
+    def test_summarise_nothing(self) -> None:
+        """summarise([]) is InvalidInput, not an IndexError."""
+        with pytest.raises(tt.InvalidInput, match="none were given") as caught:
+            summarise([])
+
+        assert caught.value.argument == "events"
+
+    def test_summarise_something_else(self) -> None:
+        """summarise of things that are not events, or of two conversations, is refused."""
+        one = simulate_one(0, seed=1, policy=Policy.ideal()).events
+        two = simulate_one(1, seed=1, policy=Policy.ideal()).events
+
+        with pytest.raises(tt.InvalidInput, match="only events"):
+            summarise(["opened"])  # type: ignore[list-item]
+        with pytest.raises(tt.InvalidInput, match="several"):
+            summarise([*one, *two])
+        with pytest.raises(tt.InvalidInput, match="sequence"):
+            summarise("events")  # type: ignore[arg-type]
+        with pytest.raises(tt.InvalidInput, match="index"):
+            summarise(one, index=-2)
+
+    def test_summarise_a_conversation_of_ones_own(self) -> None:
+        """summarise still counts any recorded conversation."""
+        conv = tt.Conversation(conversation_id="mine")
+        conv.join("Client", tt.Role.CLIENT)
+
+        summary = summarise(conv.events, index=3)
+
+        assert (summary.index, summary.conversation_id, summary.events) == (3, "mine", 2)
+        assert summary.outcome is Outcome.CLOSED_EARLY
+
+
+class TestReport:
+    def test_a_misspelt_outcome_lists_the_outcomes(
+        self, small: dict[str, SimulationResult]
+    ) -> None:
+        """rate("no_decision") is InvalidInput listing the outcomes, not 0.0."""
+        report = small["ideal"].report()
+
+        with pytest.raises(tt.InvalidInput, match="'no decision'") as caught:
+            report.rate("no_decision")
+
+        assert caught.value.argument == "outcome"
+        assert report.rate("no decision") == report.rate(Outcome.NO_DECISION)
+
+    def test_an_unknown_measure_lists_the_measures(
+        self, small: dict[str, SimulationResult]
+    ) -> None:
+        """measure("speed") is InvalidInput listing every measure."""
+        report = small["ideal"].report()
+
+        with pytest.raises(tt.InvalidInput) as caught:
+            report.measure("speed")
+
+        assert caught.value.argument == "name"
+        for name in MEASURES:
+            assert name in str(caught.value)
+
+    def test_an_unknown_statistic_lists_the_statistics(
+        self, small: dict[str, SimulationResult]
+    ) -> None:
+        """measure("events", "p99") is InvalidInput listing the statistics."""
+        report = small["ideal"].report()
+
+        with pytest.raises(tt.InvalidInput, match="median") as caught:
+            report.measure("events", "p99")
+
+        assert caught.value.argument == "statistic"
+        assert report.measure("events", "median") > 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+class TestAcrossProcesses:
+    def test_garbage_reaches_the_caller_as_policy_error(self, workers: int) -> None:
+        """A PolicyError raised in a worker is a PolicyError in the caller, index and seed."""
+        with pytest.raises(PolicyError, match=r"conversation 0 \(seed 42\)") as caught:
+            simulate(8, seed=42, policy=Garbage(), workers=workers)
+
+        assert (caught.value.index, caught.value.seed) == (0, 42)
+        assert caught.value.argument == "policy"
+
+    def test_a_crash_reaches_the_caller_as_policy_error(self, workers: int) -> None:
+        """An exception inside choose() in a worker names the conversation that raised it."""
+        with pytest.raises(PolicyError, match="RuntimeError: boom") as caught:
+            simulate(8, seed=9, policy=CrashesAt(5), workers=workers, chunk_size=2)
+
+        assert (caught.value.index, caught.value.seed) == (5, 9)
+
+    def test_own_actions_with_the_attributes_of_an_action(self, workers: int) -> None:
+        """An action of one's own with Action's attributes is carried out like an Action."""
+        result = simulate(4, seed=3, policy=OwnActions(), workers=workers)
+
+        assert [summary.events for summary in result.summaries] == [3, 3, 3, 3]
+
+
+class TestReachingTheWorkers:
+    def test_a_local_class_is_refused_before_any_work(self) -> None:
+        """A policy class defined in a function cannot reach workers: InvalidInput says why."""
+
+        class Local(Garbage):
+            pass
+
+        with pytest.raises(tt.InvalidInput, match="workers=1") as caught:
+            simulate(4, seed=1, policy=Local(), workers=2)
+
+        assert "top level of a module" in str(caught.value)
+        assert caught.value.argument == "policy"
+
+    def test_a_local_class_is_fine_with_one_worker(self) -> None:
+        """With workers=1 nothing crosses a process boundary, so a local class works."""
+
+        class Local(OwnActions):
+            pass
+
+        result = simulate(2, seed=1, policy=Local(), workers=1)
+
+        assert result.n == 2
+
+    def test_a_class_of_main_that_workers_cannot_find(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A class of __main__ that the main script does not define at its top level."""
+        import sys
+
+        class NotebookPolicy(OwnActions):
+            pass
+
+        NotebookPolicy.__module__ = "__main__"
+        NotebookPolicy.__qualname__ = "NotebookPolicy"
+        monkeypatch.setattr(
+            sys.modules["__main__"], "NotebookPolicy", NotebookPolicy, raising=False
+        )
+
+        with pytest.raises(tt.InvalidInput, match="NotebookPolicy") as caught:
+            simulate(4, seed=1, policy=NotebookPolicy(), workers=2)
+
+        assert "workers=1" in str(caught.value)
+
+    def test_a_policy_holding_a_local_function(self) -> None:
+        """What a policy holds must reach the workers too."""
+
+        def helper() -> None:  # pragma: no cover - never called
+            pass
+
+        policy = CrashesAt(99)
+        policy.index = helper  # type: ignore[assignment]
+
+        with pytest.raises(tt.InvalidInput, match="cannot be sent to worker processes"):
+            simulate(4, seed=1, policy=policy, workers=2)
+
+    def test_python_dash_c(self) -> None:
+        """In python -c (as in a notebook) a policy of __main__ is refused, not a broken pool."""
+        import subprocess
+        import sys
+
+        code = (
+            "import threetalk as tt\n"
+            "from threetalk.simulation import Action, simulate\n"
+            "class Mine:\n"
+            "    def choose(self, view, rng):\n"
+            "        if not view.clients:\n"
+            "            return Action('join', role=tt.Role.CLIENT)\n"
+            "        return Action('close', by=view.clients[0])\n"
+            "try:\n"
+            "    simulate(4, seed=1, policy=Mine(), workers=2)\n"
+            "except tt.InvalidInput as error:\n"
+            "    print('refused:', error)\n"
+        )
+
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+
+        assert out.stdout.startswith("refused: policy:")
+        assert "interactive session" in out.stdout
+
+    def test_a_script_with_its_policy_at_the_top_level(self, tmp_path: Path) -> None:
+        """A script that defines its policy at the top level runs with workers=2 as before."""
+        import subprocess
+        import sys
+
+        script = tmp_path / "run_mine.py"
+        script.write_text(
+            "import threetalk as tt\n"
+            "from threetalk.simulation import Action, simulate\n"
+            "class Mine:\n"
+            "    def choose(self, view, rng):\n"
+            "        if not view.clients:\n"
+            "            return Action('join', role=tt.Role.CLIENT)\n"
+            "        return Action('close', by=view.clients[0])\n"
+            "if __name__ == '__main__':\n"
+            "    print(simulate(4, seed=1, policy=Mine(), workers=2).n)\n"
+        )
+
+        out = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60
+        )
+
+        assert out.stdout.strip() == "4"
+
+    def test_a_script_with_its_policy_under_the_main_guard(self, tmp_path: Path) -> None:
+        """A policy defined under if __name__ == "__main__": is refused before any work."""
+        import subprocess
+        import sys
+
+        script = tmp_path / "run_mine.py"
+        script.write_text(
+            "import threetalk as tt\n"
+            "from threetalk.simulation import Action, simulate\n"
+            "if __name__ == '__main__':\n"
+            "    class Mine:\n"
+            "        def choose(self, view, rng):\n"
+            "            return Action('join', role=tt.Role.CLIENT)\n"
+            "    try:\n"
+            "        simulate(4, seed=1, policy=Mine(), workers=2)\n"
+            "    except tt.InvalidInput as error:\n"
+            "        print('refused:', error)\n"
+        )
+
+        out = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60
+        )
+
+        assert out.stdout.startswith("refused: policy:")
+        assert "not defined at the top level" in out.stdout
 
 
 class TestOwnPolicy:
@@ -514,7 +811,7 @@ class TestMemoryHygiene:
                 gc.enable()
 
     def test_worker_processes_collect_less_often_but_never_more(self):
-        from threetalk.simulation._result import _relax_collector
+        from threetalk.simulation._simulate import _relax_collector
 
         saved = gc.get_threshold()
         try:

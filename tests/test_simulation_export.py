@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import threetalk as tt
+from policies import CrashesAt, InterruptsAt
 from threetalk._cli import main
-from threetalk.simulation import Policy, SimulationResult, simulate, simulate_one
+from threetalk.simulation import Policy, PolicyError, SimulationResult, simulate, simulate_one
+from threetalk.store import SQLiteStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -213,6 +215,119 @@ class TestStore:
 
         with store_module.SQLiteStore(path) as store:
             assert sum(1 for _ in store.events()) == sum(1 for _ in result.events())
+
+
+class TestStoreOutputs:
+    """SQLite outputs are built aside and moved into place; existing stores need append."""
+
+    def test_an_interrupted_run_leaves_no_store(self, tmp_path: Path) -> None:
+        """Ctrl-C midway through a run leaves neither the store nor a temporary file."""
+        path = tmp_path / "runs.sqlite"
+
+        with pytest.raises(KeyboardInterrupt):
+            simulate(40, seed=1, policy=InterruptsAt(30), out=path, chunk_size=5)
+
+        assert list(tmp_path.iterdir()) == []
+
+    def test_a_failing_policy_leaves_no_output_at_all(self, tmp_path: Path) -> None:
+        """A PolicyError midway leaves none of the outputs, SQLite or files."""
+        outs = [tmp_path / "runs.sqlite", tmp_path / "runs.xes", tmp_path / "runs.csv"]
+
+        with pytest.raises(PolicyError):
+            simulate(40, seed=1, policy=CrashesAt(30), out=outs, chunk_size=5)
+
+        assert list(tmp_path.iterdir()) == []
+
+    def test_an_existing_store_is_refused_and_left_alone(self, tmp_path: Path) -> None:
+        """Without append=True an existing store is InvalidInput, byte for byte untouched."""
+        path = tmp_path / "real.db"
+        with SQLiteStore(path) as store:
+            conv = tt.Conversation(conversation_id="real-1", store=store)
+            conv.join("Client", tt.Role.CLIENT)
+        before = path.read_bytes()
+
+        with pytest.raises(tt.InvalidInput, match="append=True") as caught:
+            simulate(5, seed=1, out=path)
+
+        assert caught.value.argument == "out"
+        assert path.read_bytes() == before
+        assert sorted(item.name for item in tmp_path.iterdir()) == ["real.db"]
+
+    def test_to_sqlite_refuses_an_existing_store(
+        self, result: SimulationResult, tmp_path: Path
+    ) -> None:
+        """to_sqlite into an existing store without append=True is refused too."""
+        path = tmp_path / "kept.sqlite"
+        result.to_sqlite(path)
+        before = path.read_bytes()
+
+        with pytest.raises(tt.InvalidInput, match="--append"):
+            result.to_sqlite(path)
+
+        assert path.read_bytes() == before
+
+    def test_append_adds_to_the_store(self, tmp_path: Path) -> None:
+        """With append=True the run's conversations join those already stored."""
+        path = tmp_path / "real.db"
+        with SQLiteStore(path) as store:
+            conv = tt.Conversation(conversation_id="real-1", store=store)
+            conv.join("Client", tt.Role.CLIENT)
+
+        simulate(6, seed=2, out=path, append=True, keep_events=False)
+        simulate(4, seed=3, keep_events=True).to_sqlite(path, append=True)
+
+        with SQLiteStore(path) as store:
+            ids = set(store.conversation_ids())
+            assert store.verify().ok
+        assert len(ids) == 11
+        assert {"real-1", "sim-2-5", "sim-3-3"} <= ids
+
+    def test_append_of_the_same_run_twice_changes_nothing(self, tmp_path: Path) -> None:
+        """Appending conversations the store already holds is a StoreError, not a mix."""
+        path = tmp_path / "runs.sqlite"
+        simulate(3, seed=2, out=path)
+        before = path.read_bytes()
+
+        with pytest.raises(tt.StoreError):
+            simulate(3, seed=2, out=path, append=True)
+
+        with SQLiteStore(path) as store:
+            assert len(store.conversation_ids()) == 3
+        assert path.read_bytes() == before
+
+    def test_leftovers_of_an_earlier_store_are_refused(self, tmp_path: Path) -> None:
+        """A stale -wal beside a missing store would come back to life: refused, untouched."""
+        path = tmp_path / "runs.sqlite"
+        stale = tmp_path / "runs.sqlite-wal"
+        stale.write_bytes(b"stale")
+
+        with pytest.raises(tt.InvalidInput, match=r"runs\.sqlite-wal"):
+            simulate(3, seed=2, out=path)
+
+        assert not path.exists()
+        assert stale.read_bytes() == b"stale"
+
+    def test_a_store_that_appeared_meanwhile_is_not_clobbered(self, tmp_path: Path) -> None:
+        """If the target appears while the run goes, it is kept and the run's store dropped."""
+        path = tmp_path / "runs.sqlite"
+
+        def meanwhile(done: int, total: int) -> None:
+            if done == total:
+                path.write_bytes(b"someone else's")
+
+        with pytest.raises(tt.InvalidInput, match="appeared"):
+            simulate(10, seed=2, out=path, chunk_size=5, progress=meanwhile)
+
+        assert path.read_bytes() == b"someone else's"
+        assert [item.name for item in tmp_path.iterdir()] == ["runs.sqlite"]
+
+    def test_a_new_store_is_private(self, tmp_path: Path) -> None:
+        """A store made by a run is 0600, as every new store."""
+        path = tmp_path / "runs.sqlite"
+
+        simulate(3, seed=2, out=path)
+
+        assert path.stat().st_mode & 0o777 == 0o600
 
 
 class TestCommandLine:

@@ -318,9 +318,10 @@ for _exception in (
     StoreError,
     ConflictError,
     UnknownConversation,
-    InvalidTrail,
     ProtocolMismatch,
 ):
     _exception.__module__ = "threetalk"
+# Exported from threetalk.store only: pickle must look for it there.
+InvalidTrail.__module__ = "threetalk.store"
 for _exception in (PolicyError, EventsNotKept):
     _exception.__module__ = "threetalk.simulation"

@@ -24,22 +24,18 @@ from threetalk.simulation._policy import (
     PRESETS,
     Action,
     Policy,
-    PolicyLike,
     View,
     random_action,
 )
-from threetalk.simulation._result import (
-    MEASURES,
-    Report,
-    SimulationResult,
-    simulate,
-)
+from threetalk.simulation._result import MEASURES, Report, SimulationResult
 from threetalk.simulation._run import (
     conversation_id,
     conversation_seed,
     simulate_one,
 )
+from threetalk.simulation._simulate import simulate
 from threetalk.simulation._summary import Outcome, Summary, summarise
+from threetalk.typing import PolicyLike
 
 __all__ = [
     "COMMANDS",

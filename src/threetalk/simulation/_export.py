@@ -2,7 +2,8 @@
 
 Every writer takes one conversation's events at a time and streams them to a temporary file
 beside the target, renamed into place when the writer is closed; so memory stays flat
-however many conversations pass, and an interrupted run leaves no half-written file.
+however many conversations pass, and an interrupted run leaves no half-written file. A new
+SQLite store is built the same way; adding to an existing store takes ``append=True``.
 
 * XES (IEEE 1849): one trace per conversation; ``concept:name`` is the event kind (or
   its phase), ``time:timestamp`` its time, ``org:resource`` the actor's role.
@@ -16,13 +17,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 from xml.sax.saxutils import quoteattr
 
 from threetalk._exceptions import InvalidInput
-from threetalk._files import refuse_database_file
+from threetalk._files import SIDE_FILES, refuse_database_file
 from threetalk._state import KINDS
 from threetalk._trail import format_time, thaw
 
@@ -80,10 +82,14 @@ def check_writable(path: str | os.PathLike[str], argument: str = "out") -> Path:
     """The path, once it is known that a file can be written there.
 
     Raises:
-        InvalidInput: The folder does not exist, is not writable, or the path is a folder.
+        InvalidInput: ``path`` is no file path (or holds a NUL), its folder does not exist
+            or is not writable, or it is a folder.
     """
-    if not isinstance(path, str | os.PathLike):
+    if not isinstance(path, str | os.PathLike) or not isinstance(os.fspath(path), str):
         msg = f"{argument}: expected a file path, got {type(path).__name__}"
+        raise InvalidInput(msg, argument)
+    if "\x00" in os.fspath(path):
+        msg = f"{argument}: a file path cannot hold a NUL character, got {os.fspath(path)!r:.80}"
         raise InvalidInput(msg, argument)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path()
@@ -111,7 +117,8 @@ def roles_of(events: Sequence[Event]) -> dict[str, str]:
     return {e.actor: e.data["role"] for e in events if e.kind == "joined" and e.actor is not None}
 
 
-def _data_text(event: Event) -> str:
+def data_text(event: Event) -> str:
+    """An event's data as compact JSON text (keys sorted), for one column or attribute."""
     return json.dumps(thaw(event.data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -125,9 +132,13 @@ class Writer:
         self.path = check_writable(path)
         refuse_database_file(self.path, "out")
         self.activity = activity
-        handle, name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent or None
-        )
+        try:
+            handle, name = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent or None
+            )
+        except OSError as error:
+            msg = f"out: cannot write beside {str(self.path)!r}: {error.strerror or error}"
+            raise InvalidInput(msg, "out") from None
         self._temp = Path(name)
         self._file: IO[str] = os.fdopen(handle, "w", encoding="utf-8", newline="")
         self.events = 0
@@ -178,7 +189,7 @@ class CSVWriter(Writer):
                 event.actor or "",
                 event.phase.value,
                 event.kind,
-                _data_text(event),
+                data_text(event),
             )
             for event in events
         )
@@ -218,7 +229,7 @@ class XESWriter(Writer):
                 f'<string key="threetalk:kind" value="{event.kind}"/>'
                 f'<string key="threetalk:phase" value="{event.phase.value}"/>'
                 f'<string key="threetalk:actor" value={quoteattr(event.actor or "")}/>'
-                f'<string key="threetalk:data" value={quoteattr(_data_text(event))}/></event>'
+                f'<string key="threetalk:data" value={quoteattr(data_text(event))}/></event>'
             )
         out.append("\n</trace>\n")
         self._file.write("".join(out))
@@ -339,7 +350,7 @@ class OCELWriter(Writer):
                     {"name": "phase", "value": event.phase.value},
                     {"name": "seq", "value": event.seq},
                     {"name": "resource", "value": resource},
-                    {"name": "data", "value": _data_text(event)},
+                    {"name": "data", "value": data_text(event)},
                 ],
                 "relationships": relations,
             }
@@ -364,24 +375,69 @@ class OCELWriter(Writer):
 
 
 class SQLiteWriter:
-    """Appends every conversation to a :mod:`threetalk.store` SQLite store, in batches.
+    """Writes every conversation to a :mod:`threetalk.store` SQLite store, in batches.
 
     The store is opened with ``durability="normal"`` (bulk writing); batches of about
-    10,000 events go through ``append_many``, one transaction each. Unlike the files, a
-    store is appended to in place: an interrupted run keeps the batches it wrote.
+    10,000 events go through ``append_many``, one transaction each.
+
+    A new store is built in a temporary folder beside the target and moved into place by
+    :meth:`close`, only if nothing has appeared under the target's name meanwhile; an
+    interrupted run (:meth:`abort`) leaves nothing behind. An existing store is written to
+    only with ``append=True``, in place: an interrupted run keeps the batches it wrote.
+
+    Raises:
+        InvalidInput: The target exists and ``append`` is not set, SQLite's files of an
+            earlier store of that name are left beside it, or it cannot be written.
+        StoreError: With ``append=True``: the target is not a store that can be opened.
     """
 
-    def __init__(self, path: str | os.PathLike[str], activity: str = "kind") -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], activity: str = "kind", *, append: bool = False
+    ) -> None:
         del activity
         try:
             from threetalk.store import SQLiteStore  # noqa: PLC0415 - optional part
-        except ImportError:
+        except ImportError:  # pragma: no cover - the store ships with threetalk
             msg = "out: SQLite output needs threetalk.store, which this installation lacks"
             raise InvalidInput(msg, "out") from None
         self.path = check_writable(path)
-        self._store = SQLiteStore(self.path, durability="normal")
-        self._batch: list[Event] = []
         self.events = 0
+        self._batch: list[Event] = []
+        self._folder: Path | None = None
+        if os.path.lexists(self.path):
+            if not append:
+                msg = (
+                    f"out: {str(self.path)!r} already exists; pass append=True (--append on "
+                    "the command line) to add the simulated conversations to that store, or "
+                    "name a new file"
+                )
+                raise InvalidInput(msg, "out")
+            self._store = SQLiteStore(self.path, durability="normal")
+            return
+        leftovers = [
+            f"{self.path.name}{suffix}"
+            for suffix in SIDE_FILES[1:]
+            if os.path.lexists(f"{self.path}{suffix}")
+        ]
+        if leftovers:
+            msg = (
+                f"out: {str(self.path)!r} does not exist, but SQLite's files of an earlier "
+                f"store of that name do ({', '.join(leftovers)}); SQLite would bring their "
+                "contents back into the new store. Remove them or name another file"
+            )
+            raise InvalidInput(msg, "out")
+        try:
+            self._folder = Path(
+                tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+            )
+        except OSError as error:
+            msg = f"out: cannot write beside {str(self.path)!r}: {error.strerror or error}"
+            raise InvalidInput(msg, "out") from None
+        try:
+            self._store = SQLiteStore(self._folder / self.path.name, durability="normal")
+        except BaseException:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
 
     def write(self, events: Sequence[Event]) -> None:
         """Queue one conversation's events; a batch is appended every 10,000 events."""
@@ -396,28 +452,73 @@ class SQLiteWriter:
             self._batch = []
 
     def close(self) -> None:
-        """Append what is left and close the store."""
-        self._flush()
+        """Append what is left, close the store and, if it is new, move it into place.
+
+        Raises:
+            InvalidInput: A file appeared under the target's name while the run went; it is
+                left as it is, and the new store is dropped.
+        """
+        try:
+            self._flush()
+        except BaseException:
+            self.abort()
+            raise
         self._store.close()
+        if self._folder is None:
+            return
+        built = self._folder / self.path.name
+        try:
+            os.link(built, self.path)
+        except FileExistsError:
+            self.abort()
+            msg = (
+                f"out: {str(self.path)!r} appeared while the simulation ran; it was left as "
+                "it is and the simulated store was dropped"
+            )
+            raise InvalidInput(msg, "out") from None
+        except OSError:
+            # No hard links on this file system: a rename, guarded by a last look.
+            if os.path.lexists(self.path):
+                self.abort()
+                msg = f"out: {str(self.path)!r} appeared while the simulation ran; left as it is"
+                raise InvalidInput(msg, "out") from None
+            built.replace(self.path)
+        shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder = None
 
     def abort(self) -> None:
-        """Close the store; what was appended stays."""
-        self.close()
+        """Close the store; a new one is removed, an existing one keeps what was appended."""
+        self._store.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
 
-_WRITERS: Final[dict[str, type[Writer] | type[SQLiteWriter]]] = {
+_WRITERS: Final[dict[str, type[Writer]]] = {
     "xes": XESWriter,
     "csv": CSVWriter,
     "ocel": OCELWriter,
-    "sqlite": SQLiteWriter,
 }
 
 
 def open_writer(
-    path: str | os.PathLike[str], fmt: str | None = None, activity: str = "kind"
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    activity: str = "kind",
+    *,
+    append: bool = False,
 ) -> Writer | SQLiteWriter:
-    """A writer for ``path``, in ``fmt`` or the format its suffix names."""
+    """A writer for ``path``, in ``fmt`` or the format its suffix names.
+
+    ``append`` lets a SQLite writer add to an existing store; files are always replaced.
+
+    Raises:
+        InvalidInput: The format is unknown, or the path cannot be written as asked.
+        StoreError: With ``append=True``: an existing target is not a store.
+    """
     found = format_of(path) if fmt is None else fmt
+    if found == "sqlite":
+        return SQLiteWriter(path, activity, append=append)
     if found not in _WRITERS:
         msg = f"format: unknown output format {found!r:.40}; use xes, ocel, csv or sqlite"
         raise InvalidInput(msg, "format")

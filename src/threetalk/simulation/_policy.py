@@ -7,7 +7,8 @@ simulator carries the action out on the real :class:`~threetalk.Conversation`; a
 recorded and the policy is asked again.
 
 Anything with a ``choose(view, rng) -> Action`` method is a policy (see
-:class:`PolicyLike`); :class:`Policy` is the built-in one, tuned by named probabilities.
+:class:`~threetalk.typing.PolicyLike`, re-exported here); :class:`Policy` is the built-in
+one, tuned by named probabilities.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 import typing
 from datetime import date
+from random import Random
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -24,10 +26,9 @@ from threetalk._exceptions import InvalidInput
 from threetalk._phases import Phase, Role, Stance
 from threetalk._protocols import COMMANDS
 from threetalk._values import Option, Participant
+from threetalk.typing import PolicyLike
 
 if TYPE_CHECKING:
-    from random import Random
-
     from threetalk._values import Decision, Proposal
 
 
@@ -145,19 +146,8 @@ class View:
         return [*self.clients, *self.relatives, *self.professionals]
 
 
-class PolicyLike(typing.Protocol):
-    """What the simulator needs of a policy.
-
-    ``choose`` gets the :class:`View` of a conversation and a :class:`Random` that
-    belongs to this conversation alone, and returns the next :class:`Action`. Return
-    ``Action("close", by=...)`` to end the conversation; the simulator closes it anyway
-    after ``max_steps`` actions. A policy used with ``workers > 1`` or Dask must be
-    picklable (a module-level class or an attrs value is). An optional attribute
-    ``seconds_per_utterance`` sets the mean simulated time between commands (60 when
-    absent).
-    """
-
-    def choose(self, view: View, rng: Random) -> Action: ...  # pragma: no cover
+#: A policy as the simulator runs it: its ``choose`` is given a :class:`View`.
+SimPolicy = PolicyLike[View]
 
 
 def _probability(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -343,7 +333,7 @@ class Policy:
         Raises:
             InvalidInput: There is no preset of that name.
         """
-        if name not in PRESETS:
+        if not isinstance(name, str) or name not in PRESETS:
             msg = f"policy: unknown preset {name!r:.40}; the presets are {', '.join(PRESETS)}"
             raise InvalidInput(msg, "policy")
         made: Policy = getattr(cls, name)()
@@ -593,7 +583,24 @@ def _client_choice(view: View, rng: Random) -> Option:
 
 
 def random_action(view: View, rng: Random) -> Action:
-    """A uniformly random command with random arguments, valid or not (the stress test)."""
+    """A uniformly random command with random arguments, valid or not (the stress test).
+
+    Args:
+        view: The view of the conversation (as a policy's ``choose`` gets it).
+        rng: The conversation's random generator (as ``choose`` gets it).
+
+    Returns:
+        The action, drawn from ``rng``.
+
+    Raises:
+        InvalidInput: ``view`` is not a :class:`View`, or ``rng`` not a ``random.Random``.
+    """
+    if not isinstance(view, View):
+        msg = f"view: expected the View a policy is given, got {type(view).__name__}"
+        raise InvalidInput(msg, "view")
+    if not isinstance(rng, Random):
+        msg = f"rng: expected a random.Random, got {type(rng).__name__}"
+        raise InvalidInput(msg, "rng")
     everyone = view.participants
     command = rng.choice(COMMANDS)
     if command == "join" or not everyone:
@@ -614,3 +621,43 @@ def random_action(view: View, rng: Random) -> Action:
         to=rng.choice(everyone),
         days=rng.randrange(0, 30),
     )
+
+
+def check_policy(policy: object) -> None:
+    """Check that ``policy`` is a policy object: an instance with a ``choose`` method.
+
+    Raises:
+        InvalidInput: ``policy`` is a preset's name, a class rather than an instance, an
+            object without a ``choose(view, rng)`` method, or one whose
+            ``seconds_per_utterance`` is not a positive number.
+    """
+    presets = ", ".join(f"Policy.{name}()" for name in PRESETS)
+    if isinstance(policy, str):
+        if policy in PRESETS:
+            msg = (
+                f"policy: expected a policy object, got the preset name {policy!r}; "
+                f"pass Policy.{policy}() (the presets are {presets})"
+            )
+        else:
+            msg = (
+                f"policy: expected a policy object, got the text {policy!r:.40}; "
+                f"the presets are {presets}"
+            )
+        raise InvalidInput(msg, "policy")
+    if isinstance(policy, type):
+        example = presets if policy is Policy else f"{policy.__name__}()"
+        msg = (
+            f"policy: expected a policy object, got the class {policy.__name__} itself; "
+            f"pass an instance, e.g. {example}"
+        )
+        raise InvalidInput(msg, "policy")
+    if not callable(getattr(policy, "choose", None)):
+        msg = (
+            "policy: expected a Policy or an object with a choose(view, rng) method, "
+            f"got {type(policy).__name__}"
+        )
+        raise InvalidInput(msg, "policy")
+    pace = getattr(policy, "seconds_per_utterance", 60)
+    if isinstance(pace, bool) or not isinstance(pace, int | float) or not 0 < pace < math.inf:
+        msg = f"policy: seconds_per_utterance must be a number of seconds above 0, got {pace!r:.40}"
+        raise InvalidInput(msg, "policy")

@@ -1,13 +1,9 @@
-"""``simulate``: a seeded population of conversations, on one core, many, or a Dask cluster."""
+"""What a run produced: :class:`SimulationResult` and its aggregate :class:`Report`."""
 
 from __future__ import annotations
 
-import gc
 import math
-import multiprocessing
-import os
-from collections import Counter, deque
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -15,25 +11,13 @@ import attrs
 from threetalk._exceptions import EventsNotKept, InvalidInput
 from threetalk._protocols import Protocol
 from threetalk._trail import Event
-from threetalk.simulation._export import (
-    COLUMNS,
-    SYSTEM,
-    SQLiteWriter,
-    Writer,
-    _data_text,
-    check_writable,
-    format_of,
-    open_writer,
-    roles_of,
-)
-from threetalk.simulation._policy import Policy, PolicyLike
-from threetalk.simulation._run import Chunk, run_chunk, unpack
+from threetalk.simulation._export import COLUMNS, SYSTEM, data_text, open_writer, roles_of
+from threetalk.simulation._policy import SimPolicy
 from threetalk.simulation._summary import Outcome, Summary
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
-
-BACKENDS: Final = ("processes", "dask")
+    import os
+    from collections.abc import Iterator, Sequence
 
 #: The numeric fields of a :class:`Summary` that a report gives quantiles of.
 MEASURES: Final = (
@@ -81,13 +65,51 @@ class Report:
     advisories_by_code: tuple[tuple[str, int], ...]
 
     def rate(self, outcome: Outcome | str) -> float:
-        """The share of conversations with ``outcome`` (0-1)."""
+        """The share of conversations with ``outcome`` (0-1).
+
+        Args:
+            outcome: An :class:`Outcome` or its text (``"agreed"``, ``"no decision"``, ...).
+
+        Returns:
+            The share, 0.0 when no conversation ended so.
+
+        Raises:
+            InvalidInput: ``outcome`` is no outcome; the message lists them.
+        """
         name = outcome.value if isinstance(outcome, Outcome) else outcome
-        return next((rate for key, _, rate in self.outcomes if key == name), 0.0)
+        for key, _, rate in self.outcomes:
+            if key == name:
+                return rate
+        known = ", ".join(repr(item.value) for item in Outcome)
+        msg = f"outcome: {outcome!r:.40} is no outcome; the outcomes are {known}"
+        raise InvalidInput(msg, "outcome")
 
     def measure(self, name: str, statistic: str = "mean") -> float:
-        """One statistic (``mean``, ``min``, ``p5`` ... ``max``) of one measure."""
-        return dict(dict(self.measures)[name])[statistic]
+        """One statistic of one measure.
+
+        Args:
+            name: One of :data:`MEASURES` (``"events"``, ``"refusals"``, ...).
+            statistic: ``mean``, ``min``, ``p5``, ``p25``, ``median``, ``p75``, ``p95`` or
+                ``max``.
+
+        Returns:
+            The figure (0.0 for every statistic of an empty run).
+
+        Raises:
+            InvalidInput: ``name`` is no measure or ``statistic`` no statistic; the
+                message lists the valid ones.
+        """
+        stats = next((found for key, found in self.measures if key == name), None)
+        if stats is None:
+            msg = f"name: {name!r:.40} is no measure; the measures are {', '.join(MEASURES)}"
+            raise InvalidInput(msg, "name")
+        if statistic not in _STATS:
+            msg = (
+                f"statistic: {statistic!r:.40} is no statistic; the statistics are "
+                f"{', '.join(_STATS)}"
+            )
+            raise InvalidInput(msg, "statistic")
+        return dict(stats).get(statistic, 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data."""
@@ -168,7 +190,7 @@ class SimulationResult:
 
     n: int
     seed: int
-    policy: PolicyLike
+    policy: SimPolicy
     protocol: Protocol
     summaries: tuple[Summary, ...]
     _events: tuple[tuple[Event, ...], ...] | None = attrs.field(repr=False)
@@ -219,15 +241,20 @@ class SimulationResult:
         its phase with ``activity="phase"``), ``timestamp`` (aware, UTC), ``resource`` (the
         actor's role, ``system`` for the system's own events), ``actor``, ``phase``,
         ``kind`` and ``data`` (JSON text).
+
+        Raises:
+            EventsNotKept: The run was made with ``keep_events=False``.
+            InvalidInput: ``activity`` is neither ``"kind"`` nor ``"phase"``.
+            ImportError: pandas is not installed.
         """
+        if not isinstance(activity, str) or activity not in ("kind", "phase"):
+            msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
+            raise InvalidInput(msg, "activity")
         try:
             import pandas as pd  # type: ignore[import-untyped]  # noqa: PLC0415 - optional
         except ImportError:
             msg = "to_pandas() needs pandas: pip install 'threetalk[analysis]'"
             raise ImportError(msg) from None
-        if activity not in ("kind", "phase"):
-            msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
-            raise InvalidInput(msg, "activity")
         rows: list[tuple[Any, ...]] = []
         for events in self.conversations():
             roles = roles_of(events)
@@ -241,7 +268,7 @@ class SimulationResult:
                     event.actor,
                     event.phase.value,
                     event.kind,
-                    _data_text(event),
+                    data_text(event),
                 )
                 for event in events
             )
@@ -250,24 +277,64 @@ class SimulationResult:
         return frame
 
     def to_xes(self, path: str | os.PathLike[str], *, activity: str = "kind") -> None:
-        """Write the events as IEEE XES (``activity``: ``"kind"`` or ``"phase"``)."""
+        """Write the events as IEEE XES (``activity``: ``"kind"`` or ``"phase"``).
+
+        Raises:
+            EventsNotKept: The run was made with ``keep_events=False``.
+            InvalidInput: ``path`` cannot be written (no such folder, no permission, a
+                folder, a store this process has open), or ``activity`` is
+                neither.
+        """
         self._write(path, "xes", activity)
 
     def to_ocel(self, path: str | os.PathLike[str]) -> None:
-        """Write the events as OCEL 2.0 JSON."""
+        """Write the events as OCEL 2.0 JSON.
+
+        Raises:
+            EventsNotKept: The run was made with ``keep_events=False``.
+            InvalidInput: ``path`` cannot be written (no such folder, no permission, a
+                folder, a store this process has open).
+        """
         self._write(path, "ocel", "kind")
 
     def to_csv(self, path: str | os.PathLike[str], *, activity: str = "kind") -> None:
-        """Write the events as CSV, one row per event (the columns of ``to_pandas``)."""
+        """Write the events as CSV, one row per event (the columns of ``to_pandas``).
+
+        Raises:
+            EventsNotKept: The run was made with ``keep_events=False``.
+            InvalidInput: ``path`` cannot be written (no such folder, no permission, a
+                folder, a store this process has open), or ``activity`` is
+                neither.
+        """
         self._write(path, "csv", activity)
 
-    def to_sqlite(self, path: str | os.PathLike[str]) -> None:
-        """Append the events to a :mod:`threetalk.store` SQLite store."""
-        self._write(path, "sqlite", "kind")
+    def to_sqlite(self, path: str | os.PathLike[str], *, append: bool = False) -> None:
+        """Write the events to a :mod:`threetalk.store` SQLite store.
 
-    def _write(self, path: str | os.PathLike[str], fmt: str, activity: str) -> None:
+        A new store is built beside ``path`` and moved into place when complete, so an
+        interrupted export leaves no file.
+
+        Args:
+            path: The store file.
+            append: Add to the store already at ``path``; without it an existing file is
+                refused.
+
+        Raises:
+            EventsNotKept: The run was made with ``keep_events=False``.
+            InvalidInput: ``path`` exists and ``append`` is not set, or cannot be written.
+            StoreError: With ``append=True``: ``path`` is not a store, or already holds
+                one of these conversations.
+        """
+        self._write(path, "sqlite", "kind", append=append)
+
+    def _write(
+        self, path: str | os.PathLike[str], fmt: str, activity: str, *, append: bool = False
+    ) -> None:
+        if not isinstance(append, bool):
+            msg = f"append: expected True or False, got {append!r:.40}"
+            raise InvalidInput(msg, "append")
         conversations = self.conversations()
-        writer = open_writer(path, fmt, activity)
+        writer = open_writer(path, fmt, activity, append=append)
         try:
             for events in conversations:
                 writer.write(events)
@@ -275,260 +342,3 @@ class SimulationResult:
             writer.abort()
             raise
         writer.close()
-
-
-def _check_args(
-    n: object,
-    seed: object,
-    policy: object,
-    workers: object,
-    backend: object,
-    chunk_size: object,
-    max_steps: object,
-) -> None:
-    for name, value in (("n", n), ("workers", workers), ("max_steps", max_steps)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            msg = f"{name}: a whole number of at least 1 is needed, got {value!r:.40}"
-            raise InvalidInput(msg, name)
-    if chunk_size is not None and (
-        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0
-    ):
-        msg = f"chunk_size: a whole number of at least 1 is needed, got {chunk_size!r:.40}"
-        raise InvalidInput(msg, "chunk_size")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        msg = f"seed: a whole number is needed, got {seed!r:.40}"
-        raise InvalidInput(msg, "seed")
-    if not callable(getattr(policy, "choose", None)):
-        msg = (
-            f"policy: expected a Policy or an object with a choose(view, rng) method, "
-            f"got {type(policy).__name__}"
-        )
-        raise InvalidInput(msg, "policy")
-    if backend not in BACKENDS:
-        msg = f"backend: expected 'processes' or 'dask', got {backend!r:.40}"
-        raise InvalidInput(msg, "backend")
-
-
-def simulate(  # noqa: PLR0912, PLR0915
-    n: int,
-    *,
-    seed: int,
-    policy: PolicyLike | str | None = None,
-    workers: int = 1,
-    backend: str = "processes",
-    client: Any = None,
-    keep_events: bool = True,
-    protocol: Protocol | None = None,
-    out: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
-    activity: str = "kind",
-    chunk_size: int | None = None,
-    max_steps: int = 400,
-    progress: Callable[[int, int], object] | None = None,
-) -> SimulationResult:
-    """Simulate ``n`` conversations on the real engine under a behaviour policy.
-
-    Conversation ``i`` depends on ``(seed, i)`` alone (its random generator, id, start time
-    and clock), so the result is the same for any ``workers``, ``backend`` and
-    ``chunk_size``.
-
-    Args:
-        n: How many conversations.
-        seed: The seed of the run.
-        policy: A :class:`Policy`, a preset name (``"conflicted"``) or your own
-            :class:`PolicyLike`; :meth:`Policy.ideal` when not given.
-        workers: Processes (or, with Dask and no ``client``, local Dask workers).
-        backend: ``"processes"`` (one machine) or ``"dask"`` (needs ``threetalk[dask]``).
-        client: With ``backend="dask"``: a ``dask.distributed.Client`` or a scheduler
-            address; a local cluster of ``workers`` workers when not given.
-        keep_events: Keep every event in memory (``False``: summaries only).
-        protocol: The protocol; :func:`~threetalk.three_talk` when not given.
-        out: A file, or several, to stream the events to while the run goes (the suffix
-            names the format: ``.xes``, ``.jsonocel``/``.json`` (OCEL 2.0), ``.csv``,
-            ``.sqlite``); works with ``keep_events=False``.
-        activity: What ``out`` files use as activity: the event ``"kind"`` or its
-            ``"phase"``.
-        chunk_size: Conversations per unit of work; chosen from ``n`` and ``workers``
-            when not given.
-        max_steps: Actions a conversation may try before the simulator closes it.
-        progress: Called as ``progress(done, n)`` after each chunk.
-
-    Returns:
-        The summaries (and events) of every conversation, in index order.
-
-    Raises:
-        InvalidInput: A malformed argument, before any work starts.
-        PolicyError: The policy returned something that cannot be carried out; the error
-            names the conversation's index and the seed.
-
-    >>> from threetalk.simulation import simulate, Policy
-    >>> result = simulate(20, seed=7, policy=Policy.ideal())
-    >>> len(result.summaries), result.summaries[0].conversation_id
-    (20, 'sim-7-0')
-    >>> result.report().rate("agreed") > 0.5
-    True
-    """
-    if policy is None:
-        policy = Policy.ideal()
-    elif isinstance(policy, str):
-        policy = Policy.preset(policy)
-    _check_args(n, seed, policy, workers, backend, chunk_size, max_steps)
-    if protocol is None:
-        from threetalk._protocols import three_talk  # noqa: PLC0415 - keeps imports light
-
-        protocol = three_talk()
-    elif not isinstance(protocol, Protocol):
-        msg = f"protocol: expected a Protocol, got {type(protocol).__name__}"
-        raise InvalidInput(msg, "protocol")
-    if activity not in ("kind", "phase"):
-        msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
-        raise InvalidInput(msg, "activity")
-    if out is None:
-        paths: list[str | os.PathLike[str]] = []
-    elif isinstance(out, str | os.PathLike):
-        paths = [out]
-    else:
-        paths = list(out)
-    for path in paths:
-        check_writable(path)
-        format_of(path)
-    if progress is not None and not callable(progress):
-        msg = f"progress: expected a callable, got {type(progress).__name__}"
-        raise InvalidInput(msg, "progress")
-    if chunk_size is None:
-        # Small enough that the last chunks leave no worker idle for long (32 per worker),
-        # large enough that handing one out costs nothing next to running it.
-        chunk_size = max(1, min(1000, math.ceil(n / (workers * 32))))
-    needs_events = keep_events or bool(paths)
-    compact = backend == "dask" or workers > 1
-    chunks = [
-        Chunk(
-            start,
-            min(start + chunk_size, n),
-            seed,
-            policy,
-            protocol,
-            needs_events,
-            max_steps,
-            compact,
-        )
-        for start in range(0, n, chunk_size)
-    ]
-    if backend == "dask":
-        results = _dask(chunks, workers, client)
-    elif workers == 1:
-        results = map(run_chunk, chunks)
-    else:
-        results = _processes(chunks, workers)
-    writers: list[Writer | SQLiteWriter] = []
-    summaries: list[Summary] = []
-    kept: list[tuple[Event, ...]] | None = [] if keep_events else None
-    try:
-        writers.extend(open_writer(path, None, activity) for path in paths)
-        for chunk_summaries, shipped in results:
-            summaries.extend(chunk_summaries)
-            if shipped is not None:
-                chunk_events = [unpack(packed) for packed in shipped] if compact else shipped
-                for writer in writers:
-                    for events in chunk_events:
-                        writer.write(events)
-                if kept is not None:
-                    kept.extend(chunk_events)
-            if progress is not None:
-                progress(len(summaries), n)
-    except BaseException:
-        for writer in writers:
-            writer.abort()
-        close = getattr(results, "close", None)
-        if close is not None:
-            close()
-        raise
-    for writer in writers:
-        writer.close()
-    return SimulationResult(
-        n, seed, policy, protocol, tuple(summaries), None if kept is None else tuple(kept)
-    )
-
-
-def _relax_collector() -> None:
-    """Let a worker process's cyclic garbage collector run less often.
-
-    A simulated conversation allocates thousands of containers that reference counting
-    frees; with the default first threshold (700) the collector runs every few
-    conversations for next to nothing. Only in worker processes, which are ours: the
-    caller's process is left as it is.
-    """
-    first, second, third = gc.get_threshold()
-    gc.set_threshold(max(first, 50_000), max(second, 20), max(third, 20))
-
-
-def _processes(chunks: list[Chunk], workers: int) -> Iterator[Any]:
-    """Run chunks in worker processes, yielding results in order, a few chunks ahead."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context: Any = multiprocessing.get_context("forkserver")
-        # The server imports the simulator once; every worker forks with it loaded.
-        context.set_forkserver_preload([run_chunk.__module__])
-    else:  # pragma: no cover - not on Linux
-        context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_relax_collector
-    ) as pool:
-        pending: deque[Any] = deque()
-        todo = iter(chunks)
-        try:
-            for chunk in todo:
-                pending.append(pool.submit(run_chunk, chunk))
-                if len(pending) >= workers * 4:
-                    break
-            while pending:
-                result = pending.popleft().result()
-                for chunk in todo:
-                    pending.append(pool.submit(run_chunk, chunk))
-                    break
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-def _dask(chunks: list[Chunk], workers: int, client: Any) -> Iterator[Any]:
-    """Run chunks on a Dask cluster, yielding results in order, a few chunks ahead."""
-    try:
-        from dask.distributed import Client  # noqa: PLC0415 - optional dependency
-    except ImportError:
-        msg = "backend='dask' needs dask.distributed: pip install 'threetalk[dask]'"
-        raise InvalidInput(msg, "backend") from None
-    own = None
-    if client is None:
-        own = client = Client(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-    elif isinstance(client, str):
-        own = client = Client(client)  # type: ignore[no-untyped-call]
-    elif not isinstance(client, Client):
-        msg = f"client: expected a dask.distributed.Client or an address, got {client!r:.60}"
-        raise InvalidInput(msg, "client")
-    return _dask_results(chunks, client, own)
-
-
-def _dask_results(chunks: list[Chunk], client: Any, own: Any) -> Iterator[Any]:
-    ahead = max(2, 2 * len(client.scheduler_info().get("workers", {}) or [0]))
-    pending: deque[Any] = deque()
-    todo = iter(chunks)
-    try:
-        for chunk in todo:
-            pending.append(client.submit(run_chunk, chunk, pure=False))
-            if len(pending) >= ahead:
-                break
-        while pending:
-            future = pending.popleft()
-            result = future.result()
-            future.release()
-            for chunk in todo:
-                pending.append(client.submit(run_chunk, chunk, pure=False))
-                break
-            yield result
-    finally:
-        for future in pending:
-            future.cancel()
-        if own is not None:
-            own.close()

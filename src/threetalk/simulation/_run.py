@@ -17,12 +17,12 @@ import attrs
 
 from threetalk._conversation import Conversation
 from threetalk._exceptions import InvalidInput, PolicyError, Refused
-from threetalk._phases import PHASE_BY_VALUE, Phase, Role
+from threetalk._phases import PHASE_BY_VALUE, Phase, Role, Stance
 from threetalk._protocols import COMMANDS, Protocol
 from threetalk._trail import Event
 from threetalk._values import Option, Participant
-from threetalk.simulation._policy import NEEDS_OPTION, Action, PolicyLike, View
-from threetalk.simulation._summary import Summary, summarise
+from threetalk.simulation._policy import NEEDS_OPTION, Action, SimPolicy, View, check_policy
+from threetalk.simulation._summary import Summary, summary_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,14 +51,36 @@ _OPTION_NAMES: Final = (
 )
 
 
+def _check_whole(value: object, name: str, minimum: int | None = None) -> None:
+    """Refuse anything but a whole number (of at least ``minimum``) for argument ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"{name}: a whole number is needed, got {value!r:.40}"
+        raise InvalidInput(msg, name)
+    if minimum is not None and value < minimum:
+        msg = f"{name}: a whole number of at least {minimum} is needed, got {value!r:.40}"
+        raise InvalidInput(msg, name)
+
+
 def conversation_seed(seed: int, index: int) -> int:
-    """The seed of conversation ``index`` of a run with ``seed`` (stable across platforms)."""
+    """The seed of conversation ``index`` of a run with ``seed`` (stable across platforms).
+
+    Raises:
+        InvalidInput: ``seed`` is not a whole number, or ``index`` not one of at least 0.
+    """
+    _check_whole(seed, "seed")
+    _check_whole(index, "index", 0)
     digest = hashlib.blake2b(f"threetalk:{seed}:{index}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
 
 def conversation_id(seed: int, index: int) -> str:
-    """The id of conversation ``index`` of a run with ``seed``."""
+    """The id of conversation ``index`` of a run with ``seed``.
+
+    Raises:
+        InvalidInput: ``seed`` is not a whole number, or ``index`` not one of at least 0.
+    """
+    _check_whole(seed, "seed")
+    _check_whole(index, "index", 0)
     return f"sim-{seed}-{index}"
 
 
@@ -77,7 +99,7 @@ class Chunk:
     start: int
     stop: int
     seed: int
-    policy: PolicyLike
+    policy: SimPolicy
     protocol: Protocol | None
     keep_events: bool
     max_steps: int
@@ -114,7 +136,7 @@ def run_chunk(chunk: Chunk) -> tuple[list[Summary], list[Any] | None]:
     summaries = []
     kept: list[Any] | None = [] if chunk.keep_events else None
     for index in range(chunk.start, chunk.stop):
-        conversation = simulate_one(
+        conversation = run_one(
             index,
             seed=chunk.seed,
             policy=chunk.policy,
@@ -122,7 +144,7 @@ def run_chunk(chunk: Chunk) -> tuple[list[Summary], list[Any] | None]:
             max_steps=chunk.max_steps,
         )
         events = conversation.events
-        summaries.append(summarise(events, index=index))
+        summaries.append(summary_of(events, index))
         if kept is not None:
             kept.append(pack(events) if chunk.compact else events)
     return summaries, kept
@@ -132,7 +154,7 @@ def simulate_one(
     index: int,
     *,
     seed: int,
-    policy: PolicyLike,
+    policy: SimPolicy,
     protocol: Protocol | None = None,
     max_steps: int = 400,
 ) -> Conversation:
@@ -140,7 +162,42 @@ def simulate_one(
 
     This is what :func:`~threetalk.simulation.simulate` does for each index; use it to look
     at one conversation closely (a :class:`PolicyError` names the index and seed).
+
+    Args:
+        index: The conversation's index in the run (0 or more).
+        seed: The seed of the run.
+        policy: A policy object: a :class:`~threetalk.simulation.Policy` (such as
+            ``Policy.ideal()``) or your own :class:`~threetalk.typing.PolicyLike`.
+        protocol: The protocol; :func:`~threetalk.three_talk` when not given.
+        max_steps: Actions the conversation may try before the simulator closes it.
+
+    Returns:
+        The simulated conversation, closed.
+
+    Raises:
+        InvalidInput: A malformed argument (a preset's name or a class instead of a
+            policy object, a negative index, ...), before anything runs.
+        PolicyError: The policy returned something that cannot be carried out.
     """
+    _check_whole(index, "index", 0)
+    _check_whole(seed, "seed")
+    check_policy(policy)
+    if protocol is not None and not isinstance(protocol, Protocol):
+        msg = f"protocol: expected a Protocol, got {type(protocol).__name__}"
+        raise InvalidInput(msg, "protocol")
+    _check_whole(max_steps, "max_steps", 1)
+    return run_one(index, seed=seed, policy=policy, protocol=protocol, max_steps=max_steps)
+
+
+def run_one(
+    index: int,
+    *,
+    seed: int,
+    policy: SimPolicy,
+    protocol: Protocol | None,
+    max_steps: int,
+) -> Conversation:
+    """:func:`simulate_one` for arguments already checked."""
     rng = random.Random(conversation_seed(seed, index))  # noqa: S311 - simulation, not crypto
     clock = _Clock(EPOCH + timedelta(seconds=rng.randrange(_YEAR)))
     conversation = Conversation(protocol, conversation_id=conversation_id(seed, index), clock=clock)
@@ -166,7 +223,7 @@ def _walk(
     view: View,
     rng: random.Random,
     clock: _Clock,
-    policy: PolicyLike,
+    policy: SimPolicy,
     max_steps: int,
     seed: int,
 ) -> None:
@@ -226,21 +283,69 @@ def _check(action: object) -> Action:
     if type(action) is Action and action.command in _PLAIN and action.by is not None:
         return action
     if not isinstance(action, Action):
-        msg = f"choose() returned {action!r:.80}, not an Action"
-        raise InvalidInput(msg, "policy")
+        action = _as_action(action)
     if action.command not in _COMMAND:
         msg = f"choose() returned an Action with unknown command {action.command!r:.40}"
-        raise InvalidInput(msg, "policy")
-    if action.command in NEEDS_OPTION and not isinstance(action.option, Option):
-        msg = f"{action.command} needs an option; the Action names {action.option!r:.60}"
-        raise InvalidInput(msg, "policy")
-    if action.command != "join" and action.by is None:
-        msg = f"{action.command} needs someone to give it (by=); the Action names nobody"
         raise InvalidInput(msg, "policy")
     if isinstance(action.days, bool) or not isinstance(action.days, int) or action.days < 0:
         msg = f"days must be a whole number of at least 0, got {action.days!r:.40}"
         raise InvalidInput(msg, "policy")
     return action
+
+
+_FIELDS: Final = tuple(field.name for field in attrs.fields(Action))
+
+
+def _as_action(value: object) -> Action:
+    """An :class:`Action` with the attributes of ``value`` (a :class:`PolicyAction`)."""
+    missing = [name for name in _FIELDS if not hasattr(value, name)]
+    if missing:
+        msg = f"choose() returned {value!r:.80}, not an Action"
+        raise InvalidInput(msg, "policy")
+    return Action(**{name: getattr(value, name) for name in _FIELDS})
+
+
+# The arguments of each command, checked as the command needs them (and typed so).
+
+
+def _by(action: Action) -> Participant:
+    by = action.by
+    if by is None:
+        msg = f"{action.command} needs someone to give it (by=); the Action names nobody"
+        raise InvalidInput(msg, "policy")
+    return by
+
+
+def _option(action: Action) -> Option:
+    option = action.option
+    if not isinstance(option, Option):
+        msg = f"{action.command} needs an option; the Action names {option!r:.60}"
+        raise InvalidInput(msg, "policy")
+    return option
+
+
+def _stance(action: Action) -> Stance:
+    stance = action.stance
+    if not isinstance(stance, Stance):
+        msg = f"{action.command} needs a stance (pro or con); the Action names {stance!r:.40}"
+        raise InvalidInput(msg, "policy")
+    return stance
+
+
+def _phase(action: Action) -> Phase:
+    phase = action.phase
+    if not isinstance(phase, Phase):
+        msg = f"{action.command} needs a phase; the Action names {phase!r:.40}"
+        raise InvalidInput(msg, "policy")
+    return phase
+
+
+def _to(action: Action) -> Participant:
+    to = action.to
+    if to is None:
+        msg = f"{action.command} needs someone to delegate to (to=); the Action names nobody"
+        raise InvalidInput(msg, "policy")
+    return to
 
 
 def _text(view: View, action: Action) -> str:
@@ -265,93 +370,105 @@ def _join(c: Conversation, view: View, action: Action) -> None:
     c.join(f"{role.label.capitalize()} {count}", role)
 
 
-def _statement(c: Conversation, view: View, action: Action) -> None:
-    getattr(c, action.command)(_text(view, action), by=action.by)
+def _add_topic(c: Conversation, view: View, action: Action) -> None:
+    c.add_topic(_text(view, action), by=_by(action))
+
+
+def _state_problem(c: Conversation, view: View, action: Action) -> None:
+    c.state_problem(_text(view, action), by=_by(action))
+
+
+def _add_goal(c: Conversation, view: View, action: Action) -> None:
+    c.add_goal(_text(view, action), by=_by(action))
+
+
+def _add_concern(c: Conversation, view: View, action: Action) -> None:
+    c.add_concern(_text(view, action), by=_by(action))
 
 
 def _propose_option(c: Conversation, _view: View, action: Action) -> None:
     count = len(c.options)
     name = _OPTION_NAMES[count % len(_OPTION_NAMES)]
-    c.propose_option(name if count < len(_OPTION_NAMES) else f"{name} {count}", by=action.by)  # type: ignore[arg-type]
+    c.propose_option(name if count < len(_OPTION_NAMES) else f"{name} {count}", by=_by(action))
 
 
 def _consideration(c: Conversation, view: View, action: Action) -> None:
-    text = _text(view, action)
-    c.add_consideration(action.option, action.stance, text, by=action.by)  # type: ignore[arg-type]
+    c.add_consideration(_option(action), _stance(action), _text(view, action), by=_by(action))
 
 
 def _withdraw(c: Conversation, _view: View, action: Action) -> None:
-    c.withdraw_option(action.option, "not wanted", by=action.by)  # type: ignore[arg-type]
+    c.withdraw_option(_option(action), "not wanted", by=_by(action))
 
 
 def _start_trial(c: Conversation, view: View, action: Action) -> None:
-    c.start_trial(action.option, _later(view, action), by=action.by)  # type: ignore[arg-type]
+    c.start_trial(_option(action), _later(view, action), by=_by(action))
 
 
 def _end_trial(c: Conversation, _view: View, action: Action) -> None:
-    c.end_trial(action.option, "tried out", by=action.by)  # type: ignore[arg-type]
+    c.end_trial(_option(action), "tried out", by=_by(action))
 
 
 def _preference(c: Conversation, _view: View, action: Action) -> None:
-    c.state_preference(action.option, by=action.by)  # type: ignore[arg-type]
+    c.state_preference(action.option, by=_by(action))
 
 
 def _delegate(c: Conversation, _view: View, action: Action) -> None:
-    c.delegate(action.to, by=action.by)  # type: ignore[arg-type]
+    c.delegate(_to(action), by=_by(action))
 
 
 def _propose_decision(c: Conversation, view: View, action: Action) -> None:
     when = _later(view, action)
     c.propose_decision(
-        action.option,  # type: ignore[arg-type]
+        _option(action),
         who="the client, with support",
         what="carry out the chosen option",
         when=when,
         review_on=when + timedelta(days=90),
-        by=action.by,  # type: ignore[arg-type]
+        by=_by(action),
     )
 
 
 def _consent(c: Conversation, _view: View, action: Action) -> None:
-    c.consent(by=action.by)  # type: ignore[arg-type]
+    c.consent(by=_by(action))
 
 
 def _object(c: Conversation, _view: View, action: Action) -> None:
-    c.object("this does not fit me", by=action.by)  # type: ignore[arg-type]
+    c.object("this does not fit me", by=_by(action))
 
 
 def _impose(c: Conversation, _view: View, action: Action) -> None:
-    c.impose("the law requires a step now", by=action.by)  # type: ignore[arg-type]
+    c.impose("the law requires a step now", by=_by(action))
 
 
 def _pause(c: Conversation, view: View, action: Action) -> None:
+    by = _by(action)
     until = _later(view, action)
     view.paused_until = until
-    c.pause(until, "time to think it over", by=action.by)  # type: ignore[arg-type]
+    c.pause(until, "time to think it over", by=by)
 
 
 def _resume(c: Conversation, _view: View, action: Action) -> None:
-    c.resume(by=action.by)  # type: ignore[arg-type]
+    c.resume(by=_by(action))
 
 
 def _evaluate(c: Conversation, _view: View, action: Action) -> None:
-    c.evaluate("the decision works out", "I could say what matters to me", by=action.by)  # type: ignore[arg-type]
+    c.evaluate("the decision works out", "I could say what matters to me", by=_by(action))
 
 
 def _move(c: Conversation, _view: View, action: Action) -> None:
-    c.move_to(action.phase, by=action.by)  # type: ignore[arg-type]
+    c.move_to(_phase(action), by=_by(action))
 
 
 def _close(c: Conversation, _view: View, action: Action) -> None:
-    c.close("done", by=action.by)  # type: ignore[arg-type]
+    c.close("done", by=_by(action))
 
 
 _COMMAND: Final[dict[str, Callable[[Conversation, View, Action], None]]] = {
     "join": _join,
-    "add_topic": _statement,
-    "state_problem": _statement,
-    "add_goal": _statement,
-    "add_concern": _statement,
+    "add_topic": _add_topic,
+    "state_problem": _state_problem,
+    "add_goal": _add_goal,
+    "add_concern": _add_concern,
     "propose_option": _propose_option,
     "add_consideration": _consideration,
     "withdraw_option": _withdraw,

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
+from threetalk._exceptions import InvalidInput
 from threetalk._phases import Decided, Phase, Role
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from threetalk._trail import Event
+from threetalk._trail import Event
 
 
 class Outcome(enum.Enum):
@@ -143,8 +141,50 @@ def _share(value: T) -> T:
     return shared
 
 
-def summarise(events: Sequence[Event], *, index: int = 0) -> Summary:  # noqa: PLR0912, PLR0915
-    """Count a conversation's summary from its events (oldest first)."""
+def summarise(events: Sequence[Event], *, index: int = 0) -> Summary:
+    """Count a conversation's summary from its events (oldest first).
+
+    Args:
+        events: Every event of one conversation, oldest first (``conversation.events``,
+            or a stored conversation's events).
+        index: The index to give the summary (its place in a run).
+
+    Returns:
+        The conversation's :class:`Summary`.
+
+    Raises:
+        InvalidInput: ``events`` is empty, holds something that is not an event, mixes
+            conversations, or does not read as a conversation's log; or ``index`` is not
+            a whole number of at least 0.
+    """
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        msg = f"index: a whole number of at least 0 is needed, got {index!r:.40}"
+        raise InvalidInput(msg, "index")
+    if isinstance(events, str | bytes) or not isinstance(events, Sequence):
+        msg = f"events: expected a sequence of events, got {type(events).__name__}"
+        raise InvalidInput(msg, "events")
+    if not events:
+        msg = "events: a summary needs the events of a conversation; none were given"
+        raise InvalidInput(msg, "events")
+    for event in events:
+        if not isinstance(event, Event):
+            msg = f"events: expected only events, got {type(event).__name__}"
+            raise InvalidInput(msg, "events")
+    if len({event.conversation_id for event in events}) > 1:
+        msg = "events: a summary counts one conversation; these events belong to several"
+        raise InvalidInput(msg, "events")
+    try:
+        return summary_of(events, index)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        msg = (
+            f"events: the events of {events[0].conversation_id!r:.60} do not read as a "
+            f"conversation's log ({type(error).__name__}: {error!s:.80})"
+        )
+        raise InvalidInput(msg, "events") from None
+
+
+def summary_of(events: Sequence[Event], index: int) -> Summary:  # noqa: PLR0912, PLR0915
+    """:func:`summarise` for the events of a conversation the simulator just ran."""
     refusals: Counter[str] = Counter()
     advisories: Counter[str] = Counter()
     roles: dict[str, str] = {}
