@@ -56,7 +56,10 @@ def release(path: str | os.PathLike[str]) -> None:
 
 def database_in_use(path: str | os.PathLike[str]) -> str | None:
     """The open store file that ``path`` is, or is a side file of; ``None`` if it is none."""
-    real = _real(path)
+    try:
+        real = _real(path)
+    except (OSError, ValueError):  # a name no file can have (a NUL byte, a lone surrogate)
+        return None
     with _lock:
         held = tuple(_open)
     if not held:
@@ -109,13 +112,24 @@ def writable_path(path: str | os.PathLike[str], argument: str) -> Path:
         raise InvalidInput(msg, argument)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path()
-    if target.is_dir():
+    try:
+        if b"\x00" in os.fsencode(target):
+            msg = "it holds a NUL character"
+            raise ValueError(msg)
+        is_folder, has_folder = target.is_dir(), folder.is_dir()
+        writable = os.access(folder, os.W_OK) and (
+            not target.exists() or os.access(target, os.W_OK)
+        )
+    except (OSError, ValueError) as error:  # a NUL byte, a lone surrogate, a name too long
+        msg = f"{argument}: {str(target)!r:.120} is not a usable file name ({error})"
+        raise InvalidInput(msg, argument) from None
+    if is_folder:
         msg = f"{argument}: {str(target)!r} is a folder, not a file"
         raise InvalidInput(msg, argument)
-    if not folder.is_dir():
+    if not has_folder:
         msg = f"{argument}: the folder {str(folder)!r} does not exist"
         raise InvalidInput(msg, argument)
-    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+    if not writable:
         msg = f"{argument}: {str(target)!r} cannot be written (no permission)"
         raise InvalidInput(msg, argument)
     refuse_database_file(target, argument)

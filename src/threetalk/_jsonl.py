@@ -24,7 +24,13 @@ from threetalk._exceptions import (
     TamperedLog,
 )
 from threetalk._files import refuse_database_file, replaced_atomically, writable_path
-from threetalk._rebuild import check_fits, known_protocols, resolve_protocol, verify_store
+from threetalk._rebuild import (
+    check_fits,
+    check_store,
+    known_protocols,
+    resolve_protocol,
+    verify_store,
+)
 from threetalk._trail import Event, Links, TooDeep, check_key, decode, encode_object
 
 if TYPE_CHECKING:
@@ -84,12 +90,16 @@ def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> i
         InvalidInput: ``target`` cannot be written at all (its folder is missing, it is a
             folder, or it is a store this process has open).
     """
+    check_store(store)
     if not force:
         report = verify_store(store)
         if not report.ok:
             problems = "; ".join(str(finding) for finding in report.errors)
             msg = f"The store does not verify, so it was not exported: {problems}"
             raise StoreError(msg)
+    if not isinstance(target, str | os.PathLike) and not callable(getattr(target, "write", None)):
+        msg = f"target: expected a path or a text stream, got {type(target).__name__}"
+        raise InvalidInput(msg, "target")
     if isinstance(target, str | os.PathLike):
         path = writable_path(target, "target")
         try:
@@ -136,8 +146,16 @@ def read_jsonl(
     if isinstance(source, str | os.PathLike):
         name = os.fspath(source)
         refuse_database_file(source, "source")
-        with Path(source).open("rb") as file:
+        try:
+            file = Path(source).open("rb")  # noqa: SIM115 - closed below; OSError reported
+        except (OSError, ValueError) as error:
+            msg = f"source: cannot read {name!r:.200}: {error}"
+            raise InvalidInput(msg, "source") from None
+        with file:
             return _check(_lines(file), name, key, by_fingerprint)
+    if not callable(getattr(source, "__iter__", None)) or isinstance(source, str | bytes):
+        msg = f"source: expected a path or an open file, got {type(source).__name__}"
+        raise InvalidInput(msg, "source")
     return _check(_lines(source), None, key, by_fingerprint)
 
 
@@ -154,6 +172,7 @@ def import_jsonl(
             already has; ``.line`` says where.
         ConflictError: Another writer stored one of the conversations meanwhile.
     """
+    check_store(store)
     events = read_jsonl(source, key=store.key, protocols=protocols)
     name = os.fspath(source) if isinstance(source, str | os.PathLike) else None
     return store_trail(events, store, name)
@@ -181,8 +200,10 @@ def _lines(file: IO[str] | IO[bytes]) -> Iterator[tuple[str | None, bool]]:
                 text: str | None = line.decode("utf-8")
             except UnicodeDecodeError:
                 text = None
-        else:
+        elif isinstance(line, str):
             text = line
+        else:
+            text = None  # not text at all: reported like a line that is not UTF-8
         ended = text is None or text.endswith("\n")
         yield (None if text is None else text.rstrip("\r\n")), ended
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from threetalk._exceptions import ConflictError, InvalidInput, StoreError, UnknownConversation
-from threetalk._stores import Finding, StoredChains, VerifyReport
+from threetalk._exceptions import ConflictError, StoreError, UnknownConversation
+from threetalk._stores import Finding, StoredChains, VerifyReport, check_conversation_id
 from threetalk._trail import Event, Head, as_event_list, check_key, store_rows
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class MemoryStore:
             InvalidInput: ``conversation_id`` is not a string.
             StoreError: The store is closed.
         """
-        _check_id(conversation_id)
+        check_conversation_id(conversation_id)
         with self._lock:
             self._open()
             return tuple(self._events.get(conversation_id, ()))
@@ -162,7 +162,7 @@ class MemoryStore:
             InvalidInput: ``conversation_id`` is not a string.
             StoreError: The store is closed.
         """
-        _check_id(conversation_id)
+        check_conversation_id(conversation_id)
         with self._lock:
             self._open()
             stored = self._events.get(conversation_id)
@@ -193,9 +193,3 @@ class MemoryStore:
         """Every stored event, conversation by conversation (sorted by id), oldest first."""
         for conversation_id in self.conversation_ids():
             yield from self.load(conversation_id)
-
-
-def _check_id(conversation_id: object) -> None:
-    if not isinstance(conversation_id, str):
-        msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
-        raise InvalidInput(msg, "conversation_id")

@@ -18,7 +18,8 @@ events and chains only; here a conversation is rebuilt from what they hold:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Final
 
 from threetalk._conversation import Clock, Conversation, rebuild
 from threetalk._exceptions import (
@@ -57,6 +58,36 @@ def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
             raise InvalidInput(msg, "protocols")
         found[protocol.fingerprint] = protocol
     return found
+
+
+_STORE_METHODS: Final = (
+    "append_events",
+    "append_many",
+    "load",
+    "conversation_ids",
+    "head",
+    "verify",
+)
+
+
+def check_store(store: object) -> None:
+    """Refuse something that is not an event store where one is expected.
+
+    Raises:
+        InvalidInput: ``store`` lacks the :class:`~threetalk.store.EventStore` methods (a
+            path is told to be opened first).
+    """
+    if isinstance(store, str | os.PathLike):
+        msg = (
+            f"store: expected an event store, got the path {os.fspath(store)!r:.80}; open "
+            "it first, e.g. SQLiteStore(path)"
+        )
+        raise InvalidInput(msg, "store")
+    if not hasattr(store, "key") or not all(
+        callable(getattr(store, name, None)) for name in _STORE_METHODS
+    ):
+        msg = f"store: expected an event store, got {type(store).__name__}"
+        raise InvalidInput(msg, "store")
 
 
 def protocol_argument(protocol: object) -> Protocol | None:
@@ -204,6 +235,7 @@ def verify_store(store: EventStore, protocols: Iterable[Protocol] = ()) -> Verif
         InvalidInput: ``protocols`` holds something that is not a :class:`Protocol`.
         StoreError: The store is closed.
     """
+    check_store(store)
     known = known_protocols(protocols)
     report = store.verify()
     heads = dict(report.heads)

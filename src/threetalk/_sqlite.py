@@ -38,7 +38,7 @@ from threetalk._exceptions import (
 )
 from threetalk._files import SIDE_FILES, hold, release
 from threetalk._phases import PHASE_BY_VALUE
-from threetalk._stores import Finding, StoredChains, VerifyReport
+from threetalk._stores import Finding, StoredChains, VerifyReport, check_conversation_id
 from threetalk._trail import Event, Head, check_key, store_rows
 from threetalk._trail.event import decode_data
 
@@ -166,7 +166,7 @@ class SQLiteStore:
         timeout: float = 10.0,
     ) -> None:
         key = check_key(key)
-        if durability not in _SYNCHRONOUS:
+        if not isinstance(durability, str) or durability not in _SYNCHRONOUS:
             msg = f"durability: expected 'full' or 'normal', got {durability!r:.40}"
             raise InvalidInput(msg, "durability")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
@@ -355,9 +355,7 @@ class SQLiteStore:
                 position).
             StoreError: The file cannot be read.
         """
-        if not isinstance(conversation_id, str):
-            msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
-            raise InvalidInput(msg, "conversation_id")
+        check_conversation_id(conversation_id)
         try:
             rows = self._db().execute(_LOAD, (conversation_id,)).fetchall()
         except sqlite3.Error as error:
@@ -387,9 +385,7 @@ class SQLiteStore:
         Raises:
             UnknownConversation: Nothing is stored under ``conversation_id``.
         """
-        if not isinstance(conversation_id, str):
-            msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
-            raise InvalidInput(msg, "conversation_id")
+        check_conversation_id(conversation_id)
         try:
             row = self._db().execute(_HEAD, (conversation_id,)).fetchone()
         except sqlite3.Error as error:

@@ -161,7 +161,7 @@ def run_import(args: argparse.Namespace) -> int:
         return key
     try:
         events = read_jsonl(args.trail, key=key)
-    except OSError as error:
+    except (OSError, InvalidInput) as error:
         return _fail("import", f"cannot read the trail: {error}", USAGE)
     except StoreError as error:
         return _fail("import", error, FAILED)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from threetalk._exceptions import InvalidInput
 from threetalk._trail import Head, Links
 
 if TYPE_CHECKING:
@@ -107,6 +108,23 @@ class EventStore(typing.Protocol):
     def verify(self) -> VerifyReport:
         """Check every chain (and whatever else the store can check about itself)."""
         ...  # pragma: no cover - protocol
+
+
+def check_conversation_id(conversation_id: object) -> str:
+    """A conversation id as stores take it: a string that UTF-8 can encode.
+
+    Raises:
+        InvalidInput: It is not a string, or holds a lone surrogate.
+    """
+    if not isinstance(conversation_id, str):
+        msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
+        raise InvalidInput(msg, "conversation_id")
+    try:
+        conversation_id.encode("utf-8")
+    except UnicodeEncodeError:
+        msg = f"conversation_id: {conversation_id!r:.60} is not valid text (a lone surrogate)"
+        raise InvalidInput(msg, "conversation_id") from None
+    return conversation_id
 
 
 class StoredChains:
