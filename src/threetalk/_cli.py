@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from threetalk._exceptions import ThreetalkError
 
@@ -38,6 +38,14 @@ SUBCOMMANDS: Final = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit 2), not the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        """Report a usage error in one line and exit with 2."""
+        self.exit(USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def _chosen(argv: Sequence[str]) -> str | None:
     """The subcommand ``argv`` names: its first word that is not an option."""
     return next((word for word in argv if not word.startswith("-")), None)
@@ -45,7 +53,7 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 def _parser(chosen: str | None) -> argparse.ArgumentParser:
     """The parser; only the ``chosen`` subcommand's module is imported to configure it."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="threetalk",
         description="Shared-decision-making conversations: demo, audit trails, simulation.",
         epilog="Run 'threetalk COMMAND --help' for a command's options.",
