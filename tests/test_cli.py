@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import signal
@@ -15,7 +14,6 @@ import pytest
 import threetalk as tt
 from conftest import StepClock
 from threetalk import _cli, _simulation_cli, _store_cli
-from threetalk.simulation import simulate
 from threetalk.store import SQLiteStore
 
 if TYPE_CHECKING:
@@ -141,6 +139,8 @@ class TestInterrupt:
                 str(tmp_path / "runs.csv"),
                 "--out",
                 str(tmp_path / "runs.jsonocel"),
+                "--out",
+                str(tmp_path / "runs.sqlite"),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -362,15 +362,7 @@ class TestSimulateOptions:
         assert len(err.splitlines()) == 1
 
 
-#: simulate(append=) comes from the branch of engineer "sim" (issue 10 item 15).
-HAS_APPEND = "append" in inspect.signature(simulate).parameters
-needs_append = pytest.mark.xfail(
-    not HAS_APPEND, strict=True, reason="needs simulate(append=) from branch sim"
-)
-
-
 class TestSimulateIntoAStore:
-    @needs_append
     def test_an_existing_store_is_not_added_to_silently(
         self, db: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -383,7 +375,6 @@ class TestSimulateIntoAStore:
         assert code == 2
         assert len(err.splitlines()) == 1
 
-    @needs_append
     def test_append_adds_to_an_existing_store(
         self, db: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -136,10 +136,6 @@ def _is_store(path: str) -> bool:
 
 
 def _simulate(args: argparse.Namespace, policy: Policy) -> SimulationResult:
-    options: dict[str, Any] = {}
-    if args.append:
-        # Only when asked: simulate(append=False) is the default either way.
-        options["append"] = True
     with _progress(args.n, quiet=args.quiet or args.json) as progress:
         return simulate(
             args.n,
@@ -153,7 +149,7 @@ def _simulate(args: argparse.Namespace, policy: Policy) -> SimulationResult:
             out=args.out,
             activity=args.activity or "kind",
             progress=progress,
-            **options,
+            append=args.append,
         )
 
 
