@@ -310,19 +310,83 @@ class TestImport:
 
         assert result.stdout.strip() == "False"
 
-    def test_testing_without_hypothesis_says_what_to_install(self):
-        """Without Hypothesis, ``threetalk.testing`` raises an ImportError that says what to do."""
-        code = (
-            "import sys; sys.modules['hypothesis'] = None\n"
-            "try:\n    import threetalk.testing\n"
-            "except ImportError as error:\n    print(error)\n"
+    def test_capture_and_clock_work_without_hypothesis(self):
+        """With Hypothesis blocked, capture, EventCapture and StepClock import and work."""
+        code = WITHOUT_HYPOTHESIS + (
+            "import threetalk as tt\n"
+            "from threetalk.testing import EventCapture, StepClock, capture\n"
+            "conv = tt.Conversation(clock=StepClock())\n"
+            "with capture(conv) as captured:\n"
+            "    conv.join('Client', tt.Role.CLIENT)\n"
+            "assert isinstance(captured, EventCapture)\n"
+            "print(captured.kinds, 'hypothesis' in sys.modules)\n"
         )
 
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        result = _run(code)
+
+        assert result.stdout.strip() == "['joined'] False"
+
+    @pytest.mark.parametrize("name", ["texts", "bad_values", "ConversationStateMachine"])
+    def test_the_parts_that_need_hypothesis_say_what_to_install(self, name):
+        """With Hypothesis blocked, using a strategy or the machine says how to install it."""
+        code = WITHOUT_HYPOTHESIS + (
+            "import threetalk.testing\n"
+            "try:\n"
+            f"    from threetalk.testing import {name}\n"
+            "except ImportError as error:\n"
+            "    print(type(error).__name__, error)\n"
         )
 
-        assert "pip install hypothesis" in result.stdout
+        result = _run(code)
+
+        assert result.stdout.startswith("ModuleNotFoundError ")
+        assert "pip install 'threetalk[testing]'" in result.stdout
+
+    def test_the_block_really_blocks(self):
+        """The blocker used above makes ``import hypothesis`` fail (so those tests can fail)."""
+        code = WITHOUT_HYPOTHESIS + (
+            "try:\n    import hypothesis\nexcept ImportError as error:\n    print(error)\n"
+        )
+
+        result = _run(code)
+
+        assert result.stdout.strip() == "blocked: hypothesis"
+
+    def test_every_exported_name_is_there(self):
+        """Every name in ``threetalk.testing.__all__`` resolves, the lazy ones included."""
+        import threetalk.testing
+
+        missing = [
+            name for name in threetalk.testing.__all__ if not hasattr(threetalk.testing, name)
+        ]
+
+        assert missing == []
+        assert set(threetalk.testing.__all__) <= set(dir(threetalk.testing))
+
+    def test_an_unknown_name_is_an_attribute_error(self):
+        """A name the module does not have is an AttributeError, as for any module."""
+        import threetalk.testing
+
+        with pytest.raises(AttributeError, match="no_such_name"):
+            threetalk.testing.no_such_name  # noqa: B018 - the lookup is the test
+
+
+#: Code that makes every import of Hypothesis fail, as if it were not installed.
+WITHOUT_HYPOTHESIS = """\
+import sys
+
+class BlockHypothesis:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "hypothesis":
+            raise ImportError(f"blocked: {name}")
+        return None
+
+sys.meta_path.insert(0, BlockHypothesis())
+"""
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
 
 def test_today_is_the_clock_day():

@@ -4,9 +4,16 @@ Example::
 
     threetalk simulate -n 100000 --seed 7 --policy conflicted --workers 2 --out runs.xes
 
-A progress bar is shown with ``rich`` when it is installed (``threetalk[cli]``), a plain
-line per tenth of the run otherwise. Events stream to the ``--out`` files as the run goes;
-only the summaries stay in memory.
+Progress goes to standard error: a bar drawn with ``rich`` when standard error is a
+terminal and rich is installed (``threetalk[cli]``), otherwise a plain line per tenth of
+the run, so that a log file of a redirected run shows how far it got. Events stream to the
+``--out`` files as the run goes; only the summaries stay in memory. An existing store is
+written to only with ``--append``.
+
+Options that would have no effect are usage errors rather than silently ignored:
+``--scheduler`` without ``--backend dask``, ``--workers`` with ``--scheduler`` (the
+cluster has its own), ``--activity`` without ``--out``, ``--append`` without an ``--out``
+store.
 """
 
 from __future__ import annotations
@@ -19,12 +26,16 @@ from typing import TYPE_CHECKING, Any
 from threetalk._exceptions import InvalidInput
 from threetalk._protocols import three_talk, work_and_income
 from threetalk.simulation import PRESETS, Policy, SimulationResult, simulate
+from threetalk.simulation._export import format_of
 
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
 
 _PROTOCOLS = {"three_talk": three_talk, "work_and_income": work_and_income}
+
+OK = 0
+USAGE = 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,11 +48,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--protocol", choices=sorted(_PROTOCOLS), default="three_talk", help="protocol"
     )
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes, or local Dask workers (default 1; not with --scheduler)",
+    )
     parser.add_argument(
         "--backend", choices=("processes", "dask"), default="processes", help="where to run"
     )
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --backend dask)"
+    )
     parser.add_argument(
         "--out",
         action="append",
@@ -50,7 +67,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="stream events to PATH (.xes, .jsonocel, .csv, .sqlite); may be repeated",
     )
     parser.add_argument(
-        "--activity", choices=("kind", "phase"), default="kind", help="activity in --out files"
+        "--append",
+        action="store_true",
+        help="add the conversations to an --out store that exists already",
+    )
+    parser.add_argument(
+        "--activity",
+        choices=("kind", "phase"),
+        help="activity in --out files (default kind)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
@@ -58,13 +82,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the simulation; 0 when it completed, 2 for arguments it cannot use."""
+    problem = _unused_option(args)
+    if problem is not None:
+        print(f"threetalk simulate: {problem}", file=sys.stderr)
+        return USAGE
     policy = Policy.preset(args.policy)
     started = time.perf_counter()
     try:
         result = _simulate(args, policy)
     except InvalidInput as error:
         print(f"threetalk simulate: {error}", file=sys.stderr)
-        return 2
+        return USAGE
+    except (OSError, ValueError) as error:
+        if args.scheduler is None:
+            raise
+        # dask.distributed's own errors for an address it cannot parse or reach.
+        print(
+            f"threetalk simulate: cannot use the Dask scheduler at {args.scheduler!r}: {error}",
+            file=sys.stderr,
+        )
+        return USAGE
     elapsed = time.perf_counter() - started
     report = result.report()
     if args.json:
@@ -75,7 +112,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{elapsed:.1f} s, {events / elapsed:,.0f} events/s")
         for path in args.out:
             print(f"events written to {path}")
-    return 0
+    return OK
+
+
+def _unused_option(args: argparse.Namespace) -> str | None:
+    """What is wrong with an option that would have no effect, if one would not."""
+    if args.scheduler is not None and args.backend != "dask":
+        return "--scheduler needs --backend dask"
+    if args.scheduler is not None and args.workers is not None:
+        return "--workers has no effect with --scheduler (the cluster has its own workers)"
+    if args.activity is not None and not args.out:
+        return "--activity needs --out (it says what the --out files use as activity)"
+    if args.append and not any(_is_store(path) for path in args.out):
+        return "--append needs an --out store (.sqlite, .sqlite3 or .db) to add to"
+    return None
+
+
+def _is_store(path: str) -> bool:
+    try:
+        return format_of(path) == "sqlite"
+    except InvalidInput:  # reported by simulate() itself, naming the suffixes it knows
+        return False
 
 
 def _simulate(args: argparse.Namespace, policy: Policy) -> SimulationResult:
@@ -84,19 +141,20 @@ def _simulate(args: argparse.Namespace, policy: Policy) -> SimulationResult:
             args.n,
             seed=args.seed,
             policy=policy,
-            workers=args.workers,
+            workers=1 if args.workers is None else args.workers,
             backend=args.backend,
             client=args.scheduler,
             keep_events=False,
             protocol=_PROTOCOLS[args.protocol](),
             out=args.out,
-            activity=args.activity,
+            activity=args.activity or "kind",
             progress=progress,
+            append=args.append,
         )
 
 
 class _progress:  # noqa: N801 - used like a function, as a context manager
-    """A progress callback: a rich bar when rich is installed, plain lines otherwise."""
+    """A progress callback on standard error: a rich bar on a terminal, plain lines else."""
 
     def __init__(self, total: int, *, quiet: bool) -> None:
         self.total = total
@@ -108,11 +166,14 @@ class _progress:  # noqa: N801 - used like a function, as a context manager
     def __enter__(self) -> Callable[[int, int], object] | None:
         if self.quiet:
             return None
+        if not _is_terminal(sys.stderr):
+            return self._plain
         try:
+            from rich.console import Console  # noqa: PLC0415 - optional dependency
             from rich.progress import Progress  # noqa: PLC0415 - optional dependency
         except ImportError:
             return self._plain
-        self._bar = Progress(transient=True)
+        self._bar = Progress(console=Console(file=sys.stderr), transient=True)
         self._bar.start()
         self._task = self._bar.add_task("simulating", total=self.total)
         return self._rich
@@ -129,3 +190,11 @@ class _progress:  # noqa: N801 - used like a function, as a context manager
         if tenth > self._shown or done == total:
             self._shown = tenth
             print(f"simulated {done:,} of {total:,}", file=sys.stderr, flush=True)
+
+
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if isatty is not None else False
+    except (OSError, ValueError):
+        return False

@@ -1,5 +1,10 @@
 """``threetalk verify``, ``threetalk export`` and ``threetalk import``.
 
+``export`` writes the trail to standard output and ``import -`` reads it from standard
+input, so ``threetalk export a.db | threetalk import - b.db`` copies a store. ``export``
+reports on standard error how many events it wrote and each conversation's head (its last
+``seq`` and hash), so that a copy cut off on the way can be noticed.
+
 Exit codes: 0 ok, 1 verification or validation failed, 2 usage or I/O error.
 """
 
@@ -7,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from threetalk._exceptions import InvalidInput, StoreError
 from threetalk._files import refuse_database_file
@@ -20,6 +27,7 @@ from threetalk._trail import check_key
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterable
 
 OK = 0
 FAILED = 1
@@ -53,8 +61,14 @@ def _read_key(command: str, key_file: str | None) -> bytes | int | None:
 
 
 def _open(command: str, db: str, key: bytes | None, *, create: bool) -> SQLiteStore | int:
-    if not create and not Path(db).exists():
+    path = Path(db)
+    if not create and not path.exists():
         return _fail(command, f"{db}: no such file", USAGE)
+    folder = path.parent
+    if create and not path.exists() and not folder.is_dir():
+        return _fail(command, f"{db}: no such folder: {folder}", USAGE)
+    if create and not path.exists() and not os.access(folder, os.W_OK):
+        return _fail(command, f"{db}: the folder {folder} cannot be written to", USAGE)
     try:
         return SQLiteStore(db, key=key, create=create)
     except StoreError as error:
@@ -115,7 +129,10 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Write every event of a store to standard output, one JSON object per line."""
+    """Write every event of a store to standard output, one JSON object per line.
+
+    Standard error gets each conversation's head and the number of events written.
+    """
     store = _open_existing("export", args)
     if isinstance(store, int):
         return store
@@ -129,19 +146,75 @@ def run_export(args: argparse.Namespace) -> int:
         buffer = getattr(stdout, "buffer", None)
         stdout.flush()
         wrapper = None if buffer is None else io.TextIOWrapper(buffer, "utf-8", newline="\n")
+        tally = _Tally(stdout if wrapper is None else wrapper)
         try:
-            export_jsonl(store, stdout if wrapper is None else wrapper, force=args.force)
-            if wrapper is not None:
-                wrapper.flush()
+            # _Tally has the part of a text stream export_jsonl uses, not all of IO[str].
+            export_jsonl(store, cast("IO[str]", tally), force=args.force)
+            tally.flush()
         except StoreError as error:
             return _fail("export", f"{args.db}: {error} (use --force to export anyway)", FAILED)
         except BrokenPipeError:
-            return USAGE
+            _quiet_stdout()
+            return _fail("export", f"standard output closed after {tally.events} events", USAGE)
         finally:
             if wrapper is not None:
                 with contextlib.suppress(ValueError, OSError):
                     wrapper.detach()
+    for conversation_id, (seq, hash_) in tally.heads.items():
+        print(f"threetalk export: {conversation_id}: head seq {seq} {hash_}", file=sys.stderr)
+    print(
+        f"threetalk export: wrote {tally.events} events of {len(tally.heads)} conversations",
+        file=sys.stderr,
+    )
     return OK
+
+
+class _Tally:
+    """A text stream that passes JSONL lines on, counting them and noting each head.
+
+    Only ``write``, ``writelines`` and ``flush``: what :func:`export_jsonl` uses of a
+    stream.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._pending = ""
+        self.events = 0
+        #: conversation id -> (seq, hash) of the last line written for it
+        self.heads: dict[str, tuple[int, str]] = {}
+
+    def write(self, text: str) -> int:
+        """Write ``text`` on, and note the events of the lines it completes."""
+        written = self._stream.write(text)
+        # Only "\n" ends a line: JSON escapes it inside strings, but not U+2028 and the
+        # other breaks that str.splitlines() would split at.
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            event = json.loads(line)
+            self.heads[event["conversation_id"]] = (event["seq"], event["hash"])
+            self.events += 1
+        return written
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """Write each of ``lines`` on."""
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        """Flush the stream written to."""
+        self._stream.flush()
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device once its reader has gone.
+
+    Otherwise Python's flush at exit writes into the closed pipe and reports that too (the
+    recipe of the :mod:`signal` documentation, "Note on SIGPIPE").
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 # ---------------------------------------------------------------------- import
@@ -149,7 +222,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 def configure_import(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``threetalk import``."""
-    parser.add_argument("trail", metavar="TRAIL", help="the JSONL trail to import")
+    parser.add_argument(
+        "trail", metavar="TRAIL", help="the JSONL trail to import ('-': standard input)"
+    )
     parser.add_argument("db", metavar="DB", help="the store file (created if missing)")
     _key_option(parser)
 
@@ -159,8 +234,13 @@ def run_import(args: argparse.Namespace) -> int:
     key = _read_key("import", args.key_file)
     if isinstance(key, int):
         return key
+    from_stdin = args.trail == "-"
+    name = "<stdin>" if from_stdin else args.trail
     try:
-        events = read_jsonl(args.trail, key=key)
+        if from_stdin:
+            events = read_jsonl(getattr(sys.stdin, "buffer", sys.stdin), key=key)
+        else:
+            events = read_jsonl(args.trail, key=key)
     except (OSError, InvalidInput) as error:
         return _fail("import", f"cannot read the trail: {error}", USAGE)
     except StoreError as error:
@@ -170,7 +250,7 @@ def run_import(args: argparse.Namespace) -> int:
         return store
     with store:
         try:
-            report = store_trail(events, store, args.trail)
+            report = store_trail(events, store, name)
         except StoreError as error:
             return _fail("import", error, FAILED)
     print(

@@ -1,65 +1,12 @@
-"""Helpers for testing code that embeds threetalk, and for testing your own protocols.
+"""A ready stateful test: :class:`ConversationStateMachine` against the reference model.
 
-Three things live here:
-
-* :func:`capture` subscribes to a conversation and keeps every event it records, with
-  shortcuts for the kinds, the refusals and the advisories among them.
-* Hypothesis strategies for the arguments of the commands: :func:`texts`,
-  :func:`bad_values`, :func:`dates_from`, :func:`roles`, :func:`stances`, :func:`names`.
-* :class:`ConversationStateMachine`, a ready stateful test. It sends random sequences of
-  every command of :class:`~threetalk.Conversation` (accepted, refused and malformed, by
-  participants, strangers and participants of another conversation) to a conversation and
-  to :class:`ReferenceModel`, a small model of the rules of shared decision making written
-  apart from the engine, and checks after every step that both agree, that the rules
-  hold, that refusals change nothing but the log, and that the log verifies and replays.
-
-This module needs Hypothesis (``pip install 'threetalk[testing]'``); ``import threetalk``
-itself never imports it.
-
-To test your own protocol, subclass the machine, set ``protocol``, and let pytest collect
-its ``TestCase``:
-
->>> import threetalk as tt
->>> from hypothesis import settings
->>> from hypothesis.stateful import run_state_machine_as_test
->>> from threetalk.testing import ConversationStateMachine
->>> class WorkAndIncomeMachine(ConversationStateMachine):
-...     protocol = tt.work_and_income()
->>> TestWorkAndIncome = WorkAndIncomeMachine.TestCase   # in a test module: pytest runs it
->>> run_state_machine_as_test(
-...     WorkAndIncomeMachine, settings=settings(max_examples=3, stateful_step_count=10)
-... )
-
-The model knows the built-in rules by their codes (``needs-two-options`` and the others of
-:mod:`threetalk`). A rule of your own that the model does not know is taken at its word:
-the model asks the rule itself, so the machine still checks everything else around it.
-Teach the model your rule by overriding :meth:`ReferenceModel.unmet` in a subclass and
-setting ``model_class`` on your machine.
+This module needs Hypothesis; :mod:`threetalk.testing` imports it on first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar, Final
-
-import attrs
-
-try:
-    from hypothesis import strategies as st
-    from hypothesis.stateful import (
-        RuleBasedStateMachine,
-        initialize,
-        invariant,
-        precondition,
-        rule,
-    )
-except ImportError as error:  # pragma: no cover - depends on the environment
-    msg = (
-        "threetalk.testing needs Hypothesis; install it with "
-        "`pip install 'threetalk[testing]'` (or `pip install hypothesis`)."
-    )
-    raise ImportError(msg) from error
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from threetalk._conversation import Conversation
 from threetalk._exceptions import InvalidInput, Refused, ThreetalkError
@@ -72,223 +19,27 @@ from threetalk._reference import (
     REFUSED,
     Disagreement,
     Expectation,
-    ModelOption,
-    ModelProposal,
     ReferenceModel,
     valid_day,
-    valid_text,
     view_of,
 )
 from threetalk._trail import Event, verify
 from threetalk._values import Option, Participant, Snapshot
+from threetalk.testing._clock import TODAY, StepClock
+from threetalk.testing._hypothesis import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    st,
+)
+from threetalk.testing._strategies import bad_values, dates_from, names, roles, stances, texts
 
-__all__ = [
-    "TODAY",
-    "ConversationStateMachine",
-    "Disagreement",
-    "EventCapture",
-    "Expectation",
-    "ModelOption",
-    "ModelProposal",
-    "ReferenceModel",
-    "StepClock",
-    "bad_values",
-    "capture",
-    "dates_from",
-    "names",
-    "roles",
-    "stances",
-    "texts",
-    "valid_day",
-    "valid_text",
-    "view_of",
-]
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-
-# --------------------------------------------------------------------------- capture
-
-
-@attrs.define
-class EventCapture:
-    """Every event a conversation recorded since :func:`capture` started listening.
-
-    Use it as a context manager to stop listening at the end of the block, or call
-    :meth:`stop`.
-
-    Attributes:
-        events: The events, oldest first.
-    """
-
-    events: list[Event] = attrs.field(factory=list)
-    _unsubscribe: Callable[[], None] | None = attrs.field(default=None, repr=False)
-
-    def __call__(self, event: Event) -> None:
-        """Keep ``event`` (the conversation calls this)."""
-        self.events.append(event)
-
-    @property
-    def kinds(self) -> list[str]:
-        """The kind of every event, in order."""
-        return [event.kind for event in self.events]
-
-    @property
-    def refusals(self) -> list[Event]:
-        """The refusal events."""
-        return [event for event in self.events if event.kind == "refused"]
-
-    @property
-    def advisories(self) -> list[Event]:
-        """The advisory events."""
-        return [event for event in self.events if event.kind == "advisory"]
-
-    @property
-    def refusal_codes(self) -> list[str]:
-        """The code of every reason of every refusal, in order."""
-        return [reason["code"] for event in self.refusals for reason in event.data["reasons"]]
-
-    @property
-    def advisory_rules(self) -> list[str]:
-        """The rule (``"A1"`` to ``"A4"``) of every advisory, in order."""
-        return [str(event.data.get("rule")) for event in self.advisories]
-
-    def clear(self) -> None:
-        """Forget the events captured so far."""
-        self.events.clear()
-
-    def stop(self) -> None:
-        """Stop listening; calling it twice is harmless."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-
-    def __enter__(self) -> EventCapture:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-
-def capture(conversation: Conversation) -> EventCapture:
-    """Start keeping every event ``conversation`` records from now on.
-
-    Args:
-        conversation: The conversation to listen to.
-
-    Returns:
-        The capture; its ``events`` grow as the conversation records more.
-
-    >>> import threetalk as tt
-    >>> conv = tt.Conversation()
-    >>> with capture(conv) as captured:
-    ...     client = conv.join("Client", tt.Role.CLIENT)
-    ...     try:
-    ...         conv.move_to(tt.Phase.TEAM_TALK, by=client)
-    ...     except tt.Refused:
-    ...         pass
-    >>> captured.kinds
-    ['joined', 'refused']
-    >>> captured.refusal_codes
-    ['needs-client-and-professional']
-    """
-    captured = EventCapture()
-    captured._unsubscribe = conversation.subscribe(captured)  # noqa: SLF001 - our own field
-    return captured
-
-
-# --------------------------------------------------------------------------- strategies
-
-#: The day the machine's conversations think it is (see :class:`StepClock`).
-TODAY: Final = date(2026, 11, 23)
-
-
-@attrs.define
-class StepClock:
-    """A deterministic clock for conversations: ``start``, then ``step`` later on every call.
-
-    >>> clock = StepClock()
-    >>> clock().isoformat(), clock().isoformat()
-    ('2026-11-23T08:00:01+00:00', '2026-11-23T08:00:02+00:00')
-    """
-
-    now: datetime = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-    step: timedelta = timedelta(seconds=1)
-
-    def __call__(self) -> datetime:
-        """The next moment."""
-        self.now += self.step
-        return self.now
-
-
-def texts(max_size: int = 40) -> st.SearchStrategy[str]:
-    """Text every command accepts: printable, not blank, short.
-
-    Args:
-        max_size: The longest text to draw.
-    """
-    alphabet = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))
-    return st.text(alphabet, min_size=1, max_size=max_size).filter(lambda text: text.strip() != "")
-
-
-def names() -> st.SearchStrategy[str]:
-    """Names of people, drawn from a small pool so that the same name comes up again."""
-    return st.sampled_from(("Ann", "Bram", "Chris", "Dewi", "Eef", "Fenna"))
-
-
-def roles() -> st.SearchStrategy[Role]:
-    """Any role."""
-    return st.sampled_from(Role)
-
-
-def stances() -> st.SearchStrategy[Stance]:
-    """Pro or con."""
-    return st.sampled_from(Stance)
-
-
-def dates_from(day: date, *, days: int = 400) -> st.SearchStrategy[date]:
-    """Dates from ``day`` up to ``days`` later, ``day`` itself included.
-
-    >>> from hypothesis import find
-    >>> find(dates_from(date(2026, 1, 1)), lambda day: True)
-    datetime.date(2026, 1, 1)
-    """
-    return st.integers(min_value=0, max_value=days).map(lambda offset: day + timedelta(offset))
-
-
-def bad_values() -> st.SearchStrategy[Any]:
-    """Garbage no argument of any command accepts: for fuzzing the public API.
-
-    Blank and whitespace text, text with a NUL character or a lone surrogate, text far too
-    long, numbers, bytes, containers, naive and aware datetimes, and enum members of the
-    wrong kind.
-    """
-    return st.one_of(
-        st.sampled_from(
-            (
-                None,
-                "",
-                "   ",
-                "\t\n",
-                "nul\x00inside",
-                "lone \ud800 surrogate",
-                "x" * 10_001,
-                0,
-                -1,
-                3.5,
-                float("nan"),
-                b"bytes",
-                [],
-                {},
-                ("a",),
-                object(),
-                datetime(2026, 12, 1, 12, 0),  # noqa: DTZ001 - naive on purpose
-                datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
-                Decided.AGREED,
-            )
-        ),
-        st.integers(),
-        st.binary(max_size=8),
-    )
-
+__all__ = ["ConversationStateMachine"]
 
 # --------------------------------------------------------------------------- the machine
 
