@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import inspect
 import math
 import multiprocessing
 import os
@@ -72,6 +73,35 @@ def _check_args(
         if not isinstance(value, bool):
             msg = f"{name}: expected True or False, got {value!r:.40}"
             raise InvalidInput(msg, name)
+
+
+def _check_progress(progress: object) -> None:
+    """Refuse a ``progress`` that cannot be called as ``progress(done, n)``.
+
+    Raises:
+        InvalidInput: ``progress`` is not callable, is a class (calling it would build an
+            object, not report progress), or its signature does not take two arguments.
+    """
+    if progress is None:
+        return
+    if isinstance(progress, type):
+        msg = (
+            f"progress: expected a function called as progress(done, n), got the class "
+            f"{progress.__name__} itself"
+        )
+        raise InvalidInput(msg, "progress")
+    if not callable(progress):
+        msg = f"progress: expected a callable, got {type(progress).__name__}"
+        raise InvalidInput(msg, "progress")
+    try:
+        signature = inspect.signature(progress)
+    except (TypeError, ValueError):  # some built-ins have none: trust them
+        return
+    try:
+        signature.bind(0, 0)
+    except TypeError:
+        msg = f"progress: {progress!r:.60} cannot be called as progress(done, n)"
+        raise InvalidInput(msg, "progress") from None
 
 
 def _out_paths(out: object) -> list[str | os.PathLike[str]]:
@@ -184,9 +214,7 @@ def simulate(
         msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
         raise InvalidInput(msg, "activity")
     paths = _out_paths(out)
-    if progress is not None and not callable(progress):
-        msg = f"progress: expected a callable, got {type(progress).__name__}"
-        raise InvalidInput(msg, "progress")
+    _check_progress(progress)
     if backend == "processes" and workers > 1:
         check_reaches_workers(policy)
     if chunk_size is None:
