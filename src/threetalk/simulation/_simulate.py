@@ -21,6 +21,7 @@ import attrs
 from threetalk._exceptions import InvalidInput
 from threetalk._protocols import Protocol
 from threetalk.simulation._export import (
+    Run,
     SQLiteWriter,
     Writer,
     check_writable,
@@ -229,6 +230,7 @@ def simulate(
     ]
     summaries, kept = _drive(
         chunks,
+        run=Run.of(policy, protocol, seed),
         backend=backend,
         workers=workers,
         client=client,
@@ -246,6 +248,7 @@ def simulate(
 def _drive(
     chunks: list[Chunk],
     *,
+    run: Run,
     backend: str,
     workers: int,
     client: Any,
@@ -255,7 +258,7 @@ def _drive(
     keep_events: bool,
     progress: Callable[[int, int], object] | None,
 ) -> tuple[list[Summary], list[tuple[Event, ...]] | None]:
-    """Run the chunks where ``backend`` says, streaming events to the ``paths``."""
+    """Run the chunks where ``backend`` says, streaming ``run``'s cases to the ``paths``."""
     n = chunks[-1].stop
     compact = chunks[0].compact
     writers: list[Writer | SQLiteWriter] = []
@@ -270,9 +273,11 @@ def _drive(
             summaries.extend(chunk_summaries)
             if shipped is not None:
                 chunk_events = [unpack(packed) for packed in shipped] if compact else shipped
-                for writer in writers:
-                    for events in chunk_events:
-                        writer.write(events)
+                if writers:
+                    cases = [run.case(summary) for summary in chunk_summaries]
+                    for writer in writers:
+                        for events, case in zip(chunk_events, cases, strict=True):
+                            writer.write(events, case)
                 if kept is not None:
                     kept.extend(chunk_events)
             if progress is not None:
