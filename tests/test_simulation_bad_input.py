@@ -218,3 +218,30 @@ class TestJunk:
         error = only_threetalk_errors(lambda: sim.simulate_one(0, seed=1, policy=Junk()))
 
         assert error is None or isinstance(error, sim.PolicyError)
+
+
+class TestProgress:
+    """A ``progress`` that cannot be called as ``progress(done, n)`` is refused up front."""
+
+    @pytest.mark.parametrize("progress", [sim.Policy, object], ids=["Policy", "object"])
+    def test_a_class_is_refused(self, progress: Any) -> None:
+        """A class is callable, but calling it builds an object: InvalidInput, no run."""
+        with pytest.raises(tt.InvalidInput, match="class") as caught:
+            sim.simulate(2, seed=1, progress=progress)
+
+        assert caught.value.argument == "progress"
+
+    def test_a_function_of_one_argument_is_refused(self) -> None:
+        """A function that takes one argument cannot be given (done, n)."""
+        with pytest.raises(tt.InvalidInput, match=r"progress\(done, n\)") as caught:
+            sim.simulate(2, seed=1, progress=len)
+
+        assert caught.value.argument == "progress"
+
+    def test_a_function_of_two_arguments_is_called(self) -> None:
+        """A fitting function is called after each chunk with the count done so far."""
+        calls: list[tuple[int, int]] = []
+
+        sim.simulate(4, seed=1, chunk_size=2, progress=lambda done, n: calls.append((done, n)))
+
+        assert calls == [(2, 4), (4, 4)]

@@ -87,7 +87,7 @@ class TestPm4py:
         expected = Counter(event.kind for event in result.events())
         assert dict(Counter(log["concept:name"])) == dict(expected)
         assert set(log["org:resource"]) <= {"client", "relative", "professional", "system"}
-        first = log[log["case:concept:name"] == "sim-21-0"].sort_values("threetalk:seq")
+        first = log[log["case:concept:name"] == "exploratory/sim-21-0"].sort_values("threetalk:seq")
         events = next(result.conversations())
         assert list(first["concept:name"]) == [event.kind for event in events]
 
@@ -146,17 +146,25 @@ class TestFiles:
         events = list(result.events())
         assert len(rows) == len(events)
         assert list(rows[0]) == [
-            "case",
+            "case:concept:name",
+            "concept:name",
+            "time:timestamp",
+            "org:resource",
             "seq",
-            "activity",
-            "timestamp",
-            "resource",
             "actor",
             "phase",
             "kind",
             "data",
+            "case:conversation",
+            "case:policy",
+            "case:protocol",
+            "case:seed",
+            "case:outcome",
+            "case:decided",
         ]
-        assert rows[0]["activity"] == "opened"
+        assert rows[0]["concept:name"] == "opened"
+        assert rows[0]["case:concept:name"] == "exploratory/sim-21-0"
+        assert rows[0]["case:decided"] in {"true", "false"}
         assert json.loads(rows[1]["data"]) == dict(events[1].data)
 
     def test_ocel_is_json(self, result: SimulationResult, tmp_path: Path) -> None:
@@ -175,9 +183,9 @@ class TestFiles:
         frame = result.to_pandas()
 
         assert len(frame) == sum(1 for _ in result.events())
-        assert frame["case"].nunique() == result.n
-        assert str(frame["timestamp"].dt.tz) == "UTC"
-        assert set(result.to_pandas(activity="phase")["activity"]) <= {
+        assert frame["case:concept:name"].nunique() == result.n
+        assert str(frame["time:timestamp"].dt.tz) == "UTC"
+        assert set(result.to_pandas(activity="phase")["concept:name"]) <= {
             phase.value for phase in tt.Phase
         }
 

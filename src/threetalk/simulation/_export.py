@@ -5,45 +5,67 @@ beside the target, renamed into place when the writer is closed; so memory stays
 however many conversations pass, and an interrupted run leaves no half-written file. A new
 SQLite store is built the same way; adding to an existing store takes ``append=True``.
 
-* XES (IEEE 1849): one trace per conversation; ``concept:name`` is the event kind (or
-  its phase), ``time:timestamp`` its time, ``org:resource`` the actor's role.
-* OCEL 2.0 JSON: objects ``conversation``, ``participant`` and ``option``; every event
-  relates to its conversation, its actor and the option or participant it concerns.
-* CSV: one row per event, the columns of :data:`COLUMNS`.
+Each conversation is one *case* (:class:`Case`), whose id carries the policy's name
+(``"conflicted/sim-7-0"``), so that runs of different policies with the same seed stay
+apart when their files are combined; the conversations keep their own ids.
+
+* XES (IEEE 1849-2016, valid under the standard's XSD): one trace per conversation, with
+  the case's attributes; ``concept:name`` is the event kind (or its phase),
+  ``time:timestamp`` its time, ``org:resource`` the actor's role, ``lifecycle:transition``
+  ``complete``; threetalk's own keys under the ``threetalk`` extension.
+* OCEL 2.0 JSON (valid under the standard's JSON schema: every value is text, its type
+  declared): objects ``conversation``, ``participant`` and ``option``; every event relates
+  to its conversation, its actor and the option or participant it concerns.
+* CSV: one row per event, the columns of :data:`COLUMNS` (pm4py's names for the standard
+  ones).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 from xml.sax.saxutils import quoteattr
 
+import attrs
+
 from threetalk._exceptions import InvalidInput
 from threetalk._files import SIDE_FILES, refuse_database_file
 from threetalk._state import KINDS
 from threetalk._trail import format_time, thaw
+from threetalk.simulation._policy import PRESETS, Policy
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from threetalk._protocols import Protocol
     from threetalk._trail import Event
+    from threetalk.simulation._summary import Summary
 
-#: The columns of the CSV file and of ``to_pandas()``.
+#: The columns of the CSV file and of ``to_pandas()``: pm4py's names for the case, the
+#: activity, the time and the resource, the event's own fields, then the case's.
 COLUMNS: Final = (
-    "case",
+    "case:concept:name",
+    "concept:name",
+    "time:timestamp",
+    "org:resource",
     "seq",
-    "activity",
-    "timestamp",
-    "resource",
     "actor",
     "phase",
     "kind",
     "data",
+    "case:conversation",
+    "case:policy",
+    "case:protocol",
+    "case:seed",
+    "case:outcome",
+    "case:decided",
 )
 
 #: Output formats by file suffix.
@@ -122,6 +144,81 @@ def data_text(event: Event) -> str:
     return json.dumps(thaw(event.data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+#: The outcomes with a decision in force at close.
+DECIDED: Final = frozenset({"agreed", "imposed", "delegated"})
+
+
+def policy_name(policy: object) -> str:
+    """The name of a policy in case ids and case attributes.
+
+    A :class:`Policy` equal to a preset is the preset's name (``"conflicted"``); any other
+    :class:`Policy` is ``"policy-"`` and the first 8 hex digits of a SHA-256 of its
+    fields, so that two policies differ whenever their chances do; a policy of your own
+    is its class's name.
+
+    >>> policy_name(Policy.hasty()), policy_name(Policy(relative=0.2))
+    ('hasty', 'policy-...')
+    """
+    if isinstance(policy, Policy):
+        for name in PRESETS:
+            if policy == Policy.preset(name):
+                return name
+        fields = repr(attrs.astuple(policy)).encode()
+        return f"policy-{hashlib.sha256(fields).hexdigest()[:8]}"
+    return type(policy).__name__
+
+
+@attrs.frozen
+class Case:
+    """One conversation as a case of the exports.
+
+    Attributes:
+        id: The case id: the policy's name, a slash and the conversation's id
+            (``"conflicted/sim-7-0"``); unique across runs of different policies.
+        conversation: The conversation's own id (``"sim-7-0"``).
+        policy: The policy's name (see :func:`policy_name`).
+        protocol: The protocol's name.
+        seed: The seed of the run.
+        outcome: How the conversation ended (the value of an ``Outcome``).
+        decided: Whether a decision was in force when it closed.
+    """
+
+    id: str
+    conversation: str
+    policy: str
+    protocol: str
+    seed: int
+    outcome: str
+    decided: bool
+
+
+@attrs.frozen
+class Run:
+    """What every case of one run shares: the policy's and protocol's names, the seed."""
+
+    policy: str
+    protocol: str
+    seed: int
+
+    @classmethod
+    def of(cls, policy: object, protocol: Protocol, seed: int) -> Run:
+        """The run of ``policy`` under ``protocol`` with ``seed``."""
+        return cls(policy_name(policy), protocol.name, seed)
+
+    def case(self, summary: Summary) -> Case:
+        """The case of the conversation ``summary`` sums up."""
+        outcome = summary.outcome.value
+        return Case(
+            f"{self.policy}/{summary.conversation_id}",
+            summary.conversation_id,
+            self.policy,
+            self.protocol,
+            self.seed,
+            outcome,
+            outcome in DECIDED,
+        )
+
+
 class Writer:
     """Base of the streaming writers: a temporary file renamed into place on ``close``."""
 
@@ -150,8 +247,8 @@ class Writer:
     def finish(self) -> None:
         """Write what comes after the last conversation."""
 
-    def write(self, events: Sequence[Event]) -> None:
-        """Write one conversation's events."""
+    def write(self, events: Sequence[Event], case: Case) -> None:
+        """Write one conversation's events as the case ``case``."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -177,59 +274,115 @@ class CSVWriter(Writer):
         self._rows = csv.writer(self._file)
         self._rows.writerow(COLUMNS)
 
-    def write(self, events: Sequence[Event]) -> None:
+    def write(self, events: Sequence[Event], case: Case) -> None:
         roles = roles_of(events)
+        about = (
+            case.conversation,
+            case.policy,
+            case.protocol,
+            case.seed,
+            case.outcome,
+            "true" if case.decided else "false",
+        )
         self._rows.writerows(
             (
-                event.conversation_id,
-                event.seq,
+                case.id,
                 self._activity(event),
                 format_time(event.at),
                 SYSTEM if event.actor is None else roles.get(event.actor, ""),
+                event.seq,
                 event.actor or "",
                 event.phase.value,
                 event.kind,
                 data_text(event),
+                *about,
             )
             for event in events
         )
         self.events += len(events)
 
 
-_XES_HEAD: Final = """<?xml version="1.0" encoding="UTF-8"?>
+#: The ``threetalk`` XES extension: its name, prefix and URI. The URI names it (a URN, so
+#: no tool tries to download it); its definition ships as ``threetalk/schemas/threetalk.xesext``.
+XES_EXTENSION: Final = ("Threetalk", "threetalk", "urn:threetalk:xes:extension:1")
+
+#: Every event is an action that has happened: the Lifecycle extension's ``complete``.
+LIFECYCLE: Final = "complete"
+
+_XES_HEAD: Final = f"""<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
 <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
 <extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>
 <extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>
+<extension name="Lifecycle" prefix="lifecycle" \
+uri="http://www.xes-standard.org/lifecycle.xesext"/>
+<extension name="{XES_EXTENSION[0]}" prefix="{XES_EXTENSION[1]}" uri="{XES_EXTENSION[2]}"/>
 <global scope="trace"><string key="concept:name" value="__INVALID__"/></global>
 <global scope="event"><string key="concept:name" value="__INVALID__"/>\
 <date key="time:timestamp" value="1970-01-01T00:00:00.000+00:00"/>\
-<string key="org:resource" value="__INVALID__"/></global>
+<string key="org:resource" value="__INVALID__"/>\
+<string key="lifecycle:transition" value="{LIFECYCLE}"/></global>
 <classifier name="Activity" keys="concept:name"/>
 <string key="concept:name" value="threetalk simulation"/>
 """
 
+# Characters XML 1.0 cannot hold at all, not even as character references.
+_NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XS_LONG: Final = range(-(2**63), 2**63)
+
+
+def _xml_text(text: str) -> str:
+    """``text`` as a quoted XML attribute; what XML cannot hold becomes U+FFFD."""
+    return quoteattr(_NOT_XML.sub("\ufffd", text))
+
+
+def _xml_json(text: str) -> str:
+    """JSON text as a quoted XML attribute; what XML cannot hold is written as a JSON escape.
+
+    ``json.dumps`` escapes control characters already; left are U+FFFE and U+FFFF, which
+    JSON allows unescaped and XML not at all. Escaped, the JSON still reads back the same.
+    """
+    if not text.isascii() and _NOT_XML.search(text) is not None:
+        text = _NOT_XML.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return quoteattr(text)
+
 
 class XESWriter(Writer):
-    """IEEE XES: a trace per conversation."""
+    """IEEE XES: a trace per conversation, with the case's attributes."""
 
     def start(self) -> None:
         self._file.write(_XES_HEAD)
 
-    def write(self, events: Sequence[Event]) -> None:
+    def write(self, events: Sequence[Event], case: Case) -> None:
         roles = roles_of(events)
-        out = [f'<trace><string key="concept:name" value={quoteattr(events[0].conversation_id)}/>']
+        seed = "int" if case.seed in _XS_LONG else "string"  # xs:long holds 64 bits
+        decided = "true" if case.decided else "false"
+        trace = (
+            f'<trace><string key="concept:name" value={_xml_text(case.id)}/>'
+            f'<string key="threetalk:conversation" value={_xml_text(case.conversation)}/>'
+            f'<string key="threetalk:policy" value={_xml_text(case.policy)}/>'
+            f'<string key="threetalk:protocol" value={_xml_text(case.protocol)}/>'
+            f'<{seed} key="threetalk:seed" value="{case.seed}"/>'
+            f'<string key="threetalk:outcome" value={_xml_text(case.outcome)}/>'
+            f'<boolean key="threetalk:decided" value="{decided}"/>'
+        )
+        out = [trace]
+        actors: dict[str | None, str] = {actor: _xml_text(actor) for actor in roles}
+        actors[None] = '""'
         for event in events:
-            resource = SYSTEM if event.actor is None else roles.get(event.actor, "")
+            actor = event.actor
+            resource = SYSTEM if actor is None else roles.get(actor, "")
+            quoted = actors.get(actor) or _xml_text(actor or "")
             out.append(
                 f'\n<event><string key="concept:name" value="{self._activity(event)}"/>'
                 f'<date key="time:timestamp" value="{format_time(event.at)}"/>'
                 f'<string key="org:resource" value="{resource}"/>'
+                '<string key="lifecycle:transition" value="complete"/>'  # LIFECYCLE
                 f'<int key="threetalk:seq" value="{event.seq}"/>'
                 f'<string key="threetalk:kind" value="{event.kind}"/>'
                 f'<string key="threetalk:phase" value="{event.phase.value}"/>'
-                f'<string key="threetalk:actor" value={quoteattr(event.actor or "")}/>'
-                f'<string key="threetalk:data" value={quoteattr(data_text(event))}/></event>'
+                f'<string key="threetalk:actor" value={quoted}/>'
+                f'<string key="threetalk:data" value={_xml_json(data_text(event))}/></event>'
             )
         out.append("\n</trace>\n")
         self._file.write("".join(out))
@@ -246,7 +399,17 @@ _OCEL_EVENT_ATTRIBUTES: Final = [
     {"name": "data", "type": "string"},
 ]
 _OCEL_OBJECT_TYPES: Final = [
-    {"name": "conversation", "attributes": [{"name": "protocol", "type": "string"}]},
+    {
+        "name": "conversation",
+        "attributes": [
+            {"name": "protocol", "type": "string"},
+            {"name": "conversation", "type": "string"},
+            {"name": "policy", "type": "string"},
+            {"name": "seed", "type": "integer"},
+            {"name": "outcome", "type": "string"},
+            {"name": "decided", "type": "boolean"},
+        ],
+    },
     {
         "name": "participant",
         "attributes": [{"name": "name", "type": "string"}, {"name": "role", "type": "string"}],
@@ -260,7 +423,12 @@ def _dump(value: Any) -> str:
 
 
 class OCELWriter(Writer):
-    """OCEL 2.0 JSON; objects and events are streamed to two files, joined on close."""
+    """OCEL 2.0 JSON; objects and events are streamed to two files, joined on close.
+
+    The standard's schema wants every attribute value as text: numbers and booleans are
+    written as text (``"3"``, ``"true"``), their types declared in ``eventTypes`` and
+    ``objectTypes``. Times are written as the events' own, to the microsecond.
+    """
 
     def start(self) -> None:
         handle, name = tempfile.mkstemp(
@@ -279,20 +447,24 @@ class OCELWriter(Writer):
         self._objects.write(("" if self._first_object else ",\n") + _dump(item))
         self._first_object = False
 
-    def write(self, events: Sequence[Event]) -> None:
-        cid = events[0].conversation_id
-        opened = events[0].at.isoformat()
+    def write(self, events: Sequence[Event], case: Case) -> None:
+        cid = case.id
+        opened = format_time(events[0].at)
         roles = roles_of(events)
         self._object(
             {
                 "id": cid,
                 "type": "conversation",
                 "attributes": [
-                    {
-                        "name": "protocol",
-                        "time": opened,
-                        "value": str(events[0].data.get("protocol", "")),
-                    }
+                    {"name": name, "time": opened, "value": value}
+                    for name, value in (
+                        ("protocol", str(events[0].data.get("protocol", case.protocol))),
+                        ("conversation", case.conversation),
+                        ("policy", case.policy),
+                        ("seed", str(case.seed)),
+                        ("outcome", case.outcome),
+                        ("decided", "true" if case.decided else "false"),
+                    )
                 ],
                 "relationships": [],
             }
@@ -348,7 +520,7 @@ class OCELWriter(Writer):
                 "time": at,
                 "attributes": [
                     {"name": "phase", "value": event.phase.value},
-                    {"name": "seq", "value": event.seq},
+                    {"name": "seq", "value": str(event.seq)},
                     {"name": "resource", "value": resource},
                     {"name": "data", "value": data_text(event)},
                 ],
@@ -439,8 +611,12 @@ class SQLiteWriter:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
 
-    def write(self, events: Sequence[Event]) -> None:
-        """Queue one conversation's events; a batch is appended every 10,000 events."""
+    def write(self, events: Sequence[Event], case: Case | None = None) -> None:
+        """Queue one conversation's events; a batch is appended every 10,000 events.
+
+        The store keeps the conversations' own ids; ``case`` is not used.
+        """
+        del case
         self._batch.extend(events)
         self.events += len(events)
         if len(self._batch) >= 10_000:

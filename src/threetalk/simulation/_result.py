@@ -11,7 +11,15 @@ import attrs
 from threetalk._exceptions import EventsNotKept, InvalidInput
 from threetalk._protocols import Protocol
 from threetalk._trail import Event
-from threetalk.simulation._export import COLUMNS, SYSTEM, data_text, open_writer, roles_of
+from threetalk.simulation._export import (
+    COLUMNS,
+    SYSTEM,
+    Case,
+    Run,
+    data_text,
+    open_writer,
+    roles_of,
+)
 from threetalk.simulation._policy import SimPolicy
 from threetalk.simulation._summary import Outcome, Summary
 
@@ -237,10 +245,27 @@ class SimulationResult:
     def to_pandas(self, activity: str = "kind") -> Any:
         """The events as a long pandas table (needs ``threetalk[analysis]``).
 
-        Columns: ``case`` (the conversation id), ``seq``, ``activity`` (the event kind, or
-        its phase with ``activity="phase"``), ``timestamp`` (aware, UTC), ``resource`` (the
-        actor's role, ``system`` for the system's own events), ``actor``, ``phase``,
-        ``kind`` and ``data`` (JSON text).
+        The columns take pm4py's names, so ``pm4py.discover_dfg(result.to_pandas())`` and
+        pm4py's other functions take the table as it is:
+
+        * ``case:concept:name``: the case id, the policy's name and the conversation's id
+          (``"conflicted/sim-7-0"``), so that tables of runs of different policies with
+          the same seed can be combined;
+        * ``concept:name``: the activity, the event kind (or its phase with
+          ``activity="phase"``);
+        * ``time:timestamp``: the event's time (aware, UTC);
+        * ``org:resource``: the actor's role, ``system`` for the system's own events;
+        * ``seq``, ``actor``, ``phase``, ``kind`` and ``data`` (JSON text): the event's own
+          fields;
+        * ``case:conversation``, ``case:policy``, ``case:protocol``, ``case:seed``,
+          ``case:outcome`` and ``case:decided``: the case's attributes, on every row.
+
+        Args:
+            activity: What ``concept:name`` holds: the event ``"kind"`` or its
+                ``"phase"``.
+
+        Returns:
+            A ``pandas.DataFrame``, one row per event, conversation after conversation.
 
         Raises:
             EventsNotKept: The run was made with ``keep_events=False``.
@@ -256,28 +281,58 @@ class SimulationResult:
             msg = "to_pandas() needs pandas: pip install 'threetalk[analysis]'"
             raise ImportError(msg) from None
         rows: list[tuple[Any, ...]] = []
-        for events in self.conversations():
+        for events, case in self._cases():
             roles = roles_of(events)
+            about = (
+                case.conversation,
+                case.policy,
+                case.protocol,
+                case.seed,
+                case.outcome,
+                case.decided,
+            )
             rows.extend(
                 (
-                    event.conversation_id,
-                    event.seq,
+                    case.id,
                     event.kind if activity == "kind" else event.phase.value,
                     event.at,
                     SYSTEM if event.actor is None else roles.get(event.actor, ""),
+                    event.seq,
                     event.actor,
                     event.phase.value,
                     event.kind,
                     data_text(event),
+                    *about,
                 )
                 for event in events
             )
         frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
-        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+        frame["time:timestamp"] = pd.to_datetime(frame["time:timestamp"], utc=True)
         return frame
 
+    def _cases(self) -> Iterator[tuple[tuple[Event, ...], Case]]:
+        """Every conversation's events with its case, in index order.
+
+        Raises:
+            EventsNotKept: The run was made with ``keep_events=False``.
+        """
+        run = Run.of(self.policy, self.protocol, self.seed)
+        conversations = self.conversations()
+        return zip(conversations, map(run.case, self.summaries), strict=True)
+
     def to_xes(self, path: str | os.PathLike[str], *, activity: str = "kind") -> None:
-        """Write the events as IEEE XES (``activity``: ``"kind"`` or ``"phase"``).
+        """Write the events as IEEE 1849-2016 XES, valid under the standard's XSD.
+
+        One trace per conversation, named by its case id (``"conflicted/sim-7-0"``) with
+        the case's attributes (``threetalk:conversation``, ``threetalk:policy``,
+        ``threetalk:protocol``, ``threetalk:seed``, ``threetalk:outcome``,
+        ``threetalk:decided``); every event has ``lifecycle:transition`` ``complete``.
+        The keys ``threetalk:...`` belong to the declared extension Threetalk
+        (``urn:threetalk:xes:extension:1``). See ``docs/simulation.md``.
+
+        Args:
+            path: The file to write (through a temporary file renamed into place).
+            activity: What ``concept:name`` holds: the event ``"kind"`` or its ``"phase"``.
 
         Raises:
             EventsNotKept: The run was made with ``keep_events=False``.
@@ -288,7 +343,14 @@ class SimulationResult:
         self._write(path, "xes", activity)
 
     def to_ocel(self, path: str | os.PathLike[str]) -> None:
-        """Write the events as OCEL 2.0 JSON.
+        """Write the events as OCEL 2.0 JSON, valid under the standard's JSON schema.
+
+        Objects ``conversation`` (named by the case id, ``"conflicted/sim-7-0"``),
+        ``participant`` and ``option``; every attribute value is text, its type declared
+        in ``eventTypes`` and ``objectTypes``; times to the microsecond.
+
+        Args:
+            path: The file to write (through a temporary file renamed into place).
 
         Raises:
             EventsNotKept: The run was made with ``keep_events=False``.
@@ -299,6 +361,10 @@ class SimulationResult:
 
     def to_csv(self, path: str | os.PathLike[str], *, activity: str = "kind") -> None:
         """Write the events as CSV, one row per event (the columns of ``to_pandas``).
+
+        Args:
+            path: The file to write (through a temporary file renamed into place).
+            activity: What ``concept:name`` holds: the event ``"kind"`` or its ``"phase"``.
 
         Raises:
             EventsNotKept: The run was made with ``keep_events=False``.
@@ -333,11 +399,11 @@ class SimulationResult:
         if not isinstance(append, bool):
             msg = f"append: expected True or False, got {append!r:.40}"
             raise InvalidInput(msg, "append")
-        conversations = self.conversations()
+        cases = self._cases()
         writer = open_writer(path, fmt, activity, append=append)
         try:
-            for events in conversations:
-                writer.write(events)
+            for events, case in cases:
+                writer.write(events, case)
         except BaseException:
             writer.abort()
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import inspect
 import math
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ import attrs
 from threetalk._exceptions import InvalidInput
 from threetalk._protocols import Protocol
 from threetalk.simulation._export import (
+    Run,
     SQLiteWriter,
     Writer,
     check_writable,
@@ -72,6 +74,35 @@ def _check_args(
         if not isinstance(value, bool):
             msg = f"{name}: expected True or False, got {value!r:.40}"
             raise InvalidInput(msg, name)
+
+
+def _check_progress(progress: object) -> None:
+    """Refuse a ``progress`` that cannot be called as ``progress(done, n)``.
+
+    Raises:
+        InvalidInput: ``progress`` is not callable, is a class (calling it would build an
+            object, not report progress), or its signature does not take two arguments.
+    """
+    if progress is None:
+        return
+    if isinstance(progress, type):
+        msg = (
+            f"progress: expected a function called as progress(done, n), got the class "
+            f"{progress.__name__} itself"
+        )
+        raise InvalidInput(msg, "progress")
+    if not callable(progress):
+        msg = f"progress: expected a callable, got {type(progress).__name__}"
+        raise InvalidInput(msg, "progress")
+    try:
+        signature = inspect.signature(progress)
+    except (TypeError, ValueError):  # some built-ins have none: trust them
+        return
+    try:
+        signature.bind(0, 0)
+    except TypeError:
+        msg = f"progress: {progress!r:.60} cannot be called as progress(done, n)"
+        raise InvalidInput(msg, "progress") from None
 
 
 def _out_paths(out: object) -> list[str | os.PathLike[str]]:
@@ -184,9 +215,7 @@ def simulate(
         msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
         raise InvalidInput(msg, "activity")
     paths = _out_paths(out)
-    if progress is not None and not callable(progress):
-        msg = f"progress: expected a callable, got {type(progress).__name__}"
-        raise InvalidInput(msg, "progress")
+    _check_progress(progress)
     if backend == "processes" and workers > 1:
         check_reaches_workers(policy)
     if chunk_size is None:
@@ -201,6 +230,7 @@ def simulate(
     ]
     summaries, kept = _drive(
         chunks,
+        run=Run.of(policy, protocol, seed),
         backend=backend,
         workers=workers,
         client=client,
@@ -218,6 +248,7 @@ def simulate(
 def _drive(
     chunks: list[Chunk],
     *,
+    run: Run,
     backend: str,
     workers: int,
     client: Any,
@@ -227,7 +258,7 @@ def _drive(
     keep_events: bool,
     progress: Callable[[int, int], object] | None,
 ) -> tuple[list[Summary], list[tuple[Event, ...]] | None]:
-    """Run the chunks where ``backend`` says, streaming events to the ``paths``."""
+    """Run the chunks where ``backend`` says, streaming ``run``'s cases to the ``paths``."""
     n = chunks[-1].stop
     compact = chunks[0].compact
     writers: list[Writer | SQLiteWriter] = []
@@ -242,9 +273,11 @@ def _drive(
             summaries.extend(chunk_summaries)
             if shipped is not None:
                 chunk_events = [unpack(packed) for packed in shipped] if compact else shipped
-                for writer in writers:
-                    for events in chunk_events:
-                        writer.write(events)
+                if writers:
+                    cases = [run.case(summary) for summary in chunk_summaries]
+                    for writer in writers:
+                        for events, case in zip(chunk_events, cases, strict=True):
+                            writer.write(events, case)
                 if kept is not None:
                     kept.extend(chunk_events)
             if progress is not None:
