@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import threetalk as tt
-from threetalk._sqlite import _INSERT, _rows
+from threetalk._sqlite import _INSERT
+from threetalk._trail import store_rows
 from threetalk.store import SQLiteStore, open_conversation
 from threetalk.testing import StepClock
 
@@ -110,7 +111,7 @@ def fresh(folder: Path, name: str) -> Path:
 def bench_append_many(folder: Path, total: int, repeat: int) -> list[tuple[str, ...]]:
     """Measurement 1: append_many vs raw executemany of the same rows."""
     events = generated_events(total)
-    rows, _ = _rows(events, None)
+    rows, _ = store_rows(events, None)
 
     def store_run() -> None:
         with SQLiteStore(fresh(folder, "many.db"), durability="normal") as store:
@@ -151,7 +152,7 @@ def bench_durable(folder: Path, commands: int) -> list[tuple[str, ...]]:
                 conv.add_goal(f"Goal {number}", by=client)
             ours = time.perf_counter() - start
         written = len(conv.events) - before
-        rows, _ = _rows(conv.events[before:], None)
+        rows, _ = store_rows(conv.events[before:], None)
 
     raw_path = fresh(folder, "durable-raw.db")
     SQLiteStore(raw_path).close()
