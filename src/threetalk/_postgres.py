@@ -361,26 +361,36 @@ class PostgresStore:
             return 0
         pg = _import_psycopg()
         later = [cid for cid, (seq, _) in firsts.items() if seq > 1]
-        committing = False
-        try:
-            with self._session() as connection, connection.transaction():
-                cursor = connection.cursor(row_factory=pg.rows.tuple_row)
-                if later:
-                    cursor.execute(_TAILS, (later,))
-                    tails = {row[0]: (int(row[1]), str(row[2])) for row in cursor.fetchall()}
-                    for conversation_id in later:
-                        seq, prev = firsts[conversation_id]
-                        _check_tail(conversation_id, seq, prev, tails.get(conversation_id))
-                cursor.executemany(_INSERT, rows)
-                committing = True  # the transaction commits as the block ends
-        except (pg.errors.IntegrityError, pg.errors.SerializationFailure) as error:
-            self._raise_conflict(firsts, error)
-        except pg.Error as error:
-            raise self._write_failed(error, committing=committing) from None
-        except UnicodeEncodeError as error:
-            msg = f"{self._name}: could not write: {error}; nothing was changed."
-            raise StoreError(msg) from None
-        return len(rows)
+        for retry in (True, False):
+            began = committing = False
+            used: psycopg.Connection[Any] | None = None
+            try:
+                with self._session() as connection, connection.transaction():
+                    began, used = True, connection
+                    cursor = connection.cursor(row_factory=pg.rows.tuple_row)
+                    if later:
+                        cursor.execute(_TAILS, (later,))
+                        tails = {row[0]: (int(row[1]), str(row[2])) for row in cursor}
+                        for conversation_id in later:
+                            seq, prev = firsts[conversation_id]
+                            _check_tail(conversation_id, seq, prev, tails.get(conversation_id))
+                    cursor.executemany(_INSERT, rows)
+                    committing = True  # the transaction commits as the block ends
+            except (pg.errors.IntegrityError, pg.errors.SerializationFailure) as error:
+                self._raise_conflict(firsts, error)
+            except pg.OperationalError as error:
+                if retry and not began and _lost(used, self._own):
+                    # lost before the transaction began (a connection that died while
+                    # idle): nothing was sent, so a new connection may try once more
+                    continue
+                raise self._write_failed(error, committing=committing) from None
+            except pg.Error as error:
+                raise self._write_failed(error, committing=committing) from None
+            except UnicodeEncodeError as error:
+                msg = f"{self._name}: could not write: {error}; nothing was changed."
+                raise StoreError(msg) from None
+            return len(rows)
+        raise AssertionError  # pragma: no cover - the second attempt returns or raises
 
     def _raise_conflict(self, firsts: dict[str, tuple[int, str]], error: Exception) -> NoReturn:
         """Raise the conflict behind a failed insert, or a StoreError if there is none."""
@@ -417,12 +427,20 @@ class PostgresStore:
             StoreError: The store is closed or cannot be read.
         """
         pg = _import_psycopg()
-        try:
-            with self._session() as connection:
-                cursor = connection.cursor(row_factory=pg.rows.tuple_row)
-                return cursor.execute(query, parameters).fetchall()
-        except pg.Error as error:
-            raise self._read_failed(error) from None
+        for retry in (True, False):
+            used: psycopg.Connection[Any] | None = None
+            try:
+                with self._session() as connection:
+                    used = connection
+                    cursor = connection.cursor(row_factory=pg.rows.tuple_row)
+                    return cursor.execute(query, parameters).fetchall()
+            except pg.OperationalError as error:
+                if retry and _lost(used, self._own):
+                    continue  # a lost connection: reading again on a new one is harmless
+                raise self._read_failed(error) from None
+            except pg.Error as error:
+                raise self._read_failed(error) from None
+        raise AssertionError  # pragma: no cover - the second attempt returns or raises
 
     # ------------------------------------------------------------------ reading
 
@@ -562,6 +580,16 @@ def _parse(conninfo: str) -> dict[str, Any]:
     except pg.Error as error:
         msg = f"conninfo: not a PostgreSQL connection string: {_text(error)}"
         raise InvalidInput(msg, "conninfo_or_pool") from None
+
+
+def _lost(used: psycopg.Connection[Any] | None, own: psycopg.Connection[Any] | None) -> bool:
+    """Whether a command failed because its connection was lost (it is closed now).
+
+    ``used`` is the connection, when the command got as far as using it; a write that
+    failed on ``BEGIN`` did not, and its connection is the store's own one (if any).
+    """
+    connection = used if used is not None else own
+    return connection is None or connection.closed
 
 
 def _describe(parameters: dict[str, Any]) -> str:
