@@ -70,12 +70,22 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(f"no PostgreSQL for the tests: {reason}")
 
 
+def require_psycopg() -> None:
+    """Skip (or, under CI, fail) unless psycopg and psycopg_pool can be imported."""
+    try:
+        import psycopg  # noqa: F401 - only whether it imports
+        import psycopg_pool  # noqa: F401
+    except ImportError as error:
+        _unavailable(f"psycopg is not installed ({error}); install the dev extra")
+
+
 def postgres_server_conninfo() -> str:
     """The conninfo of the session's PostgreSQL server, started on first use."""
     if "conninfo" in _POSTGRES:
         return str(_POSTGRES["conninfo"])
     if "failed" in _POSTGRES:
         _unavailable(_POSTGRES["failed"])
+    require_psycopg()
     given = os.environ.get("THREETALK_TEST_POSTGRES")
     if given:
         _POSTGRES["conninfo"] = given
@@ -133,6 +143,12 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def psycopg_installed() -> None:
+    """Nothing; skips (or fails under CI) the tests that need psycopg when it is missing."""
+    require_psycopg()
 
 
 @pytest.fixture(scope="session")
