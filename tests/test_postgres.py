@@ -455,6 +455,50 @@ class TestConnections:
         conv.add_topic("Sleep", by=conv.participant("p1"))
         assert open_conversation(store, "c1").snapshot() == conv.snapshot()
 
+    def test_a_connection_lost_while_committing_says_the_outcome_is_unknown(
+        self, store: PostgresStore, postgres: str
+    ) -> None:
+        """A connection lost during COMMIT is a StoreError that says the events may or may
+        not be stored, and to reopen the conversation to see."""
+        import psycopg
+
+        conv = started(store)
+        # a deferred constraint trigger makes COMMIT wait for an advisory lock the test holds
+        raw(
+            postgres,
+            "CREATE FUNCTION public.wait_at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END$$",
+        )
+        raw(
+            postgres,
+            "CREATE CONSTRAINT TRIGGER wait_at_commit AFTER INSERT ON threetalk.events "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.wait_at_commit()",
+        )
+        failures: list[BaseException] = []
+        with psycopg.connect(postgres) as holder:
+            holder.execute("SELECT pg_advisory_xact_lock(4242)")
+            pid = store._own.info.backend_pid  # type: ignore[union-attr]
+
+            def command() -> None:
+                try:
+                    conv.add_topic("Sleep", by=conv.participant("p1"))
+                except BaseException as error:  # noqa: BLE001 - checked below
+                    failures.append(error)
+
+            writer = threading.Thread(target=command)
+            writer.start()
+            wait_for_lock(postgres, pid)
+            raw(postgres, "SELECT pg_terminate_backend(%s)", (pid,))
+            writer.join(timeout=30)
+            holder.rollback()
+
+        assert len(failures) == 1
+        assert type(failures[0]) is StoreError
+        assert "failed while committing" in str(failures[0])
+        assert "may or may not be stored" in str(failures[0])
+        assert len(conv.events) == 4
+        assert store.head("c1").seq == 4
+
     def test_a_connection_lost_while_idle_is_replaced(
         self, store: PostgresStore, postgres: str
     ) -> None:
@@ -505,6 +549,20 @@ class TestConnections:
             with pytest.raises(StoreError, match="closed"):
                 store.load("t1")
             assert not pool.closed
+
+    def test_a_closed_pool_is_a_store_error_naming_it(self, postgres: str) -> None:
+        """A pool that cannot give a connection is a StoreError, not a pool exception."""
+        from psycopg_pool import ConnectionPool
+
+        class AppPool(ConnectionPool):
+            """A pool class of the app's own."""
+
+        pool = AppPool(postgres, min_size=1, open=True, name="app-pool")
+        PostgresStore(pool).close()
+        pool.close()
+
+        with pytest.raises(StoreError, match=r"cannot connect.*'app-pool' is already closed"):
+            PostgresStore(pool)
 
     def test_ids_that_look_like_sql_are_only_data(self, store: PostgresStore) -> None:
         """Every value is a parameter: an id full of SQL is stored and found as it is."""

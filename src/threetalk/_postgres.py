@@ -205,7 +205,8 @@ class PostgresStore:
             self._name = _describe(_parse(conninfo_or_pool))
         elif _is_pool(conninfo_or_pool):
             self._pool = conninfo_or_pool
-            self._name = _describe(_parse(str(conninfo_or_pool.conninfo)))
+            # named by its connections once one is made; a pool's conninfo may be a callable
+            self._name = f"PostgreSQL pool {conninfo_or_pool.name!r}"
         else:
             msg = (
                 "conninfo_or_pool: expected a connection string or a "
@@ -534,7 +535,12 @@ class PostgresStore:
         return VerifyReport(heads, (*findings, *broken))
 
     def events(self) -> Iterable[Event]:
-        """Every stored event, conversation by conversation (sorted by id), oldest first."""
+        """Every stored event, conversation by conversation (sorted by id), oldest first.
+
+        Raises:
+            TamperedLog: A stored row cannot even be read as an event.
+            StoreError: The store is closed or cannot be read.
+        """
         for conversation_id in self.conversation_ids():
             yield from self.load(conversation_id)
 
@@ -559,7 +565,7 @@ def _import_psycopg() -> Any:
 
 def _is_pool(value: object) -> bool:
     """Whether ``value`` is a psycopg_pool ConnectionPool (without importing it needlessly)."""
-    if "psycopg_pool" not in type(value).__module__:
+    if not any(kind.__module__.startswith("psycopg_pool") for kind in type(value).__mro__):
         return False
     try:
         from psycopg_pool import ConnectionPool  # noqa: PLC0415 - optional dependency
