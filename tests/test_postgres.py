@@ -103,6 +103,31 @@ class TestOpening:
             (0,)
         ]
 
+    def test_an_empty_schema_made_by_an_administrator_is_filled(self, postgres: str) -> None:
+        """A schema threetalk that exists but holds nothing gets the store's tables."""
+        raw(postgres, "CREATE SCHEMA threetalk")
+
+        with PostgresStore(postgres) as store:
+            conv = started(store)
+
+            assert store.load("c1") == conv.events
+
+    def test_a_role_that_may_not_create_the_store_gets_a_store_error(
+        self, store: PostgresStore, postgres: str
+    ) -> None:
+        """Opening a database without a store as a role that may not create one is a
+        StoreError naming the database, and nothing is created."""
+        conninfo = app_conninfo(store)
+        with postgres_database() as other:
+            bare = psycopg_conninfo(other, options=conninfo_options(conninfo))
+
+            with pytest.raises(StoreError, match="cannot open the store: permission denied"):
+                PostgresStore(bare)
+
+            assert raw(other, "SELECT count(*) FROM pg_namespace WHERE nspname = 'threetalk'") == [
+                (0,)
+            ]
+
     def test_a_conninfo_that_does_not_connect(
         self, psycopg_installed: None, tmp_path: Path
     ) -> None:
@@ -339,6 +364,20 @@ def app_conninfo(store: PostgresStore) -> str:
     return psycopg.conninfo.make_conninfo(admin, options=f"-c role={role}")
 
 
+def conninfo_options(conninfo: str) -> str:
+    """The ``options`` of a conninfo."""
+    import psycopg
+
+    return str(psycopg.conninfo.conninfo_to_dict(conninfo)["options"])
+
+
+def psycopg_conninfo(conninfo: str, **changes: str) -> str:
+    """``conninfo`` with some parameters changed."""
+    import psycopg
+
+    return psycopg.conninfo.make_conninfo(conninfo, **changes)
+
+
 class TestTampering:
     def test_a_row_changed_with_the_trigger_dropped_is_found_at_its_seq(
         self, store: PostgresStore, postgres: str
@@ -510,6 +549,27 @@ class TestConnections:
         raw(postgres, "SELECT pg_terminate_backend(%s)", (store._own.info.backend_pid,))  # type: ignore[union-attr]
 
         assert store.load("c1") == conv.events
+
+    def test_a_store_dropped_while_in_use_is_a_store_error(
+        self, store: PostgresStore, postgres: str
+    ) -> None:
+        """Reads of a store whose table was dropped are StoreErrors (verify: findings);
+        a new connection to a database whose store is gone is a StoreError too."""
+        started(store)
+        raw(postgres, "DROP TABLE threetalk.events")
+
+        with pytest.raises(StoreError, match=r"could not read.*does not exist"):
+            store.load("c1")
+        report = store.verify()
+        raw(postgres, "DROP SCHEMA threetalk CASCADE")
+        raw(postgres, "SELECT pg_terminate_backend(%s)", (store._own.info.backend_pid,))  # type: ignore[union-attr]
+        with pytest.raises(StoreError, match="has no threetalk store"):
+            store.conversation_ids()
+
+        assert [finding.message.split(" (")[0] for finding in report.findings] == [
+            "The append-only triggers are missing",
+            "Reading the stored events failed",
+        ]
 
     def test_a_pool_is_shared_and_stays_open(self, postgres: str) -> None:
         """Given a pool (with a row factory of its own), the store borrows connections

@@ -96,7 +96,6 @@ TRIGGERS: Final = {
 }
 
 _CREATE: Final = (
-    "CREATE SCHEMA threetalk",
     *_TABLES.values(),
     "CREATE FUNCTION threetalk.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $body$"
     + REFUSE_CHANGE
@@ -104,7 +103,12 @@ _CREATE: Final = (
     *TRIGGERS.values(),
 )
 
-_SCHEMA_EXISTS: Final = "SELECT count(*) FROM pg_namespace WHERE nspname = %s"
+#: Whether the schema exists, and how many tables, sequences, views ... it holds.
+_SCHEMA_STATE: Final = (
+    "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = %s), "
+    "(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = %s)"
+)
 _SCHEMA_TABLES: Final = (
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = %s AND c.relkind IN ('r', 'p')"
@@ -387,9 +391,6 @@ class PostgresStore:
                 raise self._write_failed(error, committing=committing) from None
             except pg.Error as error:
                 raise self._write_failed(error, committing=committing) from None
-            except UnicodeEncodeError as error:
-                msg = f"{self._name}: could not write: {error}; nothing was changed."
-                raise StoreError(msg) from None
             return len(rows)
         raise AssertionError  # pragma: no cover - the second attempt returns or raises
 
@@ -625,41 +626,49 @@ def _prepare(
 ) -> None:
     """Create the store if the database has none (and ``create``), then identify it.
 
-    Creation holds a transaction-level advisory lock and looks again once it has it, so
-    of many processes opening a new database at once, one creates the store and the
-    others open it.
+    A store is created when the schema ``threetalk`` is absent, or present and empty (as
+    a database administrator may make it, to choose its owner). Creation holds a
+    transaction-level advisory lock and looks again once it has it, so of many processes
+    opening a new database at once, one creates the store and the others open it.
 
     Raises:
         StoreError: It is not a store this threetalk can open with ``key``.
+        psycopg.Error: The database refused a statement (the caller names the store).
     """
     with connection.transaction():
-        exists = _scalar(connection, _SCHEMA_EXISTS, (SCHEMA,))
-    if not exists:
-        if not create:
-            msg = f"{name}: the database has no threetalk store (no schema {SCHEMA!r})"
-            raise StoreError(msg)
-        with connection.transaction():
-            # READ COMMITTED, so that the look after the lock sees a store made meanwhile
-            connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            connection.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK,))
-            if not _scalar(connection, _SCHEMA_EXISTS, (SCHEMA,)):
-                for statement in _CREATE:
-                    connection.execute(statement)
-                connection.execute(
-                    "INSERT INTO threetalk.schema_version (version) VALUES (%s)",
-                    (SCHEMA_VERSION,),
-                )
-                connection.cursor().executemany(
-                    "INSERT INTO threetalk.store_meta (name, value) VALUES (%s, %s)",
-                    [("keyed", "1" if key is not None else "0"), ("key_check", key_check(key))],
-                )
+        schemas, relations = _state(connection)
+    if schemas and relations:
+        _identify(connection, name, key)
+        return
+    if not create:
+        msg = f"{name}: the database has no threetalk store (no tables in schema {SCHEMA!r})"
+        raise StoreError(msg)
+    with connection.transaction():
+        # READ COMMITTED, so that the look after the lock sees a store made meanwhile
+        connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK,))
+        schemas, relations = _state(connection)
+        if not relations:
+            if not schemas:
+                connection.execute("CREATE SCHEMA threetalk")
+            for statement in _CREATE:
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO threetalk.schema_version (version) VALUES (%s)", (SCHEMA_VERSION,)
+            )
+            connection.cursor().executemany(
+                "INSERT INTO threetalk.store_meta (name, value) VALUES (%s, %s)",
+                [("keyed", "1" if key is not None else "0"), ("key_check", key_check(key))],
+            )
     _identify(connection, name, key)
 
 
-def _scalar(connection: psycopg.Connection[Any], query: str, parameters: Sequence[object]) -> Any:
+def _state(connection: psycopg.Connection[Any]) -> tuple[int, int]:
+    """Whether the schema ``threetalk`` exists (1 or 0), and how many relations it holds."""
     pg = _import_psycopg()
-    row = connection.cursor(row_factory=pg.rows.tuple_row).execute(query, parameters).fetchone()
-    return None if row is None else row[0]
+    cursor = connection.cursor(row_factory=pg.rows.tuple_row)
+    row = cursor.execute(_SCHEMA_STATE, (SCHEMA, SCHEMA)).fetchone()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 
 def _identify(connection: psycopg.Connection[Any], name: str, key: bytes | None) -> None:
@@ -675,7 +684,7 @@ def _identify(connection: psycopg.Connection[Any], name: str, key: bytes | None)
         cursor = connection.cursor(row_factory=pg.rows.tuple_row)
         tables = {row[0] for row in cursor.execute(_SCHEMA_TABLES, (SCHEMA,))}
         if not tables:
-            msg = f"{name}: the database has no threetalk store (no schema {SCHEMA!r})"
+            msg = f"{name}: the database has no threetalk store (no tables in schema {SCHEMA!r})"
             raise StoreError(msg)
         if "schema_version" not in tables:
             msg = (
