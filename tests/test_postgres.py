@@ -9,6 +9,8 @@ the test of a missing psycopg still runs.
 from __future__ import annotations
 
 import io
+import itertools
+import os
 import re
 import subprocess
 import sys
@@ -43,7 +45,7 @@ KEY = b"k" * 32
 SECOND = timedelta(seconds=1)
 
 
-def raw(conninfo: str, query: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def raw(conninfo: str, query: Any, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Run one statement as the superuser, outside threetalk; its rows (if any)."""
     import psycopg
 
@@ -112,14 +114,11 @@ class TestOpening:
 
             assert store.load("c1") == conv.events
 
-    def test_a_role_that_may_not_create_the_store_gets_a_store_error(
-        self, store: PostgresStore, postgres: str
-    ) -> None:
+    def test_a_role_that_may_not_create_the_store_gets_a_store_error(self, app_role: str) -> None:
         """Opening a database without a store as a role that may not create one is a
         StoreError naming the database, and nothing is created."""
-        conninfo = app_conninfo(store)
         with postgres_database() as other:
-            bare = psycopg_conninfo(other, options=conninfo_options(conninfo))
+            bare = psycopg_conninfo(other, options=conninfo_options(app_role))
 
             with pytest.raises(StoreError, match="cannot open the store: permission denied"):
                 PostgresStore(bare)
@@ -309,59 +308,52 @@ class TestAppendOnly:
         assert store.load("c1") == conv.events
         assert verify_store(store).ok
 
-    def test_an_insert_only_role_can_keep_conversations(self, store: PostgresStore) -> None:
+    def test_an_insert_only_role_can_keep_conversations(self, postgres: str, app_role: str) -> None:
         """The grants of docs/postgres.md: a role with INSERT and SELECT alone can record,
         reopen and verify, and is refused any change even with the triggers gone."""
         import psycopg
-        from psycopg import sql
 
-        conninfo = app_conninfo(store)
-        role = psycopg.conninfo.conninfo_to_dict(conninfo)["options"].split("=")[1]
-        admin = admin_conninfo(store)
-        raw(admin, "DROP TRIGGER events_append_only ON threetalk.events")
-        try:
-            with PostgresStore(conninfo) as app:
-                conv = started(app)
-                again = open_conversation(app, "c1")
+        raw(postgres, "DROP TRIGGER events_append_only ON threetalk.events")
 
-                assert again.snapshot() == conv.snapshot()
-                for statement in (
-                    "UPDATE threetalk.events SET kind = 'forged'",
-                    "DELETE FROM threetalk.events",
-                    "DROP TRIGGER events_no_truncate ON threetalk.events",
-                ):
-                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                        raw(conninfo, statement)
-        finally:
-            raw(admin, sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)).as_string())
-            raw(admin, sql.SQL("DROP ROLE {}").format(sql.Identifier(role)).as_string())
+        with PostgresStore(app_role) as app:
+            conv = started(app)
+            again = open_conversation(app, "c1")
+
+            assert again.snapshot() == conv.snapshot()
+            for statement in (
+                "UPDATE threetalk.events SET kind = 'forged'",
+                "DELETE FROM threetalk.events",
+                "DROP TRIGGER events_no_truncate ON threetalk.events",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    raw(app_role, statement)
 
 
-_ROLES = iter(range(1, 1_000_000))
+_ROLES = itertools.count(1)
 
 
-def admin_conninfo(store: PostgresStore) -> str:
-    """The superuser's conninfo of the database ``store`` is in (the test's own)."""
-    return str(store._conninfo)
-
-
-def app_conninfo(store: PostgresStore) -> str:
-    """A conninfo acting as a new role with the grants docs/postgres.md shows."""
+@pytest.fixture
+def app_role(store: PostgresStore, postgres: str) -> Iterator[str]:
+    """A conninfo acting as a new role with only the grants docs/postgres.md shows; the
+    role is dropped afterwards (roles belong to the whole server)."""
     import psycopg
     from psycopg import sql
 
-    admin = admin_conninfo(store)
-    role = f"threetalk_app_{next(_ROLES)}_{id(store)}"
-    name = sql.Identifier(role)
-    for statement in (
-        sql.SQL("CREATE ROLE {} NOLOGIN").format(name),
-        sql.SQL("GRANT USAGE ON SCHEMA threetalk TO {}").format(name),
-        sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA threetalk TO {}").format(name),
-        sql.SQL("GRANT INSERT ON threetalk.events TO {}").format(name),
-    ):
-        raw(admin, statement.as_string())
-    # the superuser's session, switched to the role (so no password is needed)
-    return psycopg.conninfo.make_conninfo(admin, options=f"-c role={role}")
+    name = f"threetalk_app_{os.getpid()}_{next(_ROLES)}"
+    role = sql.Identifier(name)
+    raw(postgres, sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
+    try:
+        for statement in (
+            "GRANT USAGE ON SCHEMA threetalk TO {}",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA threetalk TO {}",
+            "GRANT INSERT ON threetalk.events TO {}",
+        ):
+            raw(postgres, sql.SQL(statement).format(role))
+        # the superuser's session, switched to the role (so no password is needed)
+        yield psycopg.conninfo.make_conninfo(postgres, options=f"-c role={name}")
+    finally:
+        raw(postgres, sql.SQL("DROP OWNED BY {}").format(role))
+        raw(postgres, sql.SQL("DROP ROLE {}").format(role))
 
 
 def conninfo_options(conninfo: str) -> str:
