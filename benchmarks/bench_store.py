@@ -9,6 +9,13 @@ Run with ``.venv/bin/python benchmarks/bench_store.py [--quick]``.
    fsync per command) vs raw single-row insert-and-commit with the same settings.
 3. Open + load + verify + replay of one conversation of 10,000 events; target <= 0.5 s,
    and linear in events (measured at several sizes), next to a raw ``SELECT`` of its rows.
+4. PostgreSQL (issue 12): ``PostgresStore.append_many`` of the same events vs a raw psycopg
+   ``executemany`` of the same rows, already encoded, into the same table (and ``COPY``
+   beside them, for information); target: the store reaches >= 50% of ``executemany``.
+   The server is ``--postgres CONNINFO`` (a role that may create databases; the
+   benchmark creates and drops the database ``threetalk_bench``) or else a throwaway one
+   started with ``pgserver``, with PostgreSQL's default (durable) settings.
+   ``--postgres-only`` runs this measurement alone.
 """
 
 from __future__ import annotations
@@ -19,14 +26,16 @@ import gc
 import sqlite3
 import tempfile
 import time
+import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import threetalk as tt
+from threetalk import _postgres
 from threetalk._sqlite import _INSERT
 from threetalk._trail import store_rows
-from threetalk.store import SQLiteStore, open_conversation
+from threetalk.store import PostgresStore, SQLiteStore, open_conversation
 from threetalk.testing import StepClock
 
 if TYPE_CHECKING:
@@ -212,6 +221,90 @@ def bench_reopen(folder: Path, sizes: list[int], repeat: int) -> list[tuple[str,
     return lines
 
 
+@contextlib.contextmanager
+def postgres_server(conninfo: str | None) -> Iterator[str]:
+    """The conninfo of the server to measure on: the one given, or a throwaway one."""
+    if conninfo:
+        yield conninfo
+        return
+    with warnings.catch_warnings():
+        # platformdirs (under pgserver) warns when XDG_RUNTIME_DIR is unset; harmless here
+        warnings.simplefilter("ignore", UserWarning)
+        import pgserver
+    with tempfile.TemporaryDirectory() as folder:
+        server = pgserver.get_server(Path(folder) / "data", cleanup_mode="delete")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+
+
+def fresh_database(server: str) -> str:
+    """A new, empty database ``threetalk_bench`` with an empty store; its conninfo."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS threetalk_bench WITH (FORCE)")
+        admin.execute("CREATE DATABASE threetalk_bench")
+    conninfo = psycopg.conninfo.make_conninfo(server, dbname="threetalk_bench")
+    PostgresStore(conninfo).close()  # the same schema, table, index and triggers for all
+    return conninfo
+
+
+def bench_postgres(server: str, total: int, repeat: int) -> list[tuple[str, ...]]:
+    """Measurement 4: PostgresStore.append_many vs raw executemany (and COPY) of the rows."""
+    import psycopg
+
+    events = generated_events(total)
+    rows, _ = store_rows(events, None)
+    copy_sql = (
+        "COPY threetalk.events (conversation_id, seq, at, kind, actor, phase, data, prev, hash) "
+        "FROM STDIN"
+    )
+
+    def store_run(conninfo: str) -> float:
+        with PostgresStore(conninfo) as store, gc_paused():
+            start = time.perf_counter()
+            store.append_many(events)
+            return time.perf_counter() - start
+
+    def raw_run(conninfo: str) -> float:
+        with psycopg.connect(conninfo, autocommit=True) as connection, gc_paused():
+            start = time.perf_counter()
+            with connection.transaction():
+                connection.cursor().executemany(_postgres._INSERT, rows)
+            return time.perf_counter() - start
+
+    def copy_run(conninfo: str) -> float:
+        with psycopg.connect(conninfo, autocommit=True) as connection, gc_paused():
+            start = time.perf_counter()
+            with connection.transaction(), connection.cursor().copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return time.perf_counter() - start
+
+    # alternate the three so that a busy machine slows them alike
+    raw, ours, copied = float("inf"), float("inf"), float("inf")
+    for _ in range(repeat):
+        raw = min(raw, raw_run(fresh_database(server)))
+        ours = min(ours, store_run(fresh_database(server)))
+        copied = min(copied, copy_run(fresh_database(server)))
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS threetalk_bench WITH (FORCE)")
+        version = admin.execute("SHOW server_version").fetchone()
+    return [
+        (f"server: PostgreSQL {version[0] if version else '?'}", "", ""),
+        ("raw executemany, pre-encoded rows", f"{total / raw:,.0f} events/s", f"{raw:.2f} s"),
+        ("store.append_many (checks + encoding)", f"{total / ours:,.0f} events/s", f"{ours:.2f} s"),
+        ("  ratio store / raw executemany (target >= 50%)", f"{raw / ours:.0%}", ""),
+        (
+            "raw COPY, pre-encoded rows (for information)",
+            f"{total / copied:,.0f} events/s",
+            f"{copied:.2f} s",
+        ),
+    ]
+
+
 def table(title: str, lines: list[tuple[str, ...]]) -> None:
     """Print one section."""
     print(f"\n{title}")
@@ -220,19 +313,36 @@ def table(title: str, lines: list[tuple[str, ...]]) -> None:
 
 
 def main() -> None:
-    """Run the three measurements and print them."""
+    """Run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, one round")
+    parser.add_argument(
+        "--postgres", metavar="CONNINFO", help="the PostgreSQL server (default: pgserver)"
+    )
+    parser.add_argument(
+        "--postgres-only", action="store_true", help="only the PostgreSQL measurement"
+    )
     args = parser.parse_args()
     total = 20_000 if args.quick else 200_000
     repeat = 1 if args.quick else 5
     print(f"threetalk store benchmark; SQLite {sqlite3.sqlite_version}")
+    if not args.postgres_only:
+        sqlite_measurements(total, repeat, quick=args.quick)
+    with postgres_server(args.postgres) as server:
+        table(
+            f"4. PostgreSQL append_many of {total:,} events",
+            bench_postgres(server, total, repeat),
+        )
+
+
+def sqlite_measurements(total: int, repeat: int, *, quick: bool) -> None:
+    """Measurements 1 to 3, on SQLite."""
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         table(f"1. append_many of {total:,} events", bench_append_many(folder, total, repeat))
         table(
             "2. durable single-command appends",
-            bench_durable(folder, 50 if args.quick else 300),
+            bench_durable(folder, 50 if quick else 300),
         )
         table(
             "3. open + verify + replay",

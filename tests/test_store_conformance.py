@@ -16,10 +16,12 @@ import attrs
 import pytest
 
 import threetalk as tt
+from conftest import postgres_database
 from threetalk.store import (
     ConflictError,
     EventStore,
     MemoryStore,
+    PostgresStore,
     SQLiteStore,
     StoreError,
     UnknownConversation,
@@ -55,7 +57,22 @@ def _sqlite(tmp_path: Path, key: bytes | None) -> Iterator[Opener]:
         store.close()
 
 
-STORES = {"memory": _memory, "sqlite": _sqlite}
+def _postgres(tmp_path: Path, key: bytes | None) -> Iterator[Opener]:
+    del tmp_path
+    opened: list[PostgresStore] = []
+    with postgres_database() as conninfo:
+
+        def open_store() -> PostgresStore:
+            store = PostgresStore(conninfo, key=key)
+            opened.append(store)
+            return store
+
+        yield open_store
+        for store in opened:
+            store.close()
+
+
+STORES = {"memory": _memory, "postgres": _postgres, "sqlite": _sqlite}
 
 
 @pytest.fixture(params=sorted(STORES))

@@ -23,24 +23,26 @@ import sqlite3
 import stat
 import tempfile
 import threading
-from datetime import datetime
-from hashlib import sha256
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, Final, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, Final, Literal, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
     StoreError,
-    TamperedLog,
     UnknownConversation,
 )
 from threetalk._files import SIDE_FILES, hold, release
-from threetalk._phases import PHASE_BY_VALUE
-from threetalk._stores import Finding, StoredChains, VerifyReport, check_conversation_id
+from threetalk._stores import (
+    Finding,
+    StoredChains,
+    VerifyReport,
+    check_conversation_id,
+    key_check,
+    stored_events,
+)
 from threetalk._trail import Event, Head, check_key, store_rows
-from threetalk._trail.event import decode_data
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -51,8 +53,6 @@ if TYPE_CHECKING:
 SCHEMA_VERSION: Final = 1
 #: ``PRAGMA application_id`` of a threetalk store: "3TK1".
 APPLICATION_ID: Final = 0x33544B31
-
-_KEY_LABEL: Final = b"threetalk store key check, version 1"
 
 _TABLES: Final = {
     "schema_version": "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -360,7 +360,7 @@ class SQLiteStore:
             rows = self._db().execute(_LOAD, (conversation_id,)).fetchall()
         except sqlite3.Error as error:
             raise self._read_failed(error) from None
-        return _events(conversation_id, rows)
+        return stored_events(conversation_id, rows)
 
     @_locked
     def conversation_ids(self) -> tuple[str, ...]:
@@ -467,46 +467,6 @@ class SQLiteStore:
             yield from self.load(conversation_id)
 
 
-# ---------------------------------------------------------------------- rows and events
-
-
-def _events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[Event, ...]:
-    events: list[Event] = []
-    append = events.append
-    last_text: object = None
-    at: datetime | None = None
-    for position, (seq, at_text, kind, actor, phase, data, prev, digest) in enumerate(
-        rows, start=1
-    ):
-        try:
-            if at_text != last_text:
-                at = datetime.fromisoformat(at_text)
-                if at.tzinfo is None:
-                    msg = "its time has no time zone"
-                    raise ValueError(msg)
-                last_text = at_text
-            append(
-                Event(
-                    seq,
-                    conversation_id,
-                    at,  # type: ignore[arg-type]
-                    kind,
-                    actor,
-                    PHASE_BY_VALUE[phase],
-                    decode_data(data),
-                    prev,
-                    digest,
-                )
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            msg = (
-                f"The audit trail breaks at seq {position}: the stored row with seq "
-                f"{seq!r} cannot be read as an event ({error})."
-            )
-            raise TamperedLog(msg, position) from None
-    return tuple(events)
-
-
 # ---------------------------------------------------------------------- files
 
 
@@ -521,10 +481,6 @@ def _mode(path: Path) -> int | None:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
         return None
-
-
-def _key_check(key: bytes | None) -> str:
-    return "" if key is None else hmac.new(key, _KEY_LABEL, sha256).hexdigest()
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
@@ -552,7 +508,7 @@ def _create(path: Path, key: bytes | None, timeout: float) -> None:
             db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             db.executemany(
                 "INSERT INTO store_meta (name, value) VALUES (?, ?)",
-                [("keyed", "1" if key is not None else "0"), ("key_check", _key_check(key))],
+                [("keyed", "1" if key is not None else "0"), ("key_check", key_check(key))],
             )
             db.execute("COMMIT")
         finally:
@@ -695,6 +651,6 @@ def _identify(db: sqlite3.Connection, path: Path, key: bytes | None) -> None:
     if keyed not in ("0", "1"):
         msg = f"{path}: the store does not say whether its chains are keyed"
         raise StoreError(msg)
-    if not hmac.compare_digest(str(meta.get("key_check", "")), _key_check(key)):
+    if not hmac.compare_digest(str(meta.get("key_check", "")), key_check(key)):
         msg = f"{path}: this is not the key the store was created with"
         raise StoreError(msg)

@@ -10,18 +10,23 @@ and ``append_events``.
 
 from __future__ import annotations
 
+import hmac
 import typing
-from typing import TYPE_CHECKING, Literal
+from datetime import datetime
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from threetalk._exceptions import InvalidInput
-from threetalk._trail import Head, Links
+from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._phases import PHASE_BY_VALUE
+from threetalk._trail import Event, Head, Links
+from threetalk._trail.event import decode_data
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from threetalk._trail import Event
+_KEY_LABEL: Final = b"threetalk store key check, version 1"
 
 
 @attrs.frozen
@@ -181,3 +186,59 @@ class StoredChains:
         """The heads of the intact chains and a finding for each broken one."""
         heads = {cid: head for cid, head in self._links.heads().items() if cid not in self._broken}
         return heads, list(self._broken.values())
+
+
+def key_check(key: bytes | None) -> str:
+    """The key check value a store records at creation: an HMAC of a fixed label.
+
+    It tells, when a store is opened, whether the key given is the one it was created
+    with, without keeping the key; ``""`` for an unkeyed store.
+    """
+    return "" if key is None else hmac.new(key, _KEY_LABEL, sha256).hexdigest()
+
+
+def stored_events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[Event, ...]:
+    """A conversation's events from its stored rows, as stored (not verified).
+
+    Args:
+        conversation_id: The conversation the rows belong to.
+        rows: ``(seq, at, kind, actor, phase, data, prev, hash)`` in ``seq`` order, with
+            ``at`` and ``data`` in their canonical text.
+
+    Raises:
+        TamperedLog: A row cannot even be read as an event (``.seq`` is its position).
+    """
+    events: list[Event] = []
+    append = events.append
+    last_text: object = None
+    at: datetime | None = None
+    for position, (seq, at_text, kind, actor, phase, data, prev, digest) in enumerate(
+        rows, start=1
+    ):
+        try:
+            if at_text != last_text:
+                at = datetime.fromisoformat(at_text)
+                if at.tzinfo is None:
+                    msg = "its time has no time zone"
+                    raise ValueError(msg)
+                last_text = at_text
+            append(
+                Event(
+                    seq,
+                    conversation_id,
+                    at,  # type: ignore[arg-type]
+                    kind,
+                    actor,
+                    PHASE_BY_VALUE[phase],
+                    decode_data(data),
+                    prev,
+                    digest,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            msg = (
+                f"The audit trail breaks at seq {position}: the stored row with seq "
+                f"{seq!r} cannot be read as an event ({error})."
+            )
+            raise TamperedLog(msg, position) from None
+    return tuple(events)

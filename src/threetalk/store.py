@@ -8,7 +8,9 @@ every command's events are committed before the command returns::
     ...
     same = open_conversation(store, conv.id)    # loads, verifies, replays
 
-Any object that fits :class:`EventStore` can take its place; conversations only call
+:class:`PostgresStore` keeps them in a PostgreSQL database (``pip install
+'threetalk[postgres]'``; see ``docs/postgres.md``), :class:`MemoryStore` in memory. Any
+object that fits :class:`EventStore` can take the place of either; conversations only call
 ``append_events`` and read ``key``. See ``docs/store.md`` for what a hash chain protects
 against and how to anchor :meth:`SQLiteStore.head` elsewhere.
 """
@@ -24,6 +26,7 @@ from threetalk._exceptions import (
 )
 from threetalk._jsonl import ImportReport, event_schema, export_jsonl, import_jsonl, read_jsonl
 from threetalk._memory import MemoryStore
+from threetalk._postgres import PostgresStore
 from threetalk._rebuild import open_conversation, verify_store
 from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
 from threetalk._stores import EventStore, Finding, VerifyReport
@@ -38,6 +41,7 @@ __all__ = [
     "ImportReport",
     "InvalidTrail",
     "MemoryStore",
+    "PostgresStore",
     "ProtocolMismatch",
     "SQLiteStore",
     "StoreError",
