@@ -48,27 +48,17 @@ from threetalk._values import (
     Reason,
     Snapshot,
 )
+from threetalk.typing import EventSink
 
 if typing.TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from threetalk._advisories import Observation
+    from threetalk._values import Evaluation, Statement
+    from threetalk.typing import ConversationView
 
 Clock = Callable[[], datetime]
 Subscriber = Callable[[Event], object]
-
-
-class EventSink(typing.Protocol):
-    """Where a conversation writes its events before it changes (a durable store).
-
-    ``append_events`` receives the events of one command, oldest first, and must either
-    make all of them durable or raise (a :class:`ThreetalkError`) having written none;
-    the conversation changes only after it returned. ``key`` is the key of the store's
-    keyed chains, or ``None``.
-    """
-
-    @property
-    def key(self) -> bytes | None: ...  # pragma: no cover - protocol
-
-    def append_events(self, events: Sequence[Event]) -> None: ...  # pragma: no cover
 
 
 _Spec = tuple[str, str | None, Phase, dict[str, Any]]
@@ -205,6 +195,9 @@ class Conversation:
         )
 
     # ------------------------------------------------------------------ reading
+    #
+    # What rules read (threetalk.typing.ConversationView): every property hands out a value
+    # the state keeps as events apply (a tuple, a read-only mapping), never a copy per call.
 
     @property
     def id(self) -> str:
@@ -224,12 +217,54 @@ class Conversation:
     @property
     def participants(self) -> tuple[Participant, ...]:
         """Everyone who joined, in order of joining."""
-        return tuple(self._state.participants.values())
+        return self._state.participant_tuple
 
     @property
     def options(self) -> tuple[Option, ...]:
         """Every option proposed, in order, including withdrawn ones (see :meth:`option_state`)."""
-        return tuple(item.option for item in self._state.options.values())
+        return self._state.option_tuple
+
+    @property
+    def option_states(self) -> tuple[OptionState, ...]:
+        """Every option with its pros and cons, trial and withdrawal, in order of proposal."""
+        return self._state.option_states
+
+    @property
+    def topics(self) -> tuple[Statement, ...]:
+        """The topics put on the agenda, oldest first."""
+        return self._state.topics
+
+    @property
+    def problem(self) -> Statement | None:
+        """The latest statement of the problem; ``None`` until there is one."""
+        return self._state.problem
+
+    @property
+    def goals(self) -> tuple[Statement, ...]:
+        """The goals named, oldest first (``.by`` is the participant's id)."""
+        return self._state.goals
+
+    @property
+    def concerns(self) -> tuple[Statement, ...]:
+        """The worries raised, oldest first."""
+        return self._state.concerns
+
+    @property
+    def preferences(self) -> Mapping[str, str | None]:
+        """Participant id to the id of the option they prefer, ``None`` for "no preference".
+
+        A read-only mapping that shows later statements too (copy it with ``dict()`` to
+        keep it as it is now); only each participant's latest statement counts.
+        """
+        return self._state.preferences_view
+
+    @property
+    def delegations(self) -> Mapping[str, str]:
+        """Client id to the id of the professional they handed the decision to (rule R10).
+
+        A read-only mapping that shows later changes too; a reopened decision clears it.
+        """
+        return self._state.delegations_view
 
     @property
     def proposal(self) -> Proposal | None:
@@ -240,6 +275,16 @@ class Conversation:
     def decision(self) -> Decision | None:
         """The final decision; ``None`` until there is one, and again after it is reopened."""
         return self._state.decision
+
+    @property
+    def evaluations(self) -> tuple[Evaluation, ...]:
+        """The looks back recorded (rule R13), oldest first."""
+        return self._state.evaluations
+
+    @property
+    def sitting(self) -> int:
+        """Which sitting this is: 1 at first, one more at every :meth:`resume`."""
+        return self._state.sitting
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -908,3 +953,10 @@ class Conversation:
                         data["code"], data["message"], data["rule"], data["participant"], event.seq
                     )
                 )
+
+
+if typing.TYPE_CHECKING:
+
+    def _is_a_view(conversation: Conversation) -> ConversationView:
+        """Rules receive the conversation itself: mypy checks here that it is a view."""
+        return conversation

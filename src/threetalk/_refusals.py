@@ -8,19 +8,29 @@ proposal pending, ...). The rules that protocols attach to phases and decisions 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from threetalk._guards import join_names
 from threetalk._phases import Phase, Role
 from threetalk._values import Reason
+from threetalk.typing import ConversationView
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from threetalk._conversation import Conversation
-    from threetalk._protocols import Protocol
+    from threetalk._protocols import Protocol as SDMProtocol
     from threetalk._state import State
     from threetalk._values import OptionState, Participant
+
+
+class Governed(ConversationView, Protocol):
+    """A conversation's view together with the protocol whose rules it follows."""
+
+    @property
+    def protocol(self) -> SDMProtocol:
+        """The protocol the conversation follows."""
+        ...  # pragma: no cover - protocol
+
 
 # What each placed command is, for "<what> in <phases>; the conversation is in <phase>."
 _WHAT: Final = {
@@ -96,7 +106,7 @@ def phases_in_words(phases: Iterable[Phase]) -> str:
     return join_names((phase.label for phase in Phase if phase in wanted), "or")
 
 
-def move_summary(target: Phase, reasons: Iterable[Reason], protocol: Protocol) -> str:
+def move_summary(target: Phase, reasons: Iterable[Reason], protocol: SDMProtocol) -> str:
     """The first sentence of a refused move."""
     entry = {rule.code for rule in protocol.entry_rules.get(target, ())}
     if entry.issuperset(reason.code for reason in reasons):
@@ -128,7 +138,7 @@ def role(command: str, actor: Participant) -> Reason | None:
     )
 
 
-def placement(command: str, state: State, protocol: Protocol) -> Reason | None:
+def placement(command: str, state: State, protocol: SDMProtocol) -> Reason | None:
     """The conversation is closed, paused, or in a phase where this command does not belong."""
     here = state.phase
     if here is Phase.CLOSED:
@@ -157,9 +167,12 @@ def name_taken(name: str) -> Reason:
 
 
 def move(
-    conversation: Conversation, protocol: Protocol, state: State, target: Phase
+    conversation: ConversationView, protocol: SDMProtocol, state: State, target: Phase
 ) -> tuple[Reason, ...]:
-    """Every reason ``move_to(target)`` is not possible now; empty when it is."""
+    """Every reason ``move_to(target)`` is not possible now; empty when it is.
+
+    ``conversation`` is what the entry rules' checks receive.
+    """
     here = state.phase
     if here is Phase.CLOSED:
         return (CLOSED,)
@@ -242,7 +255,7 @@ def undecided(state: State) -> list[Reason]:
 
 
 def pending(state: State) -> list[Reason]:
-    """There is no proposal waiting for consent (R9)."""
+    """There is no proposal waiting for consent (R9), or a decision is final already."""
     if state.decision is not None:
         return [_DECIDED]
     if state.proposal is None:
@@ -270,7 +283,7 @@ def already_consented(actor: Participant) -> list[Reason]:
     return [Reason("already-consented", f"{actor.name} has consented already.")]
 
 
-def imposition(protocol: Protocol) -> list[Reason]:
+def imposition(protocol: SDMProtocol) -> list[Reason]:
     """The protocol does not let a professional impose (R9)."""
     if protocol.allows_imposition:
         return []
@@ -284,8 +297,11 @@ def imposition(protocol: Protocol) -> list[Reason]:
     ]
 
 
-def decision(conversation: Conversation, item: OptionState) -> list[Reason]:
-    """Why a decision on ``item`` cannot be final now (R3, R4, R6, R7 and the protocol's)."""
+def decision(conversation: Governed, item: OptionState) -> list[Reason]:
+    """Why a decision on ``item`` cannot be final now (R3, R4, R6, R7 and the protocol's).
+
+    ``conversation`` is what the protocol's decision rules' checks receive.
+    """
     found = withdrawn(item)
     if item.trial is not None and item.trial.running:
         found.append(

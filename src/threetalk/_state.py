@@ -7,8 +7,9 @@ enough to rebuild a conversation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -38,7 +39,14 @@ from threetalk._values import (
 
 @attrs.define
 class State:
-    """The mutable state behind a conversation (private; read through ``Conversation``)."""
+    """The mutable state behind a conversation (private; read through ``Conversation``).
+
+    What :class:`~threetalk.typing.ConversationView` hands out is kept here as the events
+    apply, never copied per read: tuples of the participants and options (rebuilt when
+    someone joins or an option is proposed), read-only proxies over the dicts of
+    preferences and delegations, and the statements and option states as tuples rebuilt
+    at most once per change, when they are first read after it.
+    """
 
     phase: Phase
     #: The phase as the shared transitions machine names it (see ``_engine``).
@@ -49,12 +57,13 @@ class State:
     options: dict[str, OptionState] = attrs.field(factory=dict)
     preferences: dict[str, str | None] = attrs.field(factory=dict)
     delegations: dict[str, str] = attrs.field(factory=dict)
-    # Lists once something is added (appending stays O(1) however long a conversation
-    # runs); until then the shared empty tuple, which costs no memory.
-    topics: list[Statement] | tuple[()] = ()
-    goals: list[Statement] | tuple[()] = ()
-    concerns: list[Statement] | tuple[()] = ()
-    evaluations: list[Evaluation] | tuple[()] = ()
+    # A tuple when read last (the shared empty tuple until something is added: it costs no
+    # memory), a list while things are being added: appending stays O(1) however long a
+    # conversation runs, and reading freezes the list once, not on every read.
+    _topics: list[Statement] | tuple[Statement, ...] = ()
+    _goals: list[Statement] | tuple[Statement, ...] = ()
+    _concerns: list[Statement] | tuple[Statement, ...] = ()
+    _evaluations: list[Evaluation] | tuple[Evaluation, ...] = ()
     problem: Statement | None = None
     proposal: Proposal | None = None
     decision: Decision | None = None
@@ -65,6 +74,70 @@ class State:
     first_option_sitting: int | None = None
     #: Who had an accepted command in the current visit of the phase (advisory A3).
     active: tuple[str, ...] = ()
+    #: Everyone who joined, in order (rebuilt on every join).
+    participant_tuple: tuple[Participant, ...] = ()
+    #: Every option proposed, in order (rebuilt on every proposal).
+    option_tuple: tuple[Option, ...] = ()
+    # The values of ``options`` as a tuple; ``None`` when an option changed since.
+    _option_states: tuple[OptionState, ...] | None = ()
+    #: ``preferences`` and ``delegations``, read-only (they show every later change).
+    preferences_view: Mapping[str, str | None] = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: MappingProxyType(self.preferences), takes_self=True),
+    )
+    delegations_view: Mapping[str, str] = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: MappingProxyType(self.delegations), takes_self=True),
+    )
+
+    @property
+    def topics(self) -> tuple[Statement, ...]:
+        """The topics, oldest first."""
+        topics = self._topics
+        if isinstance(topics, tuple):
+            return topics
+        frozen = self._topics = tuple(topics)
+        return frozen
+
+    @property
+    def goals(self) -> tuple[Statement, ...]:
+        """The goals, oldest first."""
+        goals = self._goals
+        if isinstance(goals, tuple):
+            return goals
+        frozen = self._goals = tuple(goals)
+        return frozen
+
+    @property
+    def concerns(self) -> tuple[Statement, ...]:
+        """The concerns, oldest first."""
+        concerns = self._concerns
+        if isinstance(concerns, tuple):
+            return concerns
+        frozen = self._concerns = tuple(concerns)
+        return frozen
+
+    @property
+    def evaluations(self) -> tuple[Evaluation, ...]:
+        """The evaluations, oldest first."""
+        evaluations = self._evaluations
+        if isinstance(evaluations, tuple):
+            return evaluations
+        frozen = self._evaluations = tuple(evaluations)
+        return frozen
+
+    @property
+    def option_states(self) -> tuple[OptionState, ...]:
+        """Every option with all that is recorded about it, in order of proposal."""
+        found = self._option_states
+        if found is None:
+            found = self._option_states = tuple(self.options.values())
+        return found
+
+    def put_option(self, item: OptionState) -> None:
+        """Record ``item`` as the latest state of its option (new or not)."""
+        self.options[item.option.id] = item
+        self._option_states = None
 
     def snapshot(self, conversation_id: str, protocol: str) -> Snapshot:
         """A frozen copy of the whole state."""
@@ -74,17 +147,17 @@ class State:
             phase=self.phase,
             resume_phase=self.resume_phase,
             paused_until=self.paused_until,
-            participants=tuple(self.participants.values()),
-            topics=tuple(self.topics),
+            participants=self.participant_tuple,
+            topics=self.topics,
             problem=self.problem,
-            goals=tuple(self.goals),
-            concerns=tuple(self.concerns),
-            options=tuple(self.options.values()),
+            goals=self.goals,
+            concerns=self.concerns,
+            options=self.option_states,
             preferences=tuple(sorted(self.preferences.items())),
             delegations=tuple(sorted(self.delegations.items())),
             proposal=self.proposal,
             decision=self.decision,
-            evaluations=tuple(self.evaluations),
+            evaluations=self.evaluations,
             sitting=self.sitting,
             closed_reason=self.closed_reason,
         )
@@ -109,8 +182,26 @@ SILENT_KINDS: Final = frozenset({"opened", "refused", "advisory"})
 def apply(state: State, event: Event, engine: Engine) -> None:
     """Change ``state`` as ``event`` says.
 
+    A live command applies only events it built and checked; ``replay`` applies recorded
+    ones and turns each of the errors below into a ``TamperedLog`` naming the event. An
+    error can leave ``state`` partly changed, so ``replay`` then discards the conversation.
+
+    Args:
+        state: Changed in place.
+        event: An event of this conversation, the next in its log.
+        engine: The phase machine of the conversation's protocol (for moves, pauses,
+            resumes and closes).
+
     Raises:
-        KeyError: The event is of an unknown kind or refers to something unknown.
+        KeyError: The event is of an unknown kind, lacks a field of its kind, or refers
+            to a participant, option, trial or proposal that is not there (or gives a
+            new participant or option an id out of order).
+        ImpossibleStep: A move, pause, resume or close that the protocol's phase graph
+            does not have from the current phase.
+        ValueError: A date in its data is not an ISO date.
+        TypeError: A field of its data has the wrong type (text where a mapping or a
+            date is expected, say).
+        AttributeError: Its data is not a mapping.
     """
     if event.kind in SILENT_KINDS:
         return
@@ -126,9 +217,9 @@ def _joined(state: State, event: Event, _engine: Engine) -> None:
     pid = data["participant"]
     if pid != f"p{len(state.participants) + 1}":
         raise KeyError(pid)
-    state.participants[pid] = Participant(
-        pid, data["name"], ROLE_BY_VALUE[data["role"]], event.conversation_id
-    )
+    joiner = Participant(pid, data["name"], ROLE_BY_VALUE[data["role"]], event.conversation_id)
+    state.participants[pid] = joiner
+    state.participant_tuple = (*state.participant_tuple, joiner)
 
 
 def _append(state: State, field: str, item: Statement | Evaluation) -> None:
@@ -153,7 +244,7 @@ def _actor(event: Event) -> str:
 
 @_applies("topic-added")
 def _topic(state: State, event: Event, _engine: Engine) -> None:
-    _append(state, "topics", _statement(event))
+    _append(state, "_topics", _statement(event))
 
 
 @_applies("problem-stated")
@@ -163,12 +254,12 @@ def _problem(state: State, event: Event, _engine: Engine) -> None:
 
 @_applies("goal-added")
 def _goal(state: State, event: Event, _engine: Engine) -> None:
-    _append(state, "goals", _statement(event))
+    _append(state, "_goals", _statement(event))
 
 
 @_applies("concern-added")
 def _concern(state: State, event: Event, _engine: Engine) -> None:
-    _append(state, "concerns", _statement(event))
+    _append(state, "_concerns", _statement(event))
 
 
 @_applies("option-proposed")
@@ -177,7 +268,8 @@ def _option(state: State, event: Event, _engine: Engine) -> None:
     if oid != f"o{len(state.options) + 1}":
         raise KeyError(oid)
     option = Option(oid, event.data["text"], _actor(event), event.conversation_id)
-    state.options[oid] = OptionState(option)
+    state.put_option(OptionState(option))
+    state.option_tuple = (*state.option_tuple, option)
     if state.first_option_sitting is None:
         state.first_option_sitting = state.sitting
 
@@ -193,7 +285,7 @@ def _consideration(state: State, event: Event, _engine: Engine) -> None:
     item = state.options[oid]
     added = Consideration(STANCE_BY_VALUE[data["stance"]], data["text"], _actor(event))
     considerations = (*item.considerations, added)
-    state.options[oid] = OptionState(item.option, considerations, item.withdrawn, item.trial)
+    state.put_option(OptionState(item.option, considerations, item.withdrawn, item.trial))
 
 
 @_applies("option-withdrawn")
@@ -201,7 +293,7 @@ def _withdrawn(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
     item = state.options[oid]
     reason = event.data["reason"]
-    state.options[oid] = OptionState(item.option, item.considerations, reason, item.trial)
+    state.put_option(OptionState(item.option, item.considerations, reason, item.trial))
     for pid in [pid for pid, preferred in state.preferences.items() if preferred == oid]:
         del state.preferences[pid]
 
@@ -211,7 +303,7 @@ def _trial_started(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
     item = state.options[oid]
     trial = Trial(date.fromisoformat(event.data["evaluate_on"]), _actor(event))
-    state.options[oid] = OptionState(item.option, item.considerations, item.withdrawn, trial)
+    state.put_option(OptionState(item.option, item.considerations, item.withdrawn, trial))
 
 
 @_applies("trial-ended")
@@ -223,7 +315,7 @@ def _trial_ended(state: State, event: Event, _engine: Engine) -> None:
         msg = "trial"
         raise KeyError(msg)
     ended = Trial(trial.evaluate_on, trial.started_by, event.data["outcome"])
-    state.options[oid] = OptionState(item.option, item.considerations, item.withdrawn, ended)
+    state.put_option(OptionState(item.option, item.considerations, item.withdrawn, ended))
 
 
 @_applies("preference-stated")
@@ -310,7 +402,7 @@ def _decided(state: State, event: Event, _engine: Engine) -> None:
 @_applies("evaluated")
 def _evaluated(state: State, event: Event, _engine: Engine) -> None:
     data = event.data
-    _append(state, "evaluations", Evaluation(data["outcome"], data["process"], _actor(event)))
+    _append(state, "_evaluations", Evaluation(data["outcome"], data["process"], _actor(event)))
 
 
 @_applies("moved")
