@@ -85,7 +85,7 @@ def _clients(state: State) -> set[str]:
 def _terms(state: State) -> dict[str, Any]:
     """The terms of the pending proposal, as a decision event records them."""
     proposal = state.proposal
-    if proposal is None:  # pragma: no cover - callers checked refusals.pending first
+    if proposal is None:  # pragma: no cover - callers checked refusals.no_pending_proposal first
         msg = "no pending proposal"
         raise AssertionError(msg)
     return {
@@ -370,7 +370,9 @@ class Conversation:
         >>> [reason.code for reason in conv.why_not(tt.Phase.TEAM_TALK)]
         ['needs-client-and-professional']
         """
-        return refusals.move(self, self._protocol, self._state, check.member(phase, Phase, "phase"))
+        return refusals.move_blocked(
+            self, self._protocol, self._state, check.member(phase, Phase, "phase")
+        )
 
     def can_move_to(self, phase: Phase) -> bool:
         """Whether ``move_to(phase)`` would be accepted now."""
@@ -407,7 +409,7 @@ class Conversation:
         actor = self._actor(by)
         at = self._now()
         state = self._state
-        reasons = refusals.move(self, self._protocol, state, target)
+        reasons = refusals.move_blocked(self, self._protocol, state, target)
         if reasons:
             summary = refusals.move_summary(target, reasons, self._protocol)
             self._refuse(at, "move_to", actor, {"phase": target.value}, reasons, summary)
@@ -571,7 +573,9 @@ class Conversation:
         at = self._now()
         args = {"option": item.option.id, "reason": reason}
         state = self._state
-        self._gate(at, "withdraw_option", actor, args, lambda: refusals.withdrawal(state, item))
+        self._gate(
+            at, "withdraw_option", actor, args, lambda: refusals.withdrawal_blocked(state, item)
+        )
         self._commit(at, [("option-withdrawn", actor.id, state.phase, args)])
 
     def start_trial(self, option: Option, evaluate_on: date, *, by: Participant) -> None:
@@ -586,7 +590,7 @@ class Conversation:
         at = self._now()
         evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=at.date())
         args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
-        self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start(item))
+        self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start_blocked(item))
         self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
 
     def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
@@ -596,7 +600,7 @@ class Conversation:
         outcome = check.text(outcome, "outcome")
         at = self._now()
         args = {"option": item.option.id, "outcome": outcome}
-        self._gate(at, "end_trial", actor, args, lambda: refusals.trial_end(item))
+        self._gate(at, "end_trial", actor, args, lambda: refusals.no_running_trial(item))
         self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
 
     def state_preference(self, option: Option | None, *, by: Participant) -> None:
@@ -636,7 +640,9 @@ class Conversation:
         at = self._now()
         args = {"to": delegate.id}
         state = self._state
-        self._gate(at, "delegate", actor, args, lambda: refusals.delegation(state, delegate))
+        self._gate(
+            at, "delegate", actor, args, lambda: refusals.delegation_blocked(state, delegate)
+        )
         self._commit(at, [("delegated", actor.id, state.phase, args)])
 
     def propose_decision(
@@ -681,7 +687,7 @@ class Conversation:
             "propose_decision",
             actor,
             terms,
-            lambda: refusals.undecided(state) + refusals.decision(self, item),
+            lambda: refusals.already_decided(state) + refusals.decision_blocked(self, item),
         )
         clients = _clients(state)
         if clients and all(state.delegations.get(pid) == actor.id for pid in clients):
@@ -700,11 +706,13 @@ class Conversation:
             nonlocal final
             proposal = state.proposal
             if proposal is None or state.decision is not None:
-                return refusals.pending(state)
+                return refusals.no_pending_proposal(state)
             if actor.id in proposal.consents:
                 return refusals.already_consented(actor)
             final = _clients(state) <= proposal.consents | {actor.id}
-            return refusals.decision(self, state.options[proposal.option.id]) if final else []
+            return (
+                refusals.decision_blocked(self, state.options[proposal.option.id]) if final else []
+            )
 
         self._gate(at, "consent", actor, {}, reasons)
         consented: list[_Spec] = [("consented", actor.id, state.phase, {})]
@@ -724,7 +732,7 @@ class Conversation:
         at = self._now()
         args = {"reason": reason}
         state = self._state
-        self._gate(at, "object", actor, args, lambda: refusals.pending(state))
+        self._gate(at, "object", actor, args, lambda: refusals.no_pending_proposal(state))
         self._commit(at, [("objected", actor.id, state.phase, args)])
 
     def impose(self, justification: str, *, by: Participant) -> None:
@@ -739,10 +747,11 @@ class Conversation:
         state = self._state
 
         def reasons() -> list[Reason]:
-            found = refusals.imposition(self._protocol) or refusals.pending(state)
+            found = refusals.imposing_not_allowed(self._protocol)
+            found = found or refusals.no_pending_proposal(state)
             if found or state.proposal is None:
                 return found
-            return refusals.decision(self, state.options[state.proposal.option.id])
+            return refusals.decision_blocked(self, state.options[state.proposal.option.id])
 
         self._gate(at, "impose", actor, {"justification": justification}, reasons)
         terms = {**_terms(state), "justification": justification}
@@ -841,7 +850,7 @@ class Conversation:
         rules: Callable[[], list[Reason]] | None = None,
     ) -> None:
         """Refuse the command unless the actor's role, the phase and ``rules`` allow it."""
-        reason = refusals.role(command, actor) or refusals.placement(
+        reason = refusals.wrong_role(command, actor) or refusals.misplaced(
             command, self._state, self._protocol
         )
         if reason is not None:

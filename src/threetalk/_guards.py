@@ -10,6 +10,10 @@ Rules that concern one command only (who may consent, where a topic belongs, a t
 running, ...) are checked by the conversation itself (``_refusals``); the ones here are
 those a protocol attaches to entering a phase or to making a decision final, and that you
 may replace in your own protocols.
+
+Naming: a check, like every refusal helper in ``_refusals``, is named for the condition
+that stands in the way (``_too_few_options``); a :class:`Rule` constant is named for the
+rule, what must hold (``TWO_OPTIONS``).
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ def join_names(names: Iterable[str], conjunction: str = "and") -> str:
 # allowed_moves() asks about again and again) and builds its message only when it does not.
 
 
-def _client_and_professional(view: ConversationView) -> str | None:
+def _client_or_professional_missing(view: ConversationView) -> str | None:
     client = professional = False
     for participant in view.participants:
         role = participant.role
@@ -82,13 +86,13 @@ def _client_and_professional(view: ConversationView) -> str | None:
     return f"Team talk needs at least one client and one professional taking part; {which} joined."
 
 
-def _problem_statement(view: ConversationView) -> str | None:
+def _problem_unstated(view: ConversationView) -> str | None:
     if view.problem is not None:
         return None
     return "Option talk needs a shared statement of the problem; none has been recorded yet."
 
 
-def _client_goal(view: ConversationView) -> str | None:
+def _client_goal_missing(view: ConversationView) -> str | None:
     goals = view.goals
     if goals:
         participant = view.participant
@@ -98,7 +102,7 @@ def _client_goal(view: ConversationView) -> str | None:
     return "Option talk needs at least one goal of the client; no client has named one yet."
 
 
-def _two_options(view: ConversationView) -> str | None:
+def _too_few_options(view: ConversationView) -> str | None:
     found = 0
     items = view.option_states
     for item in items:
@@ -114,7 +118,7 @@ def _two_options(view: ConversationView) -> str | None:
     )
 
 
-def _considered_options(view: ConversationView) -> str | None:
+def _option_without_considerations(view: ConversationView) -> str | None:
     items = view.option_states
     for item in items:
         if item.withdrawn is None and not item.considerations:
@@ -129,7 +133,7 @@ def _considered_options(view: ConversationView) -> str | None:
     )
 
 
-def _preferences_stated(view: ConversationView) -> str | None:
+def _preference_missing(view: ConversationView) -> str | None:
     preferences = view.preferences
     silent = [
         participant.name
@@ -145,7 +149,7 @@ def _preferences_stated(view: ConversationView) -> str | None:
     )
 
 
-def _something_to_evaluate(view: ConversationView) -> str | None:
+def _nothing_to_evaluate(view: ConversationView) -> str | None:
     if view.decision is not None:
         return None
     for item in view.option_states:
@@ -155,10 +159,12 @@ def _something_to_evaluate(view: ConversationView) -> str | None:
     return "Evaluation needs a decision or a finished trial to look back on; there is neither yet."
 
 
-CLIENT_AND_PROFESSIONAL = Rule("needs-client-and-professional", "R1", _client_and_professional)
-PROBLEM_STATEMENT = Rule("needs-problem-statement", "R2", _problem_statement)
-CLIENT_GOAL = Rule("needs-client-goal", "R2", _client_goal)
-TWO_OPTIONS = Rule("needs-two-options", "R3", _two_options)
-CONSIDERED_OPTIONS = Rule("option-without-considerations", "R4", _considered_options)
-PREFERENCES_STATED = Rule("missing-preference", "R7", _preferences_stated)
-SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _something_to_evaluate)
+CLIENT_AND_PROFESSIONAL = Rule(
+    "needs-client-and-professional", "R1", _client_or_professional_missing
+)
+PROBLEM_STATEMENT = Rule("needs-problem-statement", "R2", _problem_unstated)
+CLIENT_GOAL = Rule("needs-client-goal", "R2", _client_goal_missing)
+TWO_OPTIONS = Rule("needs-two-options", "R3", _too_few_options)
+CONSIDERED_OPTIONS = Rule("option-without-considerations", "R4", _option_without_considerations)
+PREFERENCES_STATED = Rule("missing-preference", "R7", _preference_missing)
+SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _nothing_to_evaluate)
