@@ -44,8 +44,8 @@ class State:
     What :class:`~threetalk.typing.ConversationView` hands out is kept here as the events
     apply, never copied per read: tuples of the participants and options (rebuilt when
     someone joins or an option is proposed), read-only proxies over the dicts of
-    preferences and delegations, and the statements and option states as tuples rebuilt
-    at most once per change, when they are first read after it.
+    preferences and delegations (made once, when first read), and the statements and
+    option states as tuples rebuilt at most once per change, when first read after it.
     """
 
     phase: Phase
@@ -80,15 +80,9 @@ class State:
     option_tuple: tuple[Option, ...] = ()
     # The values of ``options`` as a tuple; ``None`` when an option changed since.
     _option_states: tuple[OptionState, ...] | None = ()
-    #: ``preferences`` and ``delegations``, read-only (they show every later change).
-    preferences_view: Mapping[str, str | None] = attrs.field(
-        init=False,
-        default=attrs.Factory(lambda self: MappingProxyType(self.preferences), takes_self=True),
-    )
-    delegations_view: Mapping[str, str] = attrs.field(
-        init=False,
-        default=attrs.Factory(lambda self: MappingProxyType(self.delegations), takes_self=True),
-    )
+    # Read-only proxies of ``preferences`` and ``delegations``, made when first read.
+    _preferences_view: Mapping[str, str | None] | None = None
+    _delegations_view: Mapping[str, str] | None = None
 
     @property
     def topics(self) -> tuple[Statement, ...]:
@@ -133,6 +127,22 @@ class State:
         if found is None:
             found = self._option_states = tuple(self.options.values())
         return found
+
+    @property
+    def preferences_view(self) -> Mapping[str, str | None]:
+        """``preferences``, read-only; it shows every later change."""
+        view = self._preferences_view
+        if view is None:
+            view = self._preferences_view = MappingProxyType(self.preferences)
+        return view
+
+    @property
+    def delegations_view(self) -> Mapping[str, str]:
+        """``delegations``, read-only; it shows every later change."""
+        view = self._delegations_view
+        if view is None:
+            view = self._delegations_view = MappingProxyType(self.delegations)
+        return view
 
     def put_option(self, item: OptionState) -> None:
         """Record ``item`` as the latest state of its option (new or not)."""
