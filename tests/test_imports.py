@@ -249,3 +249,26 @@ class TestCycleFinder:
             "pkg.b": {"pkg.sub.c", "pkg"},
             "pkg.sub.c": {"pkg.a"},
         }
+
+
+#: Files that still cite documents outside the repository, with their owner, to be fixed
+#: by them. Core modules are never listed here.
+CITING: dict[str, str] = {
+    "src/threetalk/_reference.py": "threetalk.testing's owner (the reference model)",
+}
+
+#: How a citation of a document outside the repository looks.
+OUTSIDE = ("DOMAIN.md", "SETTLED", "STYLE.md", "../shared", "seeds/")
+
+
+class TestSourceCitations:
+    def test_no_file_outside_the_repository_is_cited(self):
+        """The source cites docs/guide.md for the rules, never a file beyond the repository."""
+        root = SRC.parent
+        citing = {
+            path.relative_to(root).as_posix()
+            for path in sorted((SRC / PACKAGE).rglob("*.py"))
+            if any(marker in path.read_text(encoding="utf-8") for marker in OUTSIDE)
+        }
+
+        assert citing == set(CITING)

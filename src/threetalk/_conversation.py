@@ -109,8 +109,17 @@ class Conversation:
         store: Where every event is written before the conversation changes (see
             :mod:`threetalk.store`); events are kept in memory only when not given.
 
+    Every command raises ``InvalidInput`` for a malformed argument and ``Refused`` when
+    the conversation's rules or the actor's role do not allow it (its ``Raises:`` section
+    says when); with a store, ``ConflictError`` and ``StoreError`` when the events cannot
+    be written. An exception raised by a subscriber (see :meth:`subscribe`) reaches the
+    caller of the command after its events are recorded.
+
     Raises:
-        InvalidInput: An argument is malformed.
+        InvalidInput: An argument is malformed, or the clock returned no aware time.
+        ConflictError: With a store: it holds a conversation with this id already;
+            nothing is recorded.
+        StoreError: With a store: it could not write the opening event.
 
     >>> import threetalk as tt
     >>> conv = tt.Conversation(conversation_id="demo")
@@ -345,6 +354,9 @@ class Conversation:
 
         Returns:
             A function that unsubscribes ``callback``; calling it twice is harmless.
+
+        Raises:
+            InvalidInput: ``callback`` is not callable.
         """
         if not callable(callback):
             msg = f"callback: expected a callable, got {type(callback).__name__}"
@@ -365,6 +377,9 @@ class Conversation:
     def why_not(self, phase: Phase) -> tuple[Reason, ...]:
         """Every reason ``move_to(phase)`` would be refused now; empty when it would not.
 
+        Raises:
+            InvalidInput: ``phase`` is not a :class:`Phase`.
+
         >>> import threetalk as tt
         >>> conv = tt.Conversation()
         >>> [reason.code for reason in conv.why_not(tt.Phase.TEAM_TALK)]
@@ -375,7 +390,11 @@ class Conversation:
         )
 
     def can_move_to(self, phase: Phase) -> bool:
-        """Whether ``move_to(phase)`` would be accepted now."""
+        """Whether ``move_to(phase)`` would be accepted now.
+
+        Raises:
+            InvalidInput: ``phase`` is not a :class:`Phase`.
+        """
         return not self.why_not(phase)
 
     def allowed_moves(self) -> frozenset[Phase]:
@@ -403,7 +422,15 @@ class Conversation:
         phase raises advisory A3 for every participant who did nothing in it.
 
         Raises:
-            Refused: ``.reasons`` lists every unmet rule.
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: ``.reasons`` lists every unmet entry rule of ``phase``, or why there is
+                no such move now (paused, closed, there already, not in the protocol); the
+                refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         target = phase if type(phase) is Phase else check.member(phase, Phase, "phase")
         actor = self._actor(by)
@@ -437,6 +464,15 @@ class Conversation:
 
         Returns:
             The participant, to pass as ``by=`` in their commands.
+
+        Raises:
+            InvalidInput: An argument is malformed, or the clock returned no aware time or
+                one before the last event's; nothing is recorded.
+            Refused: The conversation is closed, or someone of that name takes part already;
+                the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         name = check.text(name, "name", limit=check.MAX_NAME)
         role = check.member(role, Role, "role")
@@ -459,6 +495,15 @@ class Conversation:
         Args:
             until: When the conversation is to be resumed; not before today.
             reason: Why it pauses.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The conversation is paused or closed already; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         at = self._now()
@@ -474,7 +519,17 @@ class Conversation:
         self._commit(at, [("paused", actor.id, state.phase, args)])
 
     def resume(self, *, by: Participant) -> None:
-        """Resume a paused conversation in the phase it left; this starts a new sitting."""
+        """Resume a paused conversation in the phase it left; this starts a new sitting.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The conversation is not paused; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         at = self._now()
         state = self._state
@@ -491,7 +546,17 @@ class Conversation:
         self._commit(at, [("resumed", actor.id, state.phase, {"to": back.value if back else None})])
 
     def close(self, reason: str | None = None, *, by: Participant) -> None:
-        """End the conversation; every later command is refused (and still logged)."""
+        """End the conversation; every later command is refused (and still logged).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The conversation is closed already; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         reason = check.optional_text(reason, "reason")
         at = self._now()
@@ -503,19 +568,63 @@ class Conversation:
     # ------------------------------------------------------------------ team talk
 
     def add_topic(self, text: str, *, by: Participant) -> None:
-        """Put a topic on the agenda (preparation, team talk)."""
+        """Put a topic on the agenda (preparation, team talk).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("add_topic", "topic-added", text, by)
 
     def state_problem(self, text: str, *, by: Participant) -> None:
-        """Record the problem as the participants share it (team talk); the latest counts."""
+        """Record the problem as the participants share it (team talk); the latest counts.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("state_problem", "problem-stated", text, by)
 
     def add_goal(self, text: str, *, by: Participant) -> None:
-        """Record a goal (preparation, team talk); option talk needs one of a client (R2)."""
+        """Record a goal (preparation, team talk); option talk needs one of a client (R2).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("add_goal", "goal-added", text, by)
 
     def add_concern(self, text: str, *, by: Participant) -> None:
-        """Record a worry (team talk)."""
+        """Record a worry (team talk).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("add_concern", "concern-added", text, by)
 
     def _say(self, command: str, kind: str, text: str, by: Participant) -> None:
@@ -535,6 +644,17 @@ class Conversation:
 
         Returns:
             The option, to pass to the commands that concern it.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or an open option with the same text is on the table
+                already; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         text = check.text(text, "text")
@@ -555,7 +675,19 @@ class Conversation:
     def add_consideration(
         self, option: Option, stance: Stance, text: str, *, by: Participant
     ) -> None:
-        """Record a pro or con of an option as the actor sees it (option talk)."""
+        """Record a pro or con of an option as the actor sees it (option talk).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option was withdrawn; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         item = self._option(option)
         stance = check.member(stance, Stance, "stance")
@@ -566,7 +698,20 @@ class Conversation:
         self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
 
     def withdraw_option(self, option: Option, reason: str, *, by: Participant) -> None:
-        """Strike an option (decision talk; never during option talk, rule R5)."""
+        """Strike an option (decision talk; never during option talk, rule R5).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed) (in option talk: R5), the option was withdrawn already
+                or is the pending proposal, or a decision is final; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         item = self._option(option)
         reason = check.text(reason, "reason")
@@ -584,6 +729,18 @@ class Conversation:
         Args:
             option: The option to try.
             evaluate_on: The agreed date to evaluate the trial; required, not before today.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option was withdrawn or is being tried out
+                already (R6); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         item = self._option(option)
@@ -594,7 +751,20 @@ class Conversation:
         self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
 
     def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
-        """Record how a trial went (option talk, evaluation); early is fine."""
+        """Record how a trial went (option talk, evaluation); early is fine.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option is not being tried out (R6); the refusal
+                is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         item = self._option(option)
         outcome = check.text(outcome, "outcome")
@@ -608,6 +778,17 @@ class Conversation:
 
         Allowed in option and decision talk; the latest statement counts. A professional
         doing so during option talk raises advisory A2.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option was withdrawn; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         item = None if option is None else self._option(option)
@@ -634,6 +815,17 @@ class Conversation:
 
         Once every client has delegated to the same professional, that professional's
         :meth:`propose_decision` is final without consent.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` or ``to`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The actor is not a client (R14), the command does not belong in the
+                current phase (or the conversation is paused or closed), ``to`` is not a
+                professional (R10), or a decision is final; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         delegate = self._actor(to, "to")
@@ -666,6 +858,19 @@ class Conversation:
             what: What will be done.
             when: When it starts; not before today.
             review_on: When the decision is looked at again; not before ``when``.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), a decision is final, the option was withdrawn or is
+                being tried out (R6), or a decision rule is unmet (R3, R4, R7 and the
+                protocol's); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         item = self._option(option)
@@ -696,7 +901,20 @@ class Conversation:
             self._commit(at, [("decision-proposed", actor.id, state.phase, terms)])
 
     def consent(self, *, by: Participant) -> None:
-        """A client agrees with the pending proposal; when every client has, it is final."""
+        """A client agrees with the pending proposal; when every client has, it is final.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The actor is not a client (R14), the command does not belong in the
+                current phase (or the conversation is paused or closed), nothing is
+                proposed, the client consented already, or a decision rule is unmet when
+                this consent would make the decision final; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         at = self._now()
         state = self._state
@@ -726,6 +944,17 @@ class Conversation:
 
         The proposal stays pending (it can be revised, paused on or, where the protocol
         allows it, imposed) and the client's consent to it, if any, is withdrawn.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The actor is not a client (R14), the command does not belong in the
+                current phase (or the conversation is paused or closed), or nothing is
+                proposed; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         reason = check.text(reason, "reason")
@@ -740,6 +969,18 @@ class Conversation:
 
         Only where the protocol allows it (rule R9; :func:`three_talk` does not), and always
         with a justification, which the decision keeps.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The actor is not a professional (R14), the protocol does not allow
+                imposing (R9), the command does not belong in the current phase (or the
+                conversation is paused or closed), nothing is proposed, or a decision rule
+                is unmet; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         justification = check.text(justification, "justification")
@@ -773,7 +1014,18 @@ class Conversation:
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, outcome: str, process: str, *, by: Participant) -> None:
-        """Look back on the decision and on how it was reached (evaluation, rule R13)."""
+        """Look back on the decision and on how it was reached (evaluation, rule R13).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time or one before
+                the last event's; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         outcome = check.text(outcome, "outcome")
         process = check.text(process, "process")
