@@ -241,7 +241,8 @@ class Conversation:
     @property
     def topics(self) -> tuple[Statement, ...]:
         """The topics put on the agenda, oldest first."""
-        return self._state.topics
+        topics = self._state.topics
+        return topics if type(topics) is tuple else self._state.frozen("topics")
 
     @property
     def problem(self) -> Statement | None:
@@ -251,12 +252,14 @@ class Conversation:
     @property
     def goals(self) -> tuple[Statement, ...]:
         """The goals named, oldest first (``.by`` is the participant's id)."""
-        return self._state.goals
+        goals = self._state.goals
+        return goals if type(goals) is tuple else self._state.frozen("goals")
 
     @property
     def concerns(self) -> tuple[Statement, ...]:
         """The worries raised, oldest first."""
-        return self._state.concerns
+        concerns = self._state.concerns
+        return concerns if type(concerns) is tuple else self._state.frozen("concerns")
 
     @property
     def preferences(self) -> Mapping[str, str | None]:
@@ -288,7 +291,8 @@ class Conversation:
     @property
     def evaluations(self) -> tuple[Evaluation, ...]:
         """The looks back recorded (rule R13), oldest first."""
-        return self._state.evaluations
+        evaluations = self._state.evaluations
+        return evaluations if type(evaluations) is tuple else self._state.frozen("evaluations")
 
     @property
     def sitting(self) -> int:
@@ -311,15 +315,11 @@ class Conversation:
         Raises:
             UnknownParticipant: Nobody with that id joined.
         """
-        found = (
-            self._state.participants.get(participant_id)
-            if isinstance(participant_id, str)
-            else None
-        )
-        if found is None:
+        try:
+            return self._state.participants[participant_id]
+        except (KeyError, TypeError):  # an id nobody has, or not even text
             msg = f"participant_id: nobody with id {participant_id!r:.80} joined this conversation"
-            raise UnknownParticipant(msg, "participant_id")
-        return found
+            raise UnknownParticipant(msg, "participant_id") from None
 
     def option(self, option_id: str) -> Option:
         """The option with this id (``"o1"``, ...), withdrawn or not.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -42,10 +42,10 @@ class State:
     """The mutable state behind a conversation (private; read through ``Conversation``).
 
     What :class:`~threetalk.typing.ConversationView` hands out is kept here as the events
-    apply, never copied per read: tuples of the participants and options (rebuilt when
-    someone joins or an option is proposed), read-only proxies over the dicts of
-    preferences and delegations (made once, when first read), and the statements and
-    option states as tuples rebuilt at most once per change, when first read after it.
+    apply, never copied per read: tuples of the participants, options and option states
+    (rebuilt when someone joins or an option changes), read-only proxies over the dicts
+    of preferences and delegations (made once, when first read), and the statements as
+    tuples rebuilt at most once per change, when first read after it.
     """
 
     phase: Phase
@@ -59,11 +59,11 @@ class State:
     delegations: dict[str, str] = attrs.field(factory=dict)
     # A tuple when read last (the shared empty tuple until something is added: it costs no
     # memory), a list while things are being added: appending stays O(1) however long a
-    # conversation runs, and reading freezes the list once, not on every read.
-    _topics: list[Statement] | tuple[Statement, ...] = ()
-    _goals: list[Statement] | tuple[Statement, ...] = ()
-    _concerns: list[Statement] | tuple[Statement, ...] = ()
-    _evaluations: list[Evaluation] | tuple[Evaluation, ...] = ()
+    # conversation runs, and reading (see ``frozen``) freezes the list once, not per read.
+    topics: list[Statement] | tuple[Statement, ...] = ()
+    goals: list[Statement] | tuple[Statement, ...] = ()
+    concerns: list[Statement] | tuple[Statement, ...] = ()
+    evaluations: list[Evaluation] | tuple[Evaluation, ...] = ()
     problem: Statement | None = None
     proposal: Proposal | None = None
     decision: Decision | None = None
@@ -78,55 +78,24 @@ class State:
     participant_tuple: tuple[Participant, ...] = ()
     #: Every option proposed, in order (rebuilt on every proposal).
     option_tuple: tuple[Option, ...] = ()
-    # The values of ``options`` as a tuple; ``None`` when an option changed since.
-    _option_states: tuple[OptionState, ...] | None = ()
+    #: The values of ``options``, in order of proposal (rebuilt on every change to one:
+    #: rules read them far more often than options change).
+    option_states: tuple[OptionState, ...] = ()
     # Read-only proxies of ``preferences`` and ``delegations``, made when first read.
     _preferences_view: Mapping[str, str | None] | None = None
     _delegations_view: Mapping[str, str] | None = None
 
-    @property
-    def topics(self) -> tuple[Statement, ...]:
-        """The topics, oldest first."""
-        topics = self._topics
-        if isinstance(topics, tuple):
-            return topics
-        frozen = self._topics = tuple(topics)
-        return frozen
+    def frozen(self, field: str) -> tuple[Any, ...]:
+        """The statements (or evaluations) of ``field`` as a tuple, frozen once if needed.
 
-    @property
-    def goals(self) -> tuple[Statement, ...]:
-        """The goals, oldest first."""
-        goals = self._goals
-        if isinstance(goals, tuple):
-            return goals
-        frozen = self._goals = tuple(goals)
-        return frozen
-
-    @property
-    def concerns(self) -> tuple[Statement, ...]:
-        """The concerns, oldest first."""
-        concerns = self._concerns
-        if isinstance(concerns, tuple):
-            return concerns
-        frozen = self._concerns = tuple(concerns)
-        return frozen
-
-    @property
-    def evaluations(self) -> tuple[Evaluation, ...]:
-        """The evaluations, oldest first."""
-        evaluations = self._evaluations
-        if isinstance(evaluations, tuple):
-            return evaluations
-        frozen = self._evaluations = tuple(evaluations)
-        return frozen
-
-    @property
-    def option_states(self) -> tuple[OptionState, ...]:
-        """Every option with all that is recorded about it, in order of proposal."""
-        found = self._option_states
-        if found is None:
-            found = self._option_states = tuple(self.options.values())
-        return found
+        Readers take the tuple directly when the field holds one (the common case) and
+        call this only when it holds a list, things having been added since the last read.
+        """
+        items = getattr(self, field)
+        if type(items) is not tuple:
+            items = tuple(items)
+            setattr(self, field, items)
+        return items
 
     @property
     def preferences_view(self) -> Mapping[str, str | None]:
@@ -146,8 +115,9 @@ class State:
 
     def put_option(self, item: OptionState) -> None:
         """Record ``item`` as the latest state of its option (new or not)."""
-        self.options[item.option.id] = item
-        self._option_states = None
+        options = self.options
+        options[item.option.id] = item
+        self.option_states = tuple(options.values())
 
     def snapshot(self, conversation_id: str, protocol: str) -> Snapshot:
         """A frozen copy of the whole state."""
@@ -158,16 +128,16 @@ class State:
             resume_phase=self.resume_phase,
             paused_until=self.paused_until,
             participants=self.participant_tuple,
-            topics=self.topics,
+            topics=self.frozen("topics"),
             problem=self.problem,
-            goals=self.goals,
-            concerns=self.concerns,
+            goals=self.frozen("goals"),
+            concerns=self.frozen("concerns"),
             options=self.option_states,
             preferences=tuple(sorted(self.preferences.items())),
             delegations=tuple(sorted(self.delegations.items())),
             proposal=self.proposal,
             decision=self.decision,
-            evaluations=self.evaluations,
+            evaluations=self.frozen("evaluations"),
             sitting=self.sitting,
             closed_reason=self.closed_reason,
         )
@@ -254,7 +224,7 @@ def _actor(event: Event) -> str:
 
 @_applies("topic-added")
 def _topic(state: State, event: Event, _engine: Engine) -> None:
-    _append(state, "_topics", _statement(event))
+    _append(state, "topics", _statement(event))
 
 
 @_applies("problem-stated")
@@ -264,12 +234,12 @@ def _problem(state: State, event: Event, _engine: Engine) -> None:
 
 @_applies("goal-added")
 def _goal(state: State, event: Event, _engine: Engine) -> None:
-    _append(state, "_goals", _statement(event))
+    _append(state, "goals", _statement(event))
 
 
 @_applies("concern-added")
 def _concern(state: State, event: Event, _engine: Engine) -> None:
-    _append(state, "_concerns", _statement(event))
+    _append(state, "concerns", _statement(event))
 
 
 @_applies("option-proposed")
@@ -412,7 +382,7 @@ def _decided(state: State, event: Event, _engine: Engine) -> None:
 @_applies("evaluated")
 def _evaluated(state: State, event: Event, _engine: Engine) -> None:
     data = event.data
-    _append(state, "_evaluations", Evaluation(data["outcome"], data["process"], _actor(event)))
+    _append(state, "evaluations", Evaluation(data["outcome"], data["process"], _actor(event)))
 
 
 @_applies("moved")
