@@ -193,12 +193,14 @@ def move_blocked(
         else:
             message = f"This protocol has no way from {here.label} to {target.label}."
         return (Reason("no-such-move", message),)
-    found = []
+    found: list[Reason] | None = None  # made only when a rule is unmet, as rarely it is
     for rule in protocol.entry_rules.get(target, ()):
         unmet = rule.check(conversation)
         if unmet is not None:
+            if found is None:
+                found = []
             found.append(Reason(rule.code, unmet, rule.rule))
-    return tuple(found)
+    return () if found is None else tuple(found)
 
 
 # ---------------------------------------------------------------------- options and trials
