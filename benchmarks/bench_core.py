@@ -1,4 +1,4 @@
-"""Benchmark of the core engine, measured side by side in one run (issue 2).
+"""Benchmark of the core engine, measured side by side in one run.
 
 Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--quick]``.
 
@@ -9,19 +9,27 @@ Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--quick]
 3. Creating 100,000 conversations with 3 participants each: time per creation must stay
    flat, memory per conversation beyond its events <= 2 KB.
 4. A scripted 30-command conversation end to end: conversations per second.
+5. ``why_not(OPTION_TALK)`` under the custom-protocol example's protocol (its extra rule
+   reads the ``ConversationView``) vs under ``three_talk()``, in the same state; target
+   ratio <= 2.5. The same rule written against ``snapshot()``, as it was before the view,
+   is measured beside them.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
+import importlib.util
 import sys
 import time
 import tracemalloc
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from transitions import Machine
 
 import threetalk as tt
@@ -29,8 +37,10 @@ from threetalk.testing import StepClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from types import ModuleType
 
     from threetalk._guards import Rule
+    from threetalk.typing import ConversationView
 
 #: Where the benchmarks' clocks start; they tick one second per call.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -386,6 +396,80 @@ def bench_scripted(number: int) -> dict[str, float]:
     }
 
 
+# ---------------------------------------------------------------- 5. a rule of your own
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "custom_protocol.py"
+
+
+def load_example() -> ModuleType:
+    """``examples/custom_protocol.py`` as a module."""
+    spec = importlib.util.spec_from_file_location("custom_protocol", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def goal_through_snapshot(view: ConversationView) -> str | None:
+    """The example's rule as it was before the view: it reads a snapshot of the state."""
+    snapshot = view.snapshot()
+    with_goal = {goal.by for goal in snapshot.goals}
+    missing = [
+        participant.name
+        for participant in snapshot.participants
+        if participant.role is tt.Role.CLIENT and participant.id not in with_goal
+    ]
+    if not missing:
+        return None
+    return f"Every client names a goal before options are weighed; {', '.join(missing)} has not."
+
+
+def families(protocol: tt.Protocol) -> tt.Conversation:
+    """The example's family in team talk, ready for option talk: both clients named a goal."""
+    conv = tt.Conversation(protocol, clock=StepClock(START), conversation_id="family")
+    mother = conv.join("Ilse", tt.Role.CLIENT)
+    son = conv.join("Daan", tt.Role.CLIENT)
+    worker = conv.join("Fatima", tt.Role.PROFESSIONAL)
+    conv.move_to(tt.Phase.TEAM_TALK, by=worker)
+    conv.state_problem("Arguments at home every evening", by=worker)
+    conv.add_goal("Quiet evenings", by=mother)
+    conv.add_goal("Football twice a week", by=son)
+    return conv
+
+
+def bench_own_rule(number: int, rounds: int = 5) -> dict[str, float]:
+    """``why_not(OPTION_TALK)``: built-in rules only, plus the example's rule, plus it on a
+    snapshot; rounds alternate and the best of each counts."""
+    youth_care = load_example().youth_care()
+    entry = dict(youth_care.entry_rules)
+    *built_in, _ = entry[tt.Phase.OPTION_TALK]
+    snapshot_rule = tt.Rule("every-client-goal", "", goal_through_snapshot)
+    entry[tt.Phase.OPTION_TALK] = (*built_in, snapshot_rule)
+    through_snapshot = attrs.evolve(youth_care, name="youth_care_snapshot", entry_rules=entry)
+    conversations = {
+        "three_talk": families(tt.three_talk()),
+        "view": families(youth_care),
+        "snapshot": families(through_snapshot),
+    }
+    for conv in conversations.values():
+        assert conv.why_not(tt.Phase.OPTION_TALK) == ()
+    timings: dict[str, list[float]] = {name: [] for name in conversations}
+    for _ in range(rounds):
+        for name, conv in conversations.items():
+            call = functools.partial(conv.why_not, tt.Phase.OPTION_TALK)
+            timings[name].append(best_per_call(call, number, repeat=1))
+    best = {name: min(values) * 1e6 for name, values in timings.items()}
+    return {
+        "built_in_us": best["three_talk"],
+        "view_us": best["view"],
+        "snapshot_us": best["snapshot"],
+        "ratio_view": best["view"] / best["three_talk"],
+        "ratio_snapshot": best["snapshot"] / best["three_talk"],
+    }
+
+
 def main() -> None:
     """Run every measurement and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -421,6 +505,14 @@ def main() -> None:
         f"4. 30-command conversation ({scripted['events_per_conversation']} events): "
         f"{scripted['conversations_per_s']:,.0f} conversations/s, "
         f"{scripted['events_per_s']:,.0f} events/s"
+    )
+    own = bench_own_rule(100_000 // scale)
+    print(
+        f"5. why_not(OPTION_TALK) with the example's own rule on the view {own['view_us']:.2f} us"
+        f" vs three_talk() {own['built_in_us']:.2f} us -> ratio {own['ratio_view']:.2f}"
+        f" (target <= 2.5)\n"
+        f"   the same rule on snapshot(): {own['snapshot_us']:.2f} us"
+        f" -> ratio {own['ratio_snapshot']:.2f}"
     )
 
 

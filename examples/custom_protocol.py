@@ -8,23 +8,34 @@ on the table before options are weighed.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import attrs
 
 import threetalk as tt
 
+if TYPE_CHECKING:
+    from threetalk.typing import ConversationView
 
-def every_client_has_a_goal(conversation: tt.Conversation) -> str | None:
-    """The check of the extra rule: ``None`` when met, else why not."""
-    snapshot = conversation.snapshot()
-    with_goal = {goal.by for goal in snapshot.goals}
+
+def every_client_has_a_goal(view: ConversationView) -> str | None:
+    """The check of the extra rule: ``None`` when met, else why not.
+
+    It reads the conversation's view (its properties copy nothing), never a snapshot, and
+    returns as soon as the rule holds: ``allowed_moves()`` asks again and again, and the
+    message is needed only when it does not hold.
+    """
+    with_goal = {goal.by for goal in view.goals}
+    for participant in view.participants:
+        if participant.role is tt.Role.CLIENT and participant.id not in with_goal:
+            break
+    else:
+        return None
     missing = [
         participant.name
-        for participant in snapshot.participants
+        for participant in view.participants
         if participant.role is tt.Role.CLIENT and participant.id not in with_goal
     ]
-    if not missing:
-        return None
     return f"Every client names a goal before options are weighed; {', '.join(missing)} has not."
 
 

@@ -152,3 +152,49 @@ class TestLookupsById:
         with pytest.raises(tt.InvalidInput, match="option_id") as caught:
             conv.option(unknown)
         assert caught.value.argument == "option_id"
+
+
+class TestTypingModule:
+    """``threetalk.typing``: the protocols users implement or receive, with their own __all__."""
+
+    def test_all_is_sorted_and_exactly_the_public_names(self):
+        """__all__ is sorted and lists every public name the module defines, and no other."""
+        import threetalk.typing as tt_typing
+
+        defined = {
+            name
+            for name, value in vars(tt_typing).items()
+            if not name.startswith("_") and getattr(value, "__module__", None) == "threetalk.typing"
+        }
+
+        assert list(tt_typing.__all__) == sorted(tt_typing.__all__, key=isort_key)
+        assert set(tt_typing.__all__) == defined | {"Check"}
+        assert {"Check", "ConversationView", "EventSink", "EventStore"} <= defined | {"Check"}
+
+    @pytest.mark.parametrize("name", ["ConversationView", "EventSink", "EventStore"])
+    def test_protocols_are_documented(self, name):
+        """Every protocol explains itself."""
+        import threetalk.typing as tt_typing
+
+        assert inspect.getdoc(getattr(tt_typing, name))
+
+    def test_event_store_matches_the_stores_own(self):
+        """typing's EventStore has the members and docs of threetalk.store.EventStore."""
+        import threetalk.store
+        import threetalk.typing as tt_typing
+
+        def members(cls):
+            return {
+                name: inspect.getdoc(value)
+                for name, value in vars(cls).items()
+                if not name.startswith("_")
+            }
+
+        assert members(tt_typing.EventStore) == members(threetalk.store.EventStore)
+
+    def test_the_conversation_uses_typings_event_sink(self):
+        """EventSink is defined once, in threetalk.typing."""
+        import threetalk._conversation
+        import threetalk.typing as tt_typing
+
+        assert threetalk._conversation.EventSink is tt_typing.EventSink

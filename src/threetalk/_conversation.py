@@ -45,9 +45,14 @@ from threetalk._values import (
     Reason,
     Snapshot,
 )
+from threetalk.typing import EventSink
 
 if typing.TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from threetalk._advisories import Observation
+    from threetalk._values import Evaluation, Statement
+    from threetalk.typing import ConversationView
 
 Clock = Callable[[], datetime]
 
@@ -55,21 +60,6 @@ Clock = Callable[[], datetime]
 #: the last event's time): clocks of two machines writing one conversation drift apart.
 CLOCK_TOLERANCE: Final = timedelta(seconds=5)
 Subscriber = Callable[[Event], object]
-
-
-class EventSink(typing.Protocol):
-    """Where a conversation writes its events before it changes (a durable store).
-
-    ``append_events`` receives the events of one command, oldest first, and must either
-    make all of them durable or raise (a :class:`ThreetalkError`) having written none;
-    the conversation changes only after it returned. ``key`` is the key of the store's
-    keyed chains, or ``None``.
-    """
-
-    @property
-    def key(self) -> bytes | None: ...  # pragma: no cover - protocol
-
-    def append_events(self, events: Sequence[Event]) -> None: ...  # pragma: no cover
 
 
 _Spec = Spec
@@ -96,7 +86,7 @@ def _clients(state: State) -> set[str]:
 def _terms(state: State) -> dict[str, Any]:
     """The terms of the pending proposal, as a decision event records them."""
     proposal = state.proposal
-    if proposal is None:  # pragma: no cover - callers checked refusals.pending first
+    if proposal is None:  # pragma: no cover - callers checked refusals.no_pending_proposal first
         msg = "no pending proposal"
         raise AssertionError(msg)
     return {
@@ -124,10 +114,20 @@ class Conversation:
             the reading in its data (``clock``). Further back is :class:`ClockSkew`.
             5 seconds when not given.
 
+    Every command raises ``InvalidInput`` for a malformed argument and ``Refused`` when
+    the conversation's rules or the actor's role do not allow it (its ``Raises:`` section
+    says when); with a store, ``ConflictError`` and ``StoreError`` when the events cannot
+    be written; ``ClockSkew`` when the clock reads further before the last event than the
+    tolerance (nothing recorded); ``SubscriberError`` when a subscriber (see
+    :meth:`subscribe`) raised, after every subscriber was told and the events stay
+    recorded.
+
     Raises:
-        InvalidInput: An argument is malformed.
-        ConflictError: ``store`` holds a conversation with this id already.
-        StoreError: ``store`` could not write the opening event.
+        InvalidInput: An argument is malformed, or the clock returned no aware time.
+        ClockSkew: The clock reads further before the last event than the
+            tolerance; nothing is recorded.
+            nothing is recorded.
+        StoreError: With a store: it could not write the opening event.
 
     >>> import threetalk as tt
     >>> conv = tt.Conversation(conversation_id="demo")
@@ -232,6 +232,9 @@ class Conversation:
         )
 
     # ------------------------------------------------------------------ reading
+    #
+    # What rules read (threetalk.typing.ConversationView): every property hands out a value
+    # the state keeps as events apply (a tuple, a read-only mapping), never a copy per call.
 
     @property
     def id(self) -> str:
@@ -251,12 +254,57 @@ class Conversation:
     @property
     def participants(self) -> tuple[Participant, ...]:
         """Everyone who joined, in order of joining."""
-        return tuple(self._state.participants.values())
+        return self._state.participant_tuple
 
     @property
     def options(self) -> tuple[Option, ...]:
         """Every option proposed, in order, including withdrawn ones (see :meth:`option_state`)."""
-        return tuple(item.option for item in self._state.options.values())
+        return self._state.option_tuple
+
+    @property
+    def option_states(self) -> tuple[OptionState, ...]:
+        """Every option with its pros and cons, trial and withdrawal, in order of proposal."""
+        return self._state.option_states
+
+    @property
+    def topics(self) -> tuple[Statement, ...]:
+        """The topics put on the agenda, oldest first."""
+        topics = self._state.topics
+        return topics if type(topics) is tuple else self._state.frozen("topics")
+
+    @property
+    def problem(self) -> Statement | None:
+        """The latest statement of the problem; ``None`` until there is one."""
+        return self._state.problem
+
+    @property
+    def goals(self) -> tuple[Statement, ...]:
+        """The goals named, oldest first (``.by`` is the participant's id)."""
+        goals = self._state.goals
+        return goals if type(goals) is tuple else self._state.frozen("goals")
+
+    @property
+    def concerns(self) -> tuple[Statement, ...]:
+        """The worries raised, oldest first."""
+        concerns = self._state.concerns
+        return concerns if type(concerns) is tuple else self._state.frozen("concerns")
+
+    @property
+    def preferences(self) -> Mapping[str, str | None]:
+        """Participant id to the id of the option they prefer, ``None`` for "no preference".
+
+        A read-only mapping that shows later statements too (copy it with ``dict()`` to
+        keep it as it is now); only each participant's latest statement counts.
+        """
+        return self._state.preferences_view
+
+    @property
+    def delegations(self) -> Mapping[str, str]:
+        """Client id to the id of the professional they handed the decision to (rule R10).
+
+        A read-only mapping that shows later changes too; a reopened decision clears it.
+        """
+        return self._state.delegations_view
 
     @property
     def proposal(self) -> Proposal | None:
@@ -267,6 +315,17 @@ class Conversation:
     def decision(self) -> Decision | None:
         """The final decision; ``None`` until there is one, and again after it is reopened."""
         return self._state.decision
+
+    @property
+    def evaluations(self) -> tuple[Evaluation, ...]:
+        """The looks back recorded (rule R13), oldest first."""
+        evaluations = self._state.evaluations
+        return evaluations if type(evaluations) is tuple else self._state.frozen("evaluations")
+
+    @property
+    def sitting(self) -> int:
+        """Which sitting this is: 1 at first, one more at every :meth:`resume`."""
+        return self._state.sitting
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -284,15 +343,11 @@ class Conversation:
         Raises:
             UnknownParticipant: Nobody with that id joined.
         """
-        found = (
-            self._state.participants.get(participant_id)
-            if isinstance(participant_id, str)
-            else None
-        )
-        if found is None:
+        try:
+            return self._state.participants[participant_id]
+        except (KeyError, TypeError):  # an id nobody has, or not even text
             msg = f"participant_id: nobody with id {participant_id!r:.80} joined this conversation"
-            raise UnknownParticipant(msg, "participant_id")
-        return found
+            raise UnknownParticipant(msg, "participant_id") from None
 
     def option(self, option_id: str) -> Option:
         """The option with this id (``"o1"``, ...), withdrawn or not.
@@ -330,6 +385,9 @@ class Conversation:
 
         Returns:
             A function that unsubscribes ``callback``; calling it twice is harmless.
+
+        Raises:
+            InvalidInput: ``callback`` is not callable.
         """
         if not callable(callback):
             msg = f"callback: expected a callable, got {type(callback).__name__}"
@@ -350,15 +408,24 @@ class Conversation:
     def why_not(self, phase: Phase) -> tuple[Reason, ...]:
         """Every reason ``move_to(phase)`` would be refused now; empty when it would not.
 
+        Raises:
+            InvalidInput: ``phase`` is not a :class:`Phase`.
+
         >>> import threetalk as tt
         >>> conv = tt.Conversation()
         >>> [reason.code for reason in conv.why_not(tt.Phase.TEAM_TALK)]
         ['needs-client-and-professional']
         """
-        return refusals.move(self, self._protocol, self._state, check.member(phase, Phase, "phase"))
+        return refusals.move_blocked(
+            self, self._protocol, self._state, check.member(phase, Phase, "phase")
+        )
 
     def can_move_to(self, phase: Phase) -> bool:
-        """Whether ``move_to(phase)`` would be accepted now."""
+        """Whether ``move_to(phase)`` would be accepted now.
+
+        Raises:
+            InvalidInput: ``phase`` is not a :class:`Phase`.
+        """
         return not self.why_not(phase)
 
     def allowed_moves(self) -> frozenset[Phase]:
@@ -386,13 +453,23 @@ class Conversation:
         phase raises advisory A3 for every participant who did nothing in it.
 
         Raises:
-            Refused: ``.reasons`` lists every unmet rule.
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: ``.reasons`` lists every unmet entry rule of ``phase``, or why there is
+                no such move now (paused, closed, there already, not in the protocol); the
+                refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         target = phase if type(phase) is Phase else check.member(phase, Phase, "phase")
         actor = self._actor(by)
         at = self._now()
         state = self._state
-        reasons = refusals.move(self, self._protocol, state, target)
+        reasons = refusals.move_blocked(self, self._protocol, state, target)
         if reasons:
             summary = refusals.move_summary(target, reasons, self._protocol)
             self._refuse(at, "move_to", actor, {"phase": target.value}, reasons, summary)
@@ -420,6 +497,17 @@ class Conversation:
 
         Returns:
             The participant, to pass as ``by=`` in their commands.
+
+        Raises:
+            InvalidInput: An argument is malformed, or the clock returned no aware time;
+                nothing is recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The conversation is closed, or someone of that name takes part already;
+                the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         name = check.text(name, "name", limit=check.MAX_NAME)
         role = check.member(role, Role, "role")
@@ -442,6 +530,17 @@ class Conversation:
         Args:
             until: When the conversation is to be resumed; not before today.
             reason: Why it pauses.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The conversation is paused or closed already; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         at = self._now()
@@ -457,7 +556,19 @@ class Conversation:
         self._commit(at, [("paused", actor.id, state.phase, args)])
 
     def resume(self, *, by: Participant) -> None:
-        """Resume a paused conversation in the phase it left; this starts a new sitting."""
+        """Resume a paused conversation in the phase it left; this starts a new sitting.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The conversation is not paused; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         at = self._now()
         state = self._state
@@ -474,7 +585,19 @@ class Conversation:
         self._commit(at, [("resumed", actor.id, state.phase, {"to": back.value if back else None})])
 
     def close(self, reason: str | None = None, *, by: Participant) -> None:
-        """End the conversation; every later command is refused (and still logged)."""
+        """End the conversation; every later command is refused (and still logged).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The conversation is closed already; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         reason = check.optional_text(reason, "reason")
         at = self._now()
@@ -486,19 +609,71 @@ class Conversation:
     # ------------------------------------------------------------------ team talk
 
     def add_topic(self, text: str, *, by: Participant) -> None:
-        """Put a topic on the agenda (preparation, team talk)."""
+        """Put a topic on the agenda (preparation, team talk).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("add_topic", "topic-added", text, by)
 
     def state_problem(self, text: str, *, by: Participant) -> None:
-        """Record the problem as the participants share it (team talk); the latest counts."""
+        """Record the problem as the participants share it (team talk); the latest counts.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("state_problem", "problem-stated", text, by)
 
     def add_goal(self, text: str, *, by: Participant) -> None:
-        """Record a goal (preparation, team talk); option talk needs one of a client (R2)."""
+        """Record a goal (preparation, team talk); option talk needs one of a client (R2).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("add_goal", "goal-added", text, by)
 
     def add_concern(self, text: str, *, by: Participant) -> None:
-        """Record a worry (team talk)."""
+        """Record a worry (team talk).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         self._say("add_concern", "concern-added", text, by)
 
     def _say(self, command: str, kind: str, text: str, by: Participant) -> None:
@@ -518,6 +693,19 @@ class Conversation:
 
         Returns:
             The option, to pass to the commands that concern it.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or an open option with the same text is on the table
+                already; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         text = check.text(text, "text")
@@ -538,7 +726,19 @@ class Conversation:
     def add_consideration(
         self, option: Option, stance: Stance, text: str, *, by: Participant
     ) -> None:
-        """Record a pro or con of an option as the actor sees it (option talk)."""
+        """Record a pro or con of an option as the actor sees it (option talk).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option was withdrawn; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         item = self._option(option)
         stance = check.member(stance, Stance, "stance")
@@ -549,14 +749,29 @@ class Conversation:
         self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
 
     def withdraw_option(self, option: Option, reason: str, *, by: Participant) -> None:
-        """Strike an option (decision talk; never during option talk, rule R5)."""
+        """Strike an option (decision talk; never during option talk, rule R5).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed) (in option talk: R5), the option was withdrawn already
+                or is the pending proposal, or a decision is final; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         item = self._option(option)
         reason = check.text(reason, "reason")
         at = self._now()
         args = {"option": item.option.id, "reason": reason}
         state = self._state
-        self._gate(at, "withdraw_option", actor, args, lambda: refusals.withdrawal(state, item))
+        self._gate(
+            at, "withdraw_option", actor, args, lambda: refusals.withdrawal_blocked(state, item)
+        )
         self._commit(at, [("option-withdrawn", actor.id, state.phase, args)])
 
     def start_trial(self, option: Option, evaluate_on: date, *, by: Participant) -> None:
@@ -565,23 +780,48 @@ class Conversation:
         Args:
             option: The option to try.
             evaluate_on: The agreed date to evaluate the trial; required, not before today.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option was withdrawn or is being tried out
+                already (R6); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         item = self._option(option)
         at = self._now()
         evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=at.date())
         args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
-        self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start(item))
+        self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start_blocked(item))
         self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
 
     def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
-        """Record how a trial went (option talk, evaluation); early is fine."""
+        """Record how a trial went (option talk, evaluation); early is fine.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option is not being tried out (R6); the refusal
+                is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         item = self._option(option)
         outcome = check.text(outcome, "outcome")
         at = self._now()
         args = {"option": item.option.id, "outcome": outcome}
-        self._gate(at, "end_trial", actor, args, lambda: refusals.trial_end(item))
+        self._gate(at, "end_trial", actor, args, lambda: refusals.no_running_trial(item))
         self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
 
     def state_preference(self, option: Option | None, *, by: Participant) -> None:
@@ -589,6 +829,17 @@ class Conversation:
 
         Allowed in option and decision talk; the latest statement counts. A professional
         doing so during option talk raises advisory A2.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), or the option was withdrawn; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         item = None if option is None else self._option(option)
@@ -615,13 +866,28 @@ class Conversation:
 
         Once every client has delegated to the same professional, that professional's
         :meth:`propose_decision` is final without consent.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` or ``to`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The actor is not a client (R14), the command does not belong in the
+                current phase (or the conversation is paused or closed), ``to`` is not a
+                professional (R10), or a decision is final; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         delegate = self._actor(to, "to")
         at = self._now()
         args = {"to": delegate.id}
         state = self._state
-        self._gate(at, "delegate", actor, args, lambda: refusals.delegation(state, delegate))
+        self._gate(
+            at, "delegate", actor, args, lambda: refusals.delegation_blocked(state, delegate)
+        )
         self._commit(at, [("delegated", actor.id, state.phase, args)])
 
     def propose_decision(
@@ -645,6 +911,19 @@ class Conversation:
             what: What will be done.
             when: When it starts; not before today.
             review_on: When the decision is looked at again; not before ``when``.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time or one before the last event's; nothing is
+                recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed), a decision is final, the option was withdrawn or is
+                being tried out (R6), or a decision rule is unmet (R3, R4, R7 and the
+                protocol's); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         item = self._option(option)
@@ -666,7 +945,7 @@ class Conversation:
             "propose_decision",
             actor,
             terms,
-            lambda: refusals.undecided(state) + refusals.decision(self, item),
+            lambda: refusals.already_decided(state) + refusals.decision_blocked(self, item),
         )
         clients = _clients(state)
         if clients and all(state.delegations.get(pid) == actor.id for pid in clients):
@@ -675,7 +954,22 @@ class Conversation:
             self._commit(at, [("decision-proposed", actor.id, state.phase, terms)])
 
     def consent(self, *, by: Participant) -> None:
-        """A client agrees with the pending proposal; when every client has, it is final."""
+        """A client agrees with the pending proposal; when every client has, it is final.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The actor is not a client (R14), the command does not belong in the
+                current phase (or the conversation is paused or closed), nothing is
+                proposed, the client consented already, or a decision rule is unmet when
+                this consent would make the decision final; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         at = self._now()
         state = self._state
@@ -685,11 +979,13 @@ class Conversation:
             nonlocal final
             proposal = state.proposal
             if proposal is None or state.decision is not None:
-                return refusals.pending(state)
+                return refusals.no_pending_proposal(state)
             if actor.id in proposal.consents:
                 return refusals.already_consented(actor)
             final = _clients(state) <= proposal.consents | {actor.id}
-            return refusals.decision(self, state.options[proposal.option.id]) if final else []
+            return (
+                refusals.decision_blocked(self, state.options[proposal.option.id]) if final else []
+            )
 
         self._gate(at, "consent", actor, {}, reasons)
         consented: list[_Spec] = [("consented", actor.id, state.phase, {})]
@@ -703,13 +999,26 @@ class Conversation:
 
         The proposal stays pending (it can be revised, paused on or, where the protocol
         allows it, imposed) and the client's consent to it, if any, is withdrawn.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The actor is not a client (R14), the command does not belong in the
+                current phase (or the conversation is paused or closed), or nothing is
+                proposed; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         reason = check.text(reason, "reason")
         at = self._now()
         args = {"reason": reason}
         state = self._state
-        self._gate(at, "object", actor, args, lambda: refusals.pending(state))
+        self._gate(at, "object", actor, args, lambda: refusals.no_pending_proposal(state))
         self._commit(at, [("objected", actor.id, state.phase, args)])
 
     def impose(self, justification: str, *, by: Participant) -> None:
@@ -717,6 +1026,20 @@ class Conversation:
 
         Only where the protocol allows it (rule R9; :func:`three_talk` does not), and always
         with a justification, which the decision keeps.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The actor is not a professional (R14), the protocol does not allow
+                imposing (R9), the command does not belong in the current phase (or the
+                conversation is paused or closed), nothing is proposed, or a decision rule
+                is unmet; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
         """
         actor = self._actor(by)
         justification = check.text(justification, "justification")
@@ -724,10 +1047,11 @@ class Conversation:
         state = self._state
 
         def reasons() -> list[Reason]:
-            found = refusals.imposition(self._protocol) or refusals.pending(state)
+            found = refusals.imposing_not_allowed(self._protocol)
+            found = found or refusals.no_pending_proposal(state)
             if found or state.proposal is None:
                 return found
-            return refusals.decision(self, state.options[state.proposal.option.id])
+            return refusals.decision_blocked(self, state.options[state.proposal.option.id])
 
         self._gate(at, "impose", actor, {"justification": justification}, reasons)
         terms = {**_terms(state), "justification": justification}
@@ -749,7 +1073,20 @@ class Conversation:
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, outcome: str, process: str, *, by: Participant) -> None:
-        """Look back on the decision and on how it was reached (evaluation, rule R13)."""
+        """Look back on the decision and on how it was reached (evaluation, rule R13).
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The command does not belong in the current phase (or the conversation
+                is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
         actor = self._actor(by)
         outcome = check.text(outcome, "outcome")
         process = check.text(process, "process")
@@ -838,7 +1175,7 @@ class Conversation:
         rules: Callable[[], list[Reason]] | None = None,
     ) -> None:
         """Refuse the command unless the actor's role, the phase and ``rules`` allow it."""
-        reason = refusals.role(command, actor) or refusals.placement(
+        reason = refusals.wrong_role(command, actor) or refusals.misplaced(
             command, self._state, self._protocol
         )
         if reason is not None:
@@ -1008,3 +1345,10 @@ def rebuild(
             msg = f"Event seq {event.seq} ({event.kind}) does not fit the conversation: {error!r}."
             raise TamperedLog(msg, event.seq) from None
     return conversation
+
+
+if typing.TYPE_CHECKING:
+
+    def _is_a_view(conversation: Conversation) -> ConversationView:
+        """Rules receive the conversation itself: mypy checks here that it is a view."""
+        return conversation

@@ -1,33 +1,35 @@
-"""The guards of the three-talk model: each rule of DOMAIN.md that a state can meet or not.
+"""The guards of the three-talk model: each rule that a state can meet or not.
 
-A :class:`Rule` pairs a stable ``code`` with a check that looks at a conversation and
+The rules (R1-R14) are described in ``docs/guide.md``. A :class:`Rule` pairs a stable
+``code`` with a check that looks at a :class:`~threetalk.typing.ConversationView` and
 returns ``None`` when the rule is met, or a message in plain words when it is not. The
 engine collects every unmet rule, so a refusal explains everything that stands in the way,
-not just the first thing.
+not just the first thing. The built-in checks read only the view, as your own do.
 
 Rules that concern one command only (who may consent, where a topic belongs, a trial still
-running, ...) are checked by the conversation itself; the ones here are those a protocol
-attaches to entering a phase or to making a decision final, and that you may replace in
-your own protocols.
+running, ...) are checked by the conversation itself (``_refusals``); the ones here are
+those a protocol attaches to entering a phase or to making a decision final, and that you
+may replace in your own protocols.
+
+Naming: a check, like every refusal helper in ``_refusals``, is named for the condition
+that stands in the way (``_too_few_options``); a :class:`Rule` constant is named for the
+rule, what must hold (``TWO_OPTIONS``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import attrs
 
 from threetalk._phases import Role
 from threetalk._values import Reason
+from threetalk.typing import Check
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from threetalk._conversation import Conversation
-
-#: A check returns ``None`` when its rule is met, else why not, in plain words.
-Check = Callable[["Conversation"], str | None]
+    from threetalk.typing import ConversationView
 
 
 @attrs.frozen
@@ -36,15 +38,18 @@ class Rule:
 
     Attributes:
         code: Stable kebab-case identifier, reported in :class:`Reason` ``.code``.
-        rule: The rule of DOMAIN.md it implements (``"R3"``), or ``""`` for your own.
-        check: Looks at a conversation; ``None`` when met, else a plain-words message.
+        rule: The rule it implements (``"R3"``, as numbered in ``docs/guide.md``), or ``""``
+            for your own.
+        check: Looks at a conversation through its
+            :class:`~threetalk.typing.ConversationView` (at run time, the conversation
+            itself); returns ``None`` when the rule is met, else a plain-words message.
     """
 
     code: str
     rule: str
     check: Check
 
-    def reason(self, conversation: Conversation) -> Reason | None:
+    def reason(self, conversation: ConversationView) -> Reason | None:
         """The reason this rule is unmet in ``conversation``, or ``None`` when it is met."""
         message = self.check(conversation)
         return None if message is None else Reason(self.code, message, self.rule)
@@ -62,9 +67,9 @@ def join_names(names: Iterable[str], conjunction: str = "and") -> str:
 # allowed_moves() asks about again and again) and builds its message only when it does not.
 
 
-def _client_and_professional(conversation: Conversation) -> str | None:
+def _client_or_professional_missing(view: ConversationView) -> str | None:
     client = professional = False
-    for participant in conversation._state.participants.values():
+    for participant in view.participants:
         role = participant.role
         if role is Role.CLIENT:
             client = True
@@ -81,29 +86,31 @@ def _client_and_professional(conversation: Conversation) -> str | None:
     return f"Team talk needs at least one client and one professional taking part; {which} joined."
 
 
-def _problem_statement(conversation: Conversation) -> str | None:
-    if conversation._state.problem is not None:
+def _problem_unstated(view: ConversationView) -> str | None:
+    if view.problem is not None:
         return None
     return "Option talk needs a shared statement of the problem; none has been recorded yet."
 
 
-def _client_goal(conversation: Conversation) -> str | None:
-    state = conversation._state
-    participants = state.participants
-    for goal in state.goals:
-        if participants[goal.by].role is Role.CLIENT:
-            return None
+def _client_goal_missing(view: ConversationView) -> str | None:
+    goals = view.goals
+    if goals:
+        participant = view.participant
+        for goal in goals:
+            if participant(goal.by).role is Role.CLIENT:
+                return None
     return "Option talk needs at least one goal of the client; no client has named one yet."
 
 
-def _two_options(conversation: Conversation) -> str | None:
+def _too_few_options(view: ConversationView) -> str | None:
     found = 0
-    for item in conversation._state.options.values():
+    items = view.option_states
+    for item in items:
         if item.withdrawn is None:
             found += 1
             if found == 2:
                 return None
-    open_options = [item.option.text for item in conversation._state.options.values() if item.open]
+    open_options = [item.option.text for item in items if item.open]
     there = "there is none" if not open_options else f"there is one ({open_options[0]})"
     return (
         f"Deciding needs at least two options to choose between; {there}. "
@@ -111,17 +118,14 @@ def _two_options(conversation: Conversation) -> str | None:
     )
 
 
-def _considered_options(conversation: Conversation) -> str | None:
-    for item in conversation._state.options.values():
+def _option_without_considerations(view: ConversationView) -> str | None:
+    items = view.option_states
+    for item in items:
         if item.withdrawn is None and not item.considerations:
             break
     else:
         return None
-    bare = [
-        item.option.text
-        for item in conversation._state.options.values()
-        if item.open and not item.considerations
-    ]
+    bare = [item.option.text for item in items if item.open and not item.considerations]
     verb = "has" if len(bare) == 1 else "have"
     return (
         "Every option needs at least one pro or con before deciding; "
@@ -129,12 +133,12 @@ def _considered_options(conversation: Conversation) -> str | None:
     )
 
 
-def _preferences_stated(conversation: Conversation) -> str | None:
-    state = conversation._state
+def _preference_missing(view: ConversationView) -> str | None:
+    preferences = view.preferences
     silent = [
         participant.name
-        for participant in state.participants.values()
-        if participant.role is not Role.PROFESSIONAL and participant.id not in state.preferences
+        for participant in view.participants
+        if participant.role is not Role.PROFESSIONAL and participant.id not in preferences
     ]
     if not silent:
         return None
@@ -145,21 +149,22 @@ def _preferences_stated(conversation: Conversation) -> str | None:
     )
 
 
-def _something_to_evaluate(conversation: Conversation) -> str | None:
-    state = conversation._state
-    if state.decision is not None:
+def _nothing_to_evaluate(view: ConversationView) -> str | None:
+    if view.decision is not None:
         return None
-    for item in state.options.values():
+    for item in view.option_states:
         trial = item.trial
         if trial is not None and trial.outcome is not None:
             return None
     return "Evaluation needs a decision or a finished trial to look back on; there is neither yet."
 
 
-CLIENT_AND_PROFESSIONAL = Rule("needs-client-and-professional", "R1", _client_and_professional)
-PROBLEM_STATEMENT = Rule("needs-problem-statement", "R2", _problem_statement)
-CLIENT_GOAL = Rule("needs-client-goal", "R2", _client_goal)
-TWO_OPTIONS = Rule("needs-two-options", "R3", _two_options)
-CONSIDERED_OPTIONS = Rule("option-without-considerations", "R4", _considered_options)
-PREFERENCES_STATED = Rule("missing-preference", "R7", _preferences_stated)
-SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _something_to_evaluate)
+CLIENT_AND_PROFESSIONAL = Rule(
+    "needs-client-and-professional", "R1", _client_or_professional_missing
+)
+PROBLEM_STATEMENT = Rule("needs-problem-statement", "R2", _problem_unstated)
+CLIENT_GOAL = Rule("needs-client-goal", "R2", _client_goal_missing)
+TWO_OPTIONS = Rule("needs-two-options", "R3", _too_few_options)
+CONSIDERED_OPTIONS = Rule("option-without-considerations", "R4", _option_without_considerations)
+PREFERENCES_STATED = Rule("missing-preference", "R7", _preference_missing)
+SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _nothing_to_evaluate)

@@ -4,23 +4,38 @@ Every reason a conversation can give lives here: who may give which command (R14
 each command belongs, and the checks that concern one command (a trial still running, a
 proposal pending, ...). The rules that protocols attach to phases and decisions are in
 ``_guards``. Each function returns the reasons that apply, or none.
+
+Naming: each helper is named for the condition that stands in the way, as the guards'
+checks are: one condition by its own name (``paused``, ``withdrawn``, ``already_decided``,
+mostly the code it refuses with), several that block one command as ``<command>_blocked``
+(``move_blocked``, ``decision_blocked``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from threetalk._guards import join_names
 from threetalk._phases import Phase, Role
 from threetalk._values import Reason
+from threetalk.typing import ConversationView
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from threetalk._conversation import Conversation
-    from threetalk._protocols import Protocol
+    from threetalk._protocols import Protocol as SDMProtocol
     from threetalk._state import State
     from threetalk._values import OptionState, Participant
+
+
+class Governed(ConversationView, Protocol):
+    """A conversation's view together with the protocol whose rules it follows."""
+
+    @property
+    def protocol(self) -> SDMProtocol:
+        """The protocol the conversation follows."""
+        ...  # pragma: no cover - protocol
+
 
 # What each placed command is, for "<what> in <phases>; the conversation is in <phase>."
 _WHAT: Final = {
@@ -96,7 +111,7 @@ def phases_in_words(phases: Iterable[Phase]) -> str:
     return join_names((phase.label for phase in Phase if phase in wanted), "or")
 
 
-def move_summary(target: Phase, reasons: Iterable[Reason], protocol: Protocol) -> str:
+def move_summary(target: Phase, reasons: Iterable[Reason], protocol: SDMProtocol) -> str:
     """The first sentence of a refused move."""
     entry = {rule.code for rule in protocol.entry_rules.get(target, ())}
     if entry.issuperset(reason.code for reason in reasons):
@@ -116,7 +131,7 @@ def paused(state: State) -> Reason:
     )
 
 
-def role(command: str, actor: Participant) -> Reason | None:
+def wrong_role(command: str, actor: Participant) -> Reason | None:
     """The actor's role may not give this command (R14)."""
     found = _ROLES.get(command)
     if found is None or actor.role in found[0]:
@@ -128,7 +143,7 @@ def role(command: str, actor: Participant) -> Reason | None:
     )
 
 
-def placement(command: str, state: State, protocol: Protocol) -> Reason | None:
+def misplaced(command: str, state: State, protocol: SDMProtocol) -> Reason | None:
     """The conversation is closed, paused, or in a phase where this command does not belong."""
     here = state.phase
     if here is Phase.CLOSED:
@@ -156,10 +171,13 @@ def name_taken(name: str) -> Reason:
     return Reason("name-taken", f"Someone called {name} already takes part; use another name.")
 
 
-def move(
-    conversation: Conversation, protocol: Protocol, state: State, target: Phase
+def move_blocked(
+    conversation: ConversationView, protocol: SDMProtocol, state: State, target: Phase
 ) -> tuple[Reason, ...]:
-    """Every reason ``move_to(target)`` is not possible now; empty when it is."""
+    """Every reason ``move_to(target)`` is not possible now; empty when it is.
+
+    ``conversation`` is what the entry rules' checks receive.
+    """
     here = state.phase
     if here is Phase.CLOSED:
         return (CLOSED,)
@@ -175,12 +193,14 @@ def move(
         else:
             message = f"This protocol has no way from {here.label} to {target.label}."
         return (Reason("no-such-move", message),)
-    found = []
+    found: list[Reason] | None = None  # made only when a rule is unmet, as rarely it is
     for rule in protocol.entry_rules.get(target, ()):
         unmet = rule.check(conversation)
         if unmet is not None:
+            if found is None:
+                found = []
             found.append(Reason(rule.code, unmet, rule.rule))
-    return tuple(found)
+    return () if found is None else tuple(found)
 
 
 # ---------------------------------------------------------------------- options and trials
@@ -202,9 +222,9 @@ def duplicate_option(state: State, text: str) -> list[Reason]:
     return []
 
 
-def withdrawal(state: State, item: OptionState) -> list[Reason]:
+def withdrawal_blocked(state: State, item: OptionState) -> list[Reason]:
     """The option cannot be struck: withdrawn already, decided, or the pending proposal."""
-    found = withdrawn(item) + undecided(state)
+    found = withdrawn(item) + already_decided(state)
     proposal = state.proposal
     if proposal is not None and proposal.option.id == item.option.id:
         found.append(
@@ -216,7 +236,7 @@ def withdrawal(state: State, item: OptionState) -> list[Reason]:
     return found
 
 
-def trial_start(item: OptionState) -> list[Reason]:
+def trial_start_blocked(item: OptionState) -> list[Reason]:
     """The option cannot be tried out now (R6)."""
     found = withdrawn(item)
     if item.trial is not None and item.trial.running:
@@ -226,7 +246,7 @@ def trial_start(item: OptionState) -> list[Reason]:
     return found
 
 
-def trial_end(item: OptionState) -> list[Reason]:
+def no_running_trial(item: OptionState) -> list[Reason]:
     """There is no running trial of the option to end (R6)."""
     if item.trial is not None and item.trial.running:
         return []
@@ -236,13 +256,13 @@ def trial_end(item: OptionState) -> list[Reason]:
 # ---------------------------------------------------------------------- decisions
 
 
-def undecided(state: State) -> list[Reason]:
+def already_decided(state: State) -> list[Reason]:
     """A decision is final already (R12: reopen it first)."""
     return [] if state.decision is None else [_DECIDED]
 
 
-def pending(state: State) -> list[Reason]:
-    """There is no proposal waiting for consent (R9)."""
+def no_pending_proposal(state: State) -> list[Reason]:
+    """There is no proposal waiting for consent (R9), or a decision is final already."""
     if state.decision is not None:
         return [_DECIDED]
     if state.proposal is None:
@@ -250,9 +270,9 @@ def pending(state: State) -> list[Reason]:
     return []
 
 
-def delegation(state: State, delegate: Participant) -> list[Reason]:
+def delegation_blocked(state: State, delegate: Participant) -> list[Reason]:
     """The decision cannot be handed to ``delegate`` (R10)."""
-    found = undecided(state)
+    found = already_decided(state)
     if delegate.role is not Role.PROFESSIONAL:
         found.append(
             Reason(
@@ -270,7 +290,7 @@ def already_consented(actor: Participant) -> list[Reason]:
     return [Reason("already-consented", f"{actor.name} has consented already.")]
 
 
-def imposition(protocol: Protocol) -> list[Reason]:
+def imposing_not_allowed(protocol: SDMProtocol) -> list[Reason]:
     """The protocol does not let a professional impose (R9)."""
     if protocol.allows_imposition:
         return []
@@ -284,8 +304,11 @@ def imposition(protocol: Protocol) -> list[Reason]:
     ]
 
 
-def decision(conversation: Conversation, item: OptionState) -> list[Reason]:
-    """Why a decision on ``item`` cannot be final now (R3, R4, R6, R7 and the protocol's)."""
+def decision_blocked(conversation: Governed, item: OptionState) -> list[Reason]:
+    """Why a decision on ``item`` cannot be final now (R3, R4, R6, R7 and the protocol's).
+
+    ``conversation`` is what the protocol's decision rules' checks receive.
+    """
     found = withdrawn(item)
     if item.trial is not None and item.trial.running:
         found.append(

@@ -7,9 +7,10 @@ enough to rebuild a conversation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Final
+from types import MappingProxyType
+from typing import Any, Final
 
 import attrs
 
@@ -38,7 +39,14 @@ from threetalk._values import (
 
 @attrs.define
 class State:
-    """The mutable state behind a conversation (private; read through ``Conversation``)."""
+    """The mutable state behind a conversation (private; read through ``Conversation``).
+
+    What :class:`~threetalk.typing.ConversationView` hands out is kept here as the events
+    apply, never copied per read: tuples of the participants, options and option states
+    (rebuilt when someone joins or an option changes), read-only proxies over the dicts
+    of preferences and delegations (made once, when first read), and the statements as
+    tuples rebuilt at most once per change, when first read after it.
+    """
 
     phase: Phase
     #: The phase as the shared transitions machine names it (see ``_engine``).
@@ -49,12 +57,13 @@ class State:
     options: dict[str, OptionState] = attrs.field(factory=dict)
     preferences: dict[str, str | None] = attrs.field(factory=dict)
     delegations: dict[str, str] = attrs.field(factory=dict)
-    # Lists once something is added (appending stays O(1) however long a conversation
-    # runs); until then the shared empty tuple, which costs no memory.
-    topics: list[Statement] | tuple[()] = ()
-    goals: list[Statement] | tuple[()] = ()
-    concerns: list[Statement] | tuple[()] = ()
-    evaluations: list[Evaluation] | tuple[()] = ()
+    # A tuple when read last (the shared empty tuple until something is added: it costs no
+    # memory), a list while things are being added: appending stays O(1) however long a
+    # conversation runs, and reading (see ``frozen``) freezes the list once, not per read.
+    topics: list[Statement] | tuple[Statement, ...] = ()
+    goals: list[Statement] | tuple[Statement, ...] = ()
+    concerns: list[Statement] | tuple[Statement, ...] = ()
+    evaluations: list[Evaluation] | tuple[Evaluation, ...] = ()
     problem: Statement | None = None
     proposal: Proposal | None = None
     decision: Decision | None = None
@@ -65,6 +74,50 @@ class State:
     first_option_sitting: int | None = None
     #: Who had an accepted command in the current visit of the phase (advisory A3).
     active: tuple[str, ...] = ()
+    #: Everyone who joined, in order (rebuilt on every join).
+    participant_tuple: tuple[Participant, ...] = ()
+    #: Every option proposed, in order (rebuilt on every proposal).
+    option_tuple: tuple[Option, ...] = ()
+    #: The values of ``options``, in order of proposal (rebuilt on every change to one:
+    #: rules read them far more often than options change).
+    option_states: tuple[OptionState, ...] = ()
+    # Read-only proxies of ``preferences`` and ``delegations``, made when first read.
+    _preferences_view: Mapping[str, str | None] | None = None
+    _delegations_view: Mapping[str, str] | None = None
+
+    def frozen(self, field: str) -> tuple[Any, ...]:
+        """The statements (or evaluations) of ``field`` as a tuple, frozen once if needed.
+
+        Readers take the tuple directly when the field holds one (the common case) and
+        call this only when it holds a list, things having been added since the last read.
+        """
+        items = getattr(self, field)
+        if type(items) is not tuple:
+            items = tuple(items)
+            setattr(self, field, items)
+        return items
+
+    @property
+    def preferences_view(self) -> Mapping[str, str | None]:
+        """``preferences``, read-only; it shows every later change."""
+        view = self._preferences_view
+        if view is None:
+            view = self._preferences_view = MappingProxyType(self.preferences)
+        return view
+
+    @property
+    def delegations_view(self) -> Mapping[str, str]:
+        """``delegations``, read-only; it shows every later change."""
+        view = self._delegations_view
+        if view is None:
+            view = self._delegations_view = MappingProxyType(self.delegations)
+        return view
+
+    def put_option(self, item: OptionState) -> None:
+        """Record ``item`` as the latest state of its option (new or not)."""
+        options = self.options
+        options[item.option.id] = item
+        self.option_states = tuple(options.values())
 
     def snapshot(self, conversation_id: str, protocol: str) -> Snapshot:
         """A frozen copy of the whole state."""
@@ -74,17 +127,17 @@ class State:
             phase=self.phase,
             resume_phase=self.resume_phase,
             paused_until=self.paused_until,
-            participants=tuple(self.participants.values()),
-            topics=tuple(self.topics),
+            participants=self.participant_tuple,
+            topics=self.frozen("topics"),
             problem=self.problem,
-            goals=tuple(self.goals),
-            concerns=tuple(self.concerns),
-            options=tuple(self.options.values()),
+            goals=self.frozen("goals"),
+            concerns=self.frozen("concerns"),
+            options=self.option_states,
             preferences=tuple(sorted(self.preferences.items())),
             delegations=tuple(sorted(self.delegations.items())),
             proposal=self.proposal,
             decision=self.decision,
-            evaluations=tuple(self.evaluations),
+            evaluations=self.frozen("evaluations"),
             sitting=self.sitting,
             closed_reason=self.closed_reason,
         )
@@ -109,8 +162,26 @@ SILENT_KINDS: Final = frozenset({"opened", "refused", "advisory"})
 def apply(state: State, event: Event, engine: Engine) -> None:
     """Change ``state`` as ``event`` says.
 
+    A live command applies only events it built and checked; ``replay`` applies recorded
+    ones and turns each of the errors below into a ``TamperedLog`` naming the event. An
+    error can leave ``state`` partly changed, so ``replay`` then discards the conversation.
+
+    Args:
+        state: Changed in place.
+        event: An event of this conversation, the next in its log.
+        engine: The phase machine of the conversation's protocol (for moves, pauses,
+            resumes and closes).
+
     Raises:
-        KeyError: The event is of an unknown kind or refers to something unknown.
+        KeyError: The event is of an unknown kind, lacks a field of its kind, or refers
+            to a participant, option, trial or proposal that is not there (or gives a
+            new participant or option an id out of order).
+        ImpossibleStep: A move, pause, resume or close that the protocol's phase graph
+            does not have from the current phase.
+        ValueError: A date in its data is not an ISO date.
+        TypeError: A field of its data has the wrong type (text where a mapping or a
+            date is expected, say).
+        AttributeError: Its data is not a mapping.
     """
     if event.kind in SILENT_KINDS:
         return
@@ -126,9 +197,9 @@ def _joined(state: State, event: Event, _engine: Engine) -> None:
     pid = data["participant"]
     if pid != f"p{len(state.participants) + 1}":
         raise KeyError(pid)
-    state.participants[pid] = Participant(
-        pid, data["name"], ROLE_BY_VALUE[data["role"]], event.conversation_id
-    )
+    joiner = Participant(pid, data["name"], ROLE_BY_VALUE[data["role"]], event.conversation_id)
+    state.participants[pid] = joiner
+    state.participant_tuple = (*state.participant_tuple, joiner)
 
 
 def _append(state: State, field: str, item: Statement | Evaluation) -> None:
@@ -177,7 +248,8 @@ def _option(state: State, event: Event, _engine: Engine) -> None:
     if oid != f"o{len(state.options) + 1}":
         raise KeyError(oid)
     option = Option(oid, event.data["text"], _actor(event), event.conversation_id)
-    state.options[oid] = OptionState(option)
+    state.put_option(OptionState(option))
+    state.option_tuple = (*state.option_tuple, option)
     if state.first_option_sitting is None:
         state.first_option_sitting = state.sitting
 
@@ -193,7 +265,7 @@ def _consideration(state: State, event: Event, _engine: Engine) -> None:
     item = state.options[oid]
     added = Consideration(STANCE_BY_VALUE[data["stance"]], data["text"], _actor(event))
     considerations = (*item.considerations, added)
-    state.options[oid] = OptionState(item.option, considerations, item.withdrawn, item.trial)
+    state.put_option(OptionState(item.option, considerations, item.withdrawn, item.trial))
 
 
 @_applies("option-withdrawn")
@@ -201,7 +273,7 @@ def _withdrawn(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
     item = state.options[oid]
     reason = event.data["reason"]
-    state.options[oid] = OptionState(item.option, item.considerations, reason, item.trial)
+    state.put_option(OptionState(item.option, item.considerations, reason, item.trial))
     for pid in [pid for pid, preferred in state.preferences.items() if preferred == oid]:
         del state.preferences[pid]
 
@@ -211,7 +283,7 @@ def _trial_started(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
     item = state.options[oid]
     trial = Trial(date.fromisoformat(event.data["evaluate_on"]), _actor(event))
-    state.options[oid] = OptionState(item.option, item.considerations, item.withdrawn, trial)
+    state.put_option(OptionState(item.option, item.considerations, item.withdrawn, trial))
 
 
 @_applies("trial-ended")
@@ -223,7 +295,7 @@ def _trial_ended(state: State, event: Event, _engine: Engine) -> None:
         msg = "trial"
         raise KeyError(msg)
     ended = Trial(trial.evaluate_on, trial.started_by, event.data["outcome"])
-    state.options[oid] = OptionState(item.option, item.considerations, item.withdrawn, ended)
+    state.put_option(OptionState(item.option, item.considerations, item.withdrawn, ended))
 
 
 @_applies("preference-stated")

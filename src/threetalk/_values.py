@@ -170,7 +170,8 @@ class Reason:
     Attributes:
         code: Stable, kebab-case; safe to branch on in your own code.
         message: Plain words, written for the professional and the client.
-        rule: The rule of DOMAIN.md it comes from (``"R3"``), or ``""`` where none applies.
+        rule: The rule it comes from (``"R3"``, as numbered in ``docs/guide.md``), or ``""``
+            where none applies.
     """
 
     code: str
