@@ -1,4 +1,4 @@
-"""Benchmark of the SQLite event store, side by side with raw sqlite3 (issue 3).
+"""Benchmarks of the event stores, side by side with the raw database drivers.
 
 Run with ``.venv/bin/python benchmarks/bench_store.py [--quick]``.
 

@@ -253,9 +253,7 @@ class TestCycleFinder:
 
 #: Files that still cite documents outside the repository, with their owner, to be fixed
 #: by them. Core modules are never listed here.
-CITING: dict[str, str] = {
-    "src/threetalk/_reference.py": "threetalk.testing's owner (the reference model)",
-}
+CITING: dict[str, str] = {}
 
 #: How a citation of a document outside the repository looks.
 OUTSIDE = ("DOMAIN.md", "SETTLED", "STYLE.md", "../shared", "seeds/")

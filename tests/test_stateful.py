@@ -34,7 +34,7 @@ TestWorkAndIncome.settings = _SETTINGS
 
 class TestFoundExamples:
     def test_close_drops_a_pending_proposal(self):
-        """Closing in decision talk leaves it, so a pending proposal is dropped (SETTLED)."""
+        """Closing in decision talk leaves it, so a pending proposal is dropped."""
         state = ConversationStateMachine()
         state.start(setup="proposal", clients=1)
 

@@ -108,7 +108,7 @@ class ModelProposal:
 
 @attrs.define
 class ReferenceModel:
-    """The rules of DOMAIN.md and SETTLED.md in plain Python, apart from the engine.
+    """The rules of ``docs/guide.md`` in plain Python, written apart from the engine.
 
     Each ``expect_<command>`` method looks at the arguments the way the conversation
     receives them and returns an :class:`Expectation`; the machine applies its ``effect``
@@ -309,8 +309,8 @@ class ReferenceModel:
             return _refused()
 
         def change() -> None:
-            # Closing leaves decision talk, and "leaving decision talk drops a pending
-            # proposal" (SETTLED): nothing can make it final any more.
+            # Closing leaves decision talk, and leaving decision talk drops a pending
+            # proposal (docs/guide.md): nothing can make it final any more.
             self.phase, self.resume_phase, self.proposal = Phase.CLOSED, None, None
 
         return _accepted(self._did(by, change))
