@@ -9,6 +9,7 @@ these events change the state (see ``_state.apply``).
 
 from __future__ import annotations
 
+import threading
 import typing
 import uuid
 from collections import deque
@@ -34,6 +35,7 @@ from threetalk._exceptions import (
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import Protocol, three_talk
 from threetalk._state import KINDS, State, apply
+from threetalk._sync import new_lock, serialised
 from threetalk._trail import CannedData, Event, Sealer, Spec, format_time, freeze
 from threetalk._values import (
     Advisory,
@@ -74,8 +76,9 @@ _MOVED: dict[tuple[Phase, bool], CannedData] = {
 }
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+def _local_now() -> datetime:
+    """The machine's time in its own zone, aware: days are judged as the users see them."""
+    return datetime.now(UTC).astimezone()
 
 
 def _clients(state: State) -> set[str]:
@@ -105,8 +108,11 @@ class Conversation:
     Args:
         protocol: The rules it follows; :func:`three_talk` when not given.
         conversation_id: Its id; a random UUID when not given.
-        clock: Returns the current time as an aware datetime; ``datetime.now(UTC)`` when
-            not given. Give your own for tests and simulations.
+        clock: Returns the current time as an aware datetime; when not given, the
+            machine's time in its own zone. Events are written in UTC whatever the zone;
+            checks against a calendar day ("not before today") use the day in the
+            clock's own zone, as the people in the conversation see it. Give your own
+            for tests and simulations.
         store: Where every event is written before the conversation changes (see
             :mod:`threetalk.store`); events are kept in memory only when not given.
         clock_tolerance: How far the clock may read before the last event (clocks of two
@@ -148,6 +154,8 @@ class Conversation:
     _delivering: bool
     _tolerance: timedelta
     _reading: datetime | None
+    _local: datetime
+    _lock: threading.RLock
     _sealer: Sealer
     _store: EventSink | None
 
@@ -190,7 +198,7 @@ class Conversation:
         else:
             conversation_id = check.text(conversation_id, "conversation_id", limit=check.MAX_NAME)
         if clock is None:
-            clock = _utc_now
+            clock = _local_now
         elif not callable(clock):
             msg = f"clock: expected a callable returning an aware datetime, got {clock!r:.80}"
             raise InvalidInput(msg, "clock")
@@ -202,6 +210,7 @@ class Conversation:
         self._events = []
         self._advisories = []
         self._subscribers = None
+        self._lock = new_lock()
         self._pending = None  # made on the first delivery: most conversations have none
         self._delivering = False
         self._tolerance = CLOCK_TOLERANCE
@@ -369,10 +378,12 @@ class Conversation:
         """
         return self._option(option)
 
+    @serialised
     def snapshot(self) -> Snapshot:
         """A frozen, comparable value of the whole state (not the log)."""
         return self._state.snapshot(self._id, self._protocol.name)
 
+    @serialised
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` for every event recorded from now on.
 
@@ -405,6 +416,7 @@ class Conversation:
 
     # ------------------------------------------------------------------ moving
 
+    @serialised
     def why_not(self, phase: Phase) -> tuple[Reason, ...]:
         """Every reason ``move_to(phase)`` would be refused now; empty when it would not.
 
@@ -420,6 +432,7 @@ class Conversation:
             self, self._protocol, self._state, check.member(phase, Phase, "phase")
         )
 
+    @serialised
     def can_move_to(self, phase: Phase) -> bool:
         """Whether ``move_to(phase)`` would be accepted now.
 
@@ -428,6 +441,7 @@ class Conversation:
         """
         return not self.why_not(phase)
 
+    @serialised
     def allowed_moves(self) -> frozenset[Phase]:
         """The phases ``move_to`` can reach now (pausing and closing aside)."""
         protocol = self._protocol
@@ -444,6 +458,7 @@ class Conversation:
                 allowed.append(target)
         return frozenset(allowed)
 
+    @serialised
     def move_to(self, phase: Phase, *, by: Participant) -> None:
         """Move the conversation to another talk, if the protocol's entry rules allow it.
 
@@ -488,6 +503,7 @@ class Conversation:
 
     # ------------------------------------------------------------------ joining and pausing
 
+    @serialised
     def join(self, name: str, role: Role) -> Participant:
         """Add a participant; the joiner is the actor of this command.
 
@@ -516,19 +532,20 @@ class Conversation:
         args = {"name": name, "role": role.value}
         if state.phase is P.CLOSED:
             self._refuse(at, "join", None, args, (refusals.CLOSED,))
-        folded = name.casefold()
+        same = check.identity(name)
         for participant in state.participants.values():
-            if participant.name.casefold() == folded:
+            if check.identity(participant.name) == same:
                 self._refuse(at, "join", None, args, (refusals.name_taken(participant.name),))
         pid = f"p{len(state.participants) + 1}"
         self._commit(at, [("joined", pid, state.phase, {"participant": pid, **args})])
         return state.participants[pid]
 
+    @serialised
     def pause(self, until: date, reason: str, *, by: Participant) -> None:
         """Pause to take time to think or to plan another sitting (rule R11).
 
         Args:
-            until: When the conversation is to be resumed; not before today.
+            until: When the conversation is to be resumed; not before today (in the clock's zone).
             reason: Why it pauses.
 
         Raises:
@@ -544,7 +561,7 @@ class Conversation:
         """
         actor = self._actor(by)
         at = self._now()
-        until = check.day(until, "until", not_before=at.date())
+        until = check.day(until, "until", not_before=self._local.date())
         reason = check.text(reason, "reason")
         args = {"until": until.isoformat(), "reason": reason}
         state = self._state
@@ -555,6 +572,7 @@ class Conversation:
             )
         self._commit(at, [("paused", actor.id, state.phase, args)])
 
+    @serialised
     def resume(self, *, by: Participant) -> None:
         """Resume a paused conversation in the phase it left; this starts a new sitting.
 
@@ -584,6 +602,7 @@ class Conversation:
         back = state.resume_phase
         self._commit(at, [("resumed", actor.id, state.phase, {"to": back.value if back else None})])
 
+    @serialised
     def close(self, reason: str | None = None, *, by: Participant) -> None:
         """End the conversation; every later command is refused (and still logged).
 
@@ -608,6 +627,7 @@ class Conversation:
 
     # ------------------------------------------------------------------ team talk
 
+    @serialised
     def add_topic(self, text: str, *, by: Participant) -> None:
         """Put a topic on the agenda (preparation, team talk).
 
@@ -625,6 +645,7 @@ class Conversation:
         """
         self._say("add_topic", "topic-added", text, by)
 
+    @serialised
     def state_problem(self, text: str, *, by: Participant) -> None:
         """Record the problem as the participants share it (team talk); the latest counts.
 
@@ -642,6 +663,7 @@ class Conversation:
         """
         self._say("state_problem", "problem-stated", text, by)
 
+    @serialised
     def add_goal(self, text: str, *, by: Participant) -> None:
         """Record a goal (preparation, team talk); option talk needs one of a client (R2).
 
@@ -659,6 +681,7 @@ class Conversation:
         """
         self._say("add_goal", "goal-added", text, by)
 
+    @serialised
     def add_concern(self, text: str, *, by: Participant) -> None:
         """Record a worry (team talk).
 
@@ -686,6 +709,7 @@ class Conversation:
 
     # ------------------------------------------------------------------ option talk
 
+    @serialised
     def propose_option(self, text: str, *, by: Participant) -> Option:
         """Put an option on the table (option talk).
 
@@ -723,6 +747,7 @@ class Conversation:
         )
         return state.options[oid].option
 
+    @serialised
     def add_consideration(
         self, option: Option, stance: Stance, text: str, *, by: Participant
     ) -> None:
@@ -748,6 +773,7 @@ class Conversation:
         self._gate(at, "add_consideration", actor, args, lambda: refusals.withdrawn(item))
         self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
 
+    @serialised
     def withdraw_option(self, option: Option, reason: str, *, by: Participant) -> None:
         """Strike an option (decision talk; never during option talk, rule R5).
 
@@ -774,12 +800,14 @@ class Conversation:
         )
         self._commit(at, [("option-withdrawn", actor.id, state.phase, args)])
 
+    @serialised
     def start_trial(self, option: Option, evaluate_on: date, *, by: Participant) -> None:
         """Try an option out before deciding (option talk, rule R6).
 
         Args:
             option: The option to try.
-            evaluate_on: The agreed date to evaluate the trial; required, not before today.
+            evaluate_on: The agreed date to evaluate the trial; required, not before
+                today (in the clock's zone).
 
         Raises:
             InvalidInput: An argument is malformed, ``by`` has not joined
@@ -796,11 +824,12 @@ class Conversation:
         actor = self._actor(by)
         item = self._option(option)
         at = self._now()
-        evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=at.date())
+        evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=self._local.date())
         args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
         self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start_blocked(item))
         self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
 
+    @serialised
     def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
         """Record how a trial went (option talk, evaluation); early is fine.
 
@@ -824,6 +853,7 @@ class Conversation:
         self._gate(at, "end_trial", actor, args, lambda: refusals.no_running_trial(item))
         self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
 
+    @serialised
     def state_preference(self, option: Option | None, *, by: Participant) -> None:
         """State which option the actor prefers, or ``None`` for an explicit "no preference".
 
@@ -861,6 +891,7 @@ class Conversation:
 
     # ------------------------------------------------------------------ decision talk
 
+    @serialised
     def delegate(self, to: Participant, *, by: Participant) -> None:
         """A client asks a professional to make the decision (rule R10).
 
@@ -890,6 +921,7 @@ class Conversation:
         )
         self._commit(at, [("delegated", actor.id, state.phase, args)])
 
+    @serialised
     def propose_decision(
         self,
         option: Option,
@@ -909,7 +941,7 @@ class Conversation:
             option: The option decided on; open, and not under a running trial (R6).
             who: Who carries it out.
             what: What will be done.
-            when: When it starts; not before today.
+            when: When it starts; not before today (in the clock's zone).
             review_on: When the decision is looked at again; not before ``when``.
 
         Raises:
@@ -930,7 +962,7 @@ class Conversation:
         who = check.text(who, "who")
         what = check.text(what, "what")
         at = self._now()
-        when = check.day(when, "when", not_before=at.date())
+        when = check.day(when, "when", not_before=self._local.date())
         review_on = check.day(review_on, "review_on", not_before=when)
         terms = {
             "option": item.option.id,
@@ -953,6 +985,7 @@ class Conversation:
         else:
             self._commit(at, [("decision-proposed", actor.id, state.phase, terms)])
 
+    @serialised
     def consent(self, *, by: Participant) -> None:
         """A client agrees with the pending proposal; when every client has, it is final.
 
@@ -994,6 +1027,7 @@ class Conversation:
         else:
             self._commit(at, consented)
 
+    @serialised
     def object(self, reason: str, *, by: Participant) -> None:
         """A client objects to the pending proposal.
 
@@ -1021,6 +1055,7 @@ class Conversation:
         self._gate(at, "object", actor, args, lambda: refusals.no_pending_proposal(state))
         self._commit(at, [("objected", actor.id, state.phase, args)])
 
+    @serialised
     def impose(self, justification: str, *, by: Participant) -> None:
         """A professional makes the pending proposal final without every client's consent.
 
@@ -1072,6 +1107,7 @@ class Conversation:
 
     # ------------------------------------------------------------------ evaluation
 
+    @serialised
     def evaluate(self, outcome: str, process: str, *, by: Participant) -> None:
         """Look back on the decision and on how it was reached (evaluation, rule R13).
 
@@ -1155,7 +1191,11 @@ class Conversation:
         """
         at = self._clock()
         if type(at) is not datetime or at.tzinfo is not UTC:
-            at = check.moment(at, "clock").astimezone(UTC)
+            at = check.moment(at, "clock")
+            self._local = at  # its calendar day is the day where the clock is
+            at = at.astimezone(UTC)
+        else:
+            self._local = at
         self._reading = None
         log = self._events
         if log and at < log[-1].at:

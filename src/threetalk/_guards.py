@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from threetalk import _inputs as check
+from threetalk._exceptions import InvalidInput, InvalidProtocol
 from threetalk._phases import Role
 from threetalk._values import Reason
 from threetalk.typing import Check
@@ -50,9 +52,35 @@ class Rule:
     check: Check
 
     def reason(self, conversation: ConversationView) -> Reason | None:
-        """The reason this rule is unmet in ``conversation``, or ``None`` when it is met."""
-        message = self.check(conversation)
-        return None if message is None else Reason(self.code, message, self.rule)
+        """The reason this rule is unmet in ``conversation``, or ``None`` when it is met.
+
+        Raises:
+            InvalidProtocol: The check returned something that is not a message that can
+                be recorded (see :meth:`unmet`).
+        """
+        found = self.check(conversation)
+        return None if found is None else self.unmet(found)
+
+    def unmet(self, found: object) -> Reason:
+        """The reason for what this rule's check returned when the rule is unmet.
+
+        What a protocol supplies is checked like user input before anything is recorded:
+        the check must return non-blank text that can be stored.
+
+        Raises:
+            InvalidProtocol: It returned something else (a number, a lone surrogate, ...),
+                naming the rule's code.
+        """
+        try:
+            message = check.text(found, "message")
+        except InvalidInput as error:
+            why = str(error).removeprefix("message: ")
+            msg = (
+                f"the check of rule {self.code!r} returned {found!r:.60}, not a message "
+                f"that can be recorded ({why})"
+            )
+            raise InvalidProtocol([msg]) from None
+        return Reason(self.code, message, self.rule)
 
 
 def join_names(names: Iterable[str], conjunction: str = "and") -> str:

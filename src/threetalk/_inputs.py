@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from enum import Enum
 from typing import Final, TypeVar
@@ -42,6 +43,18 @@ def text(value: object, argument: str, *, limit: int = MAX_TEXT) -> str:
         msg = "holds a NUL character"
         raise _fail(msg, argument)
     return stripped
+
+
+def identity(text: str) -> str:
+    """What decides whether two texts are the same (a name taken, an option on the table).
+
+    Canonically equivalent text (Unicode NFC: "Crèche" typed as one character or as ``e``
+    plus a combining accent) and text differing only in case are the same; the text
+    itself is kept as given.
+    """
+    if text.isascii():
+        return text.casefold()
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
 
 
 def optional_text(value: object, argument: str) -> str | None:

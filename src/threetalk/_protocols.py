@@ -17,7 +17,8 @@ from typing import Final
 import attrs
 
 from threetalk import _guards as guards
-from threetalk._exceptions import InvalidProtocol
+from threetalk import _inputs as check
+from threetalk._exceptions import InvalidInput, InvalidProtocol
 from threetalk._guards import Rule
 from threetalk._phases import TALK_PHASES, Phase
 
@@ -136,6 +137,11 @@ def _problems(protocol: Protocol) -> list[str]:  # noqa: PLR0912 - one flat list
     problems: list[str] = []
     if not isinstance(protocol.name, str) or not protocol.name.strip():
         problems.append("name must be a non-blank string")
+    else:
+        try:
+            check.text(protocol.name, "name", limit=check.MAX_NAME)
+        except InvalidInput as error:
+            problems.append(str(error))
     if not isinstance(protocol.initial, Phase) or protocol.initial not in TALK_PHASES:
         problems.append(f"initial phase must be a talk phase, not {protocol.initial!r}")
     for move in protocol.moves:
@@ -212,6 +218,13 @@ def _rule_problems(rules: Iterable[object], where: str) -> list[str]:
             problems.append(f"{where}: code {rule.code!r} appears twice")
         else:
             seen.add(rule.code)
+        if not isinstance(rule.rule, str) or not rule.rule.isprintable():
+            problems.append(f"{where}: the rule label of {rule.code!r} is not plain text")
+        elif not rule.rule.isascii():
+            try:
+                rule.rule.encode()
+            except UnicodeEncodeError:
+                problems.append(f"{where}: the rule label of {rule.code!r} is not valid text")
     return problems
 
 

@@ -9,6 +9,7 @@ standard library and attrs; :mod:`threetalk.testing` re-exports it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Final, TypeGuard
@@ -104,6 +105,12 @@ class ModelProposal:
     by: str
     consents: set[str] = attrs.field(factory=set)
     objections: int = 0
+
+
+def _same(text: str) -> str:
+    """Texts that count as the same name or option: equal once stripped, composed (NFC)
+    and case-folded."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text.strip()).casefold())
 
 
 @attrs.define
@@ -238,10 +245,10 @@ class ReferenceModel:
         def effect() -> None:
             pid = f"p{len(self.roles) + 1}"
             self.roles[pid] = role
-            self.names.add(name.strip())
+            self.names.add(_same(name))
             self.active.add(pid)
 
-        if name.strip() in self.names:
+        if _same(name) in self.names:
             return _refused()  # names are unique within a conversation
         return _accepted(effect)
 
@@ -342,7 +349,7 @@ class ReferenceModel:
         refusal = self._gate("propose_option")
         if refusal is not None:
             return refusal
-        wanted = text.strip().casefold()
+        wanted = _same(text)
         if any(not item.withdrawn and item.text == wanted for item in self.options.values()):
             return _refused()  # the same option is on the table already
         first_by_professional = by.role is Role.PROFESSIONAL and all(

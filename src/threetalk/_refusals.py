@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final, Protocol
 
 from threetalk._guards import join_names
+from threetalk._inputs import identity
 from threetalk._phases import Phase, Role
 from threetalk._values import Reason
 from threetalk.typing import ConversationView
@@ -199,7 +200,7 @@ def move_blocked(
         if unmet is not None:
             if found is None:
                 found = []
-            found.append(Reason(rule.code, unmet, rule.rule))
+            found.append(rule.unmet(unmet))
     return () if found is None else tuple(found)
 
 
@@ -215,9 +216,9 @@ def withdrawn(item: OptionState) -> list[Reason]:
 
 def duplicate_option(state: State, text: str) -> list[Reason]:
     """An open option with the same text is on the table already."""
-    folded = text.casefold()
+    same = identity(text)
     for item in state.options.values():
-        if item.withdrawn is None and item.option.text.casefold() == folded:
+        if item.withdrawn is None and identity(item.option.text) == same:
             return [Reason("option-exists", f"{item.option.text} is on the table already.")]
     return []
 

@@ -16,15 +16,13 @@ in its canonical text, so the hash covers exactly what is stored.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
 import os
 import sqlite3
 import stat
 import tempfile
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, Final, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import quote
 
 from threetalk._exceptions import (
@@ -42,10 +40,11 @@ from threetalk._stores import (
     key_check,
     stored_events,
 )
+from threetalk._sync import new_lock, serialised
 from threetalk._trail import Event, Head, check_key, store_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Iterable, Sequence
     from types import TracebackType
 
 
@@ -101,23 +100,6 @@ _ALL_ROWS: Final = (
 _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
 
 Durability = Literal["full", "normal"]
-
-
-_Self = TypeVar("_Self", bound="SQLiteStore")
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _locked(method: Callable[Concatenate[_Self, _P], _R]) -> Callable[Concatenate[_Self, _P], _R]:
-    """Run a method of a store holding the store's lock: one thread at a time uses its
-    connection, so one store may be shared by every thread of a process."""
-
-    @functools.wraps(method)
-    def locked(self: _Self, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with self._lock:
-            return method(self, *args, **kwargs)
-
-    return locked
 
 
 class SQLiteStore:
@@ -181,7 +163,7 @@ class SQLiteStore:
         self._durability = durability
         self._timeout = float(timeout)
         self._connection: sqlite3.Connection | None = None
-        self._lock = threading.RLock()
+        self._lock = new_lock()
         if not self._path.exists():
             if not create:
                 msg = f"{self._path}: no such store"
@@ -222,7 +204,7 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ lifetime
 
-    @_locked
+    @serialised
     def close(self) -> None:
         """Close the file; calling it again is harmless."""
         connection, self._connection = self._connection, None
@@ -279,7 +261,7 @@ class SQLiteStore:
         """
         return self._write(events)
 
-    @_locked
+    @serialised
     def _write(self, events: Iterable[Event]) -> int:
         rows, firsts = store_rows(events, self._key)
         if not rows:
@@ -343,7 +325,7 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ reading
 
-    @_locked
+    @serialised
     def load(self, conversation_id: str) -> tuple[Event, ...]:
         """One conversation's events, oldest first; empty when it is not stored.
 
@@ -362,7 +344,7 @@ class SQLiteStore:
             raise self._read_failed(error) from None
         return stored_events(conversation_id, rows)
 
-    @_locked
+    @serialised
     def conversation_ids(self) -> tuple[str, ...]:
         """The id of every stored conversation, sorted."""
         try:
@@ -375,7 +357,7 @@ class SQLiteStore:
             raise self._read_failed(error) from None
         return tuple(row[0] for row in rows)
 
-    @_locked
+    @serialised
     def head(self, conversation_id: str) -> Head:
         """The ``seq`` and ``hash`` of a conversation's last stored event.
 
@@ -394,7 +376,7 @@ class SQLiteStore:
             raise UnknownConversation(conversation_id)
         return Head(int(row[0]), str(row[1]))
 
-    @_locked
+    @serialised
     def verify(self) -> VerifyReport:
         """Check the whole store: the file, the append-only triggers, every chain.
 

@@ -1,0 +1,45 @@
+"""One thread at a time: the lock that conversations and stores hold while they change.
+
+An object that may be shared by threads keeps a ``threading.RLock`` as ``_lock``; its
+methods that read-then-write are wrapped in :func:`serialised`, so two threads never
+interleave inside them. The lock is re-entrant: a subscriber that gives a command from
+inside a command (same thread) goes straight through.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class Lockable(Protocol):
+    """An object guarded by its own re-entrant lock."""
+
+    _lock: threading.RLock
+
+
+_Self = TypeVar("_Self", bound=Lockable)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def serialised(
+    method: Callable[Concatenate[_Self, _P], _R],
+) -> Callable[Concatenate[_Self, _P], _R]:
+    """Run ``method`` holding its object's ``_lock``: one thread at a time."""
+
+    @functools.wraps(method)
+    def locked(self: _Self, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+def new_lock() -> threading.RLock:
+    """A fresh re-entrant lock for one object."""
+    return threading.RLock()
