@@ -35,7 +35,7 @@ from threetalk._exceptions import (
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import Protocol, three_talk
 from threetalk._state import KINDS, State, apply
-from threetalk._sync import new_lock, serialised
+from threetalk._sync import new_lock
 from threetalk._trail import CannedData, Event, Sealer, Spec, format_time, freeze
 from threetalk._values import (
     Advisory,
@@ -378,12 +378,11 @@ class Conversation:
         """
         return self._option(option)
 
-    @serialised
     def snapshot(self) -> Snapshot:
         """A frozen, comparable value of the whole state (not the log)."""
-        return self._state.snapshot(self._id, self._protocol.name)
+        with self._lock:
+            return self._state.snapshot(self._id, self._protocol.name)
 
-    @serialised
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` for every event recorded from now on.
 
@@ -400,23 +399,23 @@ class Conversation:
         Raises:
             InvalidInput: ``callback`` is not callable.
         """
-        if not callable(callback):
-            msg = f"callback: expected a callable, got {type(callback).__name__}"
-            raise InvalidInput(msg, "callback")
-        if self._subscribers is None:
-            self._subscribers = []
-        self._subscribers.append(callback)
-        subscribers = self._subscribers
+        with self._lock:
+            if not callable(callback):
+                msg = f"callback: expected a callable, got {type(callback).__name__}"
+                raise InvalidInput(msg, "callback")
+            if self._subscribers is None:
+                self._subscribers = []
+            self._subscribers.append(callback)
+            subscribers = self._subscribers
 
-        def unsubscribe() -> None:
-            if callback in subscribers:
-                subscribers.remove(callback)
+            def unsubscribe() -> None:
+                if callback in subscribers:
+                    subscribers.remove(callback)
 
-        return unsubscribe
+            return unsubscribe
 
     # ------------------------------------------------------------------ moving
 
-    @serialised
     def why_not(self, phase: Phase) -> tuple[Reason, ...]:
         """Every reason ``move_to(phase)`` would be refused now; empty when it would not.
 
@@ -428,37 +427,37 @@ class Conversation:
         >>> [reason.code for reason in conv.why_not(tt.Phase.TEAM_TALK)]
         ['needs-client-and-professional']
         """
-        return refusals.move_blocked(
-            self, self._protocol, self._state, check.member(phase, Phase, "phase")
-        )
+        with self._lock:
+            return refusals.move_blocked(
+                self, self._protocol, self._state, check.member(phase, Phase, "phase")
+            )
 
-    @serialised
     def can_move_to(self, phase: Phase) -> bool:
         """Whether ``move_to(phase)`` would be accepted now.
 
         Raises:
             InvalidInput: ``phase`` is not a :class:`Phase`.
         """
-        return not self.why_not(phase)
+        with self._lock:
+            return not self.why_not(phase)
 
-    @serialised
     def allowed_moves(self) -> frozenset[Phase]:
         """The phases ``move_to`` can reach now (pausing and closing aside)."""
-        protocol = self._protocol
-        targets = protocol.targets.get(self._state.phase)
-        if not targets:
-            return frozenset()
-        entry = protocol.entry_rules
-        allowed = []
-        for target in targets:
-            for rule in entry.get(target, ()):
-                if rule.check(self) is not None:
-                    break
-            else:
-                allowed.append(target)
-        return frozenset(allowed)
+        with self._lock:
+            protocol = self._protocol
+            targets = protocol.targets.get(self._state.phase)
+            if not targets:
+                return frozenset()
+            entry = protocol.entry_rules
+            allowed = []
+            for target in targets:
+                for rule in entry.get(target, ()):
+                    if rule.check(self) is not None:
+                        break
+                else:
+                    allowed.append(target)
+            return frozenset(allowed)
 
-    @serialised
     def move_to(self, phase: Phase, *, by: Participant) -> None:
         """Move the conversation to another talk, if the protocol's entry rules allow it.
 
@@ -480,30 +479,30 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        target = phase if type(phase) is Phase else check.member(phase, Phase, "phase")
-        actor = self._actor(by)
-        at = self._now()
-        state = self._state
-        reasons = refusals.move_blocked(self, self._protocol, state, target)
-        if reasons:
-            summary = refusals.move_summary(target, reasons, self._protocol)
-            self._refuse(at, "move_to", actor, {"phase": target.value}, reasons, summary)
-        here = state.phase
-        reopens = (
-            state.decision is not None
-            and here in (P.DECISION_TALK, P.EVALUATION)
-            and target in (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK)
-        )
-        self._commit(
-            at,
-            [("moved", actor.id, here, _MOVED[target, reopens])],
-            _advisories.silent_participants(state, actor),
-            target,
-        )
+        with self._lock:
+            target = phase if type(phase) is Phase else check.member(phase, Phase, "phase")
+            actor = self._actor(by)
+            at = self._now()
+            state = self._state
+            reasons = refusals.move_blocked(self, self._protocol, state, target)
+            if reasons:
+                summary = refusals.move_summary(target, reasons, self._protocol)
+                self._refuse(at, "move_to", actor, {"phase": target.value}, reasons, summary)
+            here = state.phase
+            reopens = (
+                state.decision is not None
+                and here in (P.DECISION_TALK, P.EVALUATION)
+                and target in (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK)
+            )
+            self._commit(
+                at,
+                [("moved", actor.id, here, _MOVED[target, reopens])],
+                _advisories.silent_participants(state, actor),
+                target,
+            )
 
     # ------------------------------------------------------------------ joining and pausing
 
-    @serialised
     def join(self, name: str, role: Role) -> Participant:
         """Add a participant; the joiner is the actor of this command.
 
@@ -525,22 +524,22 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        name = check.text(name, "name", limit=check.MAX_NAME)
-        role = check.member(role, Role, "role")
-        at = self._now()
-        state = self._state
-        args = {"name": name, "role": role.value}
-        if state.phase is P.CLOSED:
-            self._refuse(at, "join", None, args, (refusals.CLOSED,))
-        same = check.identity(name)
-        for participant in state.participants.values():
-            if check.identity(participant.name) == same:
-                self._refuse(at, "join", None, args, (refusals.name_taken(participant.name),))
-        pid = f"p{len(state.participants) + 1}"
-        self._commit(at, [("joined", pid, state.phase, {"participant": pid, **args})])
-        return state.participants[pid]
+        with self._lock:
+            name = check.text(name, "name", limit=check.MAX_NAME)
+            role = check.member(role, Role, "role")
+            at = self._now()
+            state = self._state
+            args = {"name": name, "role": role.value}
+            if state.phase is P.CLOSED:
+                self._refuse(at, "join", None, args, (refusals.CLOSED,))
+            same = check.identity(name)
+            for participant in state.participants.values():
+                if check.identity(participant.name) == same:
+                    self._refuse(at, "join", None, args, (refusals.name_taken(participant.name),))
+            pid = f"p{len(state.participants) + 1}"
+            self._commit(at, [("joined", pid, state.phase, {"participant": pid, **args})])
+            return state.participants[pid]
 
-    @serialised
     def pause(self, until: date, reason: str, *, by: Participant) -> None:
         """Pause to take time to think or to plan another sitting (rule R11).
 
@@ -559,20 +558,24 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        at = self._now()
-        until = check.day(until, "until", not_before=self._local.date())
-        reason = check.text(reason, "reason")
-        args = {"until": until.isoformat(), "reason": reason}
-        state = self._state
-        if state.phase in (P.CLOSED, P.PAUSED):
-            closed = state.phase is P.CLOSED
-            self._refuse(
-                at, "pause", actor, args, (refusals.CLOSED if closed else refusals.paused(state),)
-            )
-        self._commit(at, [("paused", actor.id, state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            at = self._now()
+            until = check.day(until, "until", not_before=self._local.date())
+            reason = check.text(reason, "reason")
+            args = {"until": until.isoformat(), "reason": reason}
+            state = self._state
+            if state.phase in (P.CLOSED, P.PAUSED):
+                closed = state.phase is P.CLOSED
+                self._refuse(
+                    at,
+                    "pause",
+                    actor,
+                    args,
+                    (refusals.CLOSED if closed else refusals.paused(state),),
+                )
+            self._commit(at, [("paused", actor.id, state.phase, args)])
 
-    @serialised
     def resume(self, *, by: Participant) -> None:
         """Resume a paused conversation in the phase it left; this starts a new sitting.
 
@@ -587,22 +590,24 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        at = self._now()
-        state = self._state
-        if state.phase is not P.PAUSED:
-            closed = state.phase is P.CLOSED
-            self._refuse(
-                at,
-                "resume",
-                actor,
-                {},
-                (refusals.CLOSED if closed else refusals.not_paused(state),),
+        with self._lock:
+            actor = self._actor(by)
+            at = self._now()
+            state = self._state
+            if state.phase is not P.PAUSED:
+                closed = state.phase is P.CLOSED
+                self._refuse(
+                    at,
+                    "resume",
+                    actor,
+                    {},
+                    (refusals.CLOSED if closed else refusals.not_paused(state),),
+                )
+            back = state.resume_phase
+            self._commit(
+                at, [("resumed", actor.id, state.phase, {"to": back.value if back else None})]
             )
-        back = state.resume_phase
-        self._commit(at, [("resumed", actor.id, state.phase, {"to": back.value if back else None})])
 
-    @serialised
     def close(self, reason: str | None = None, *, by: Participant) -> None:
         """End the conversation; every later command is refused (and still logged).
 
@@ -617,17 +622,17 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        reason = check.optional_text(reason, "reason")
-        at = self._now()
-        here = self._state.phase
-        if here is P.CLOSED:
-            self._refuse(at, "close", actor, {"reason": reason}, (refusals.CLOSED,))
-        self._commit(at, [("closed", actor.id, here, {"reason": reason})])
+        with self._lock:
+            actor = self._actor(by)
+            reason = check.optional_text(reason, "reason")
+            at = self._now()
+            here = self._state.phase
+            if here is P.CLOSED:
+                self._refuse(at, "close", actor, {"reason": reason}, (refusals.CLOSED,))
+            self._commit(at, [("closed", actor.id, here, {"reason": reason})])
 
     # ------------------------------------------------------------------ team talk
 
-    @serialised
     def add_topic(self, text: str, *, by: Participant) -> None:
         """Put a topic on the agenda (preparation, team talk).
 
@@ -643,9 +648,9 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        self._say("add_topic", "topic-added", text, by)
+        with self._lock:
+            self._say("add_topic", "topic-added", text, by)
 
-    @serialised
     def state_problem(self, text: str, *, by: Participant) -> None:
         """Record the problem as the participants share it (team talk); the latest counts.
 
@@ -661,9 +666,9 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        self._say("state_problem", "problem-stated", text, by)
+        with self._lock:
+            self._say("state_problem", "problem-stated", text, by)
 
-    @serialised
     def add_goal(self, text: str, *, by: Participant) -> None:
         """Record a goal (preparation, team talk); option talk needs one of a client (R2).
 
@@ -679,9 +684,9 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        self._say("add_goal", "goal-added", text, by)
+        with self._lock:
+            self._say("add_goal", "goal-added", text, by)
 
-    @serialised
     def add_concern(self, text: str, *, by: Participant) -> None:
         """Record a worry (team talk).
 
@@ -697,7 +702,8 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        self._say("add_concern", "concern-added", text, by)
+        with self._lock:
+            self._say("add_concern", "concern-added", text, by)
 
     def _say(self, command: str, kind: str, text: str, by: Participant) -> None:
         actor = self._actor(by)
@@ -709,7 +715,6 @@ class Conversation:
 
     # ------------------------------------------------------------------ option talk
 
-    @serialised
     def propose_option(self, text: str, *, by: Participant) -> Option:
         """Put an option on the table (option talk).
 
@@ -731,23 +736,23 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        text = check.text(text, "text")
-        at = self._now()
-        args = {"text": text}
-        state = self._state
-        self._gate(
-            at, "propose_option", actor, args, lambda: refusals.duplicate_option(state, text)
-        )
-        oid = f"o{len(state.options) + 1}"
-        self._commit(
-            at,
-            [("option-proposed", actor.id, state.phase, {"option": oid, **args})],
-            _advisories.professional_first(state, actor),
-        )
-        return state.options[oid].option
+        with self._lock:
+            actor = self._actor(by)
+            text = check.text(text, "text")
+            at = self._now()
+            args = {"text": text}
+            state = self._state
+            self._gate(
+                at, "propose_option", actor, args, lambda: refusals.duplicate_option(state, text)
+            )
+            oid = f"o{len(state.options) + 1}"
+            self._commit(
+                at,
+                [("option-proposed", actor.id, state.phase, {"option": oid, **args})],
+                _advisories.professional_first(state, actor),
+            )
+            return state.options[oid].option
 
-    @serialised
     def add_consideration(
         self, option: Option, stance: Stance, text: str, *, by: Participant
     ) -> None:
@@ -764,16 +769,16 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        item = self._option(option)
-        stance = check.member(stance, Stance, "stance")
-        text = check.text(text, "text")
-        at = self._now()
-        args = {"option": item.option.id, "stance": stance.value, "text": text}
-        self._gate(at, "add_consideration", actor, args, lambda: refusals.withdrawn(item))
-        self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            item = self._option(option)
+            stance = check.member(stance, Stance, "stance")
+            text = check.text(text, "text")
+            at = self._now()
+            args = {"option": item.option.id, "stance": stance.value, "text": text}
+            self._gate(at, "add_consideration", actor, args, lambda: refusals.withdrawn(item))
+            self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
 
-    @serialised
     def withdraw_option(self, option: Option, reason: str, *, by: Participant) -> None:
         """Strike an option (decision talk; never during option talk, rule R5).
 
@@ -789,18 +794,18 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        item = self._option(option)
-        reason = check.text(reason, "reason")
-        at = self._now()
-        args = {"option": item.option.id, "reason": reason}
-        state = self._state
-        self._gate(
-            at, "withdraw_option", actor, args, lambda: refusals.withdrawal_blocked(state, item)
-        )
-        self._commit(at, [("option-withdrawn", actor.id, state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            item = self._option(option)
+            reason = check.text(reason, "reason")
+            at = self._now()
+            args = {"option": item.option.id, "reason": reason}
+            state = self._state
+            self._gate(
+                at, "withdraw_option", actor, args, lambda: refusals.withdrawal_blocked(state, item)
+            )
+            self._commit(at, [("option-withdrawn", actor.id, state.phase, args)])
 
-    @serialised
     def start_trial(self, option: Option, evaluate_on: date, *, by: Participant) -> None:
         """Try an option out before deciding (option talk, rule R6).
 
@@ -821,15 +826,15 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        item = self._option(option)
-        at = self._now()
-        evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=self._local.date())
-        args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
-        self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start_blocked(item))
-        self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            item = self._option(option)
+            at = self._now()
+            evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=self._local.date())
+            args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
+            self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start_blocked(item))
+            self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
 
-    @serialised
     def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
         """Record how a trial went (option talk, evaluation); early is fine.
 
@@ -845,15 +850,15 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        item = self._option(option)
-        outcome = check.text(outcome, "outcome")
-        at = self._now()
-        args = {"option": item.option.id, "outcome": outcome}
-        self._gate(at, "end_trial", actor, args, lambda: refusals.no_running_trial(item))
-        self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            item = self._option(option)
+            outcome = check.text(outcome, "outcome")
+            at = self._now()
+            args = {"option": item.option.id, "outcome": outcome}
+            self._gate(at, "end_trial", actor, args, lambda: refusals.no_running_trial(item))
+            self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
 
-    @serialised
     def state_preference(self, option: Option | None, *, by: Participant) -> None:
         """State which option the actor prefers, or ``None`` for an explicit "no preference".
 
@@ -871,27 +876,27 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        item = None if option is None else self._option(option)
-        at = self._now()
-        args = {"option": None if item is None else item.option.id}
-        self._gate(
-            at,
-            "state_preference",
-            actor,
-            args,
-            lambda: [] if item is None else refusals.withdrawn(item),
-        )
-        state = self._state
-        self._commit(
-            at,
-            [("preference-stated", actor.id, state.phase, args)],
-            _advisories.early_preference(state, actor),
-        )
+        with self._lock:
+            actor = self._actor(by)
+            item = None if option is None else self._option(option)
+            at = self._now()
+            args = {"option": None if item is None else item.option.id}
+            self._gate(
+                at,
+                "state_preference",
+                actor,
+                args,
+                lambda: [] if item is None else refusals.withdrawn(item),
+            )
+            state = self._state
+            self._commit(
+                at,
+                [("preference-stated", actor.id, state.phase, args)],
+                _advisories.early_preference(state, actor),
+            )
 
     # ------------------------------------------------------------------ decision talk
 
-    @serialised
     def delegate(self, to: Participant, *, by: Participant) -> None:
         """A client asks a professional to make the decision (rule R10).
 
@@ -911,17 +916,17 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        delegate = self._actor(to, "to")
-        at = self._now()
-        args = {"to": delegate.id}
-        state = self._state
-        self._gate(
-            at, "delegate", actor, args, lambda: refusals.delegation_blocked(state, delegate)
-        )
-        self._commit(at, [("delegated", actor.id, state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            delegate = self._actor(to, "to")
+            at = self._now()
+            args = {"to": delegate.id}
+            state = self._state
+            self._gate(
+                at, "delegate", actor, args, lambda: refusals.delegation_blocked(state, delegate)
+            )
+            self._commit(at, [("delegated", actor.id, state.phase, args)])
 
-    @serialised
     def propose_decision(
         self,
         option: Option,
@@ -957,35 +962,35 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        item = self._option(option)
-        who = check.text(who, "who")
-        what = check.text(what, "what")
-        at = self._now()
-        when = check.day(when, "when", not_before=self._local.date())
-        review_on = check.day(review_on, "review_on", not_before=when)
-        terms = {
-            "option": item.option.id,
-            "who": who,
-            "what": what,
-            "when": when.isoformat(),
-            "review_on": review_on.isoformat(),
-        }
-        state = self._state
-        self._gate(
-            at,
-            "propose_decision",
-            actor,
-            terms,
-            lambda: refusals.already_decided(state) + refusals.decision_blocked(self, item),
-        )
-        clients = _clients(state)
-        if clients and all(state.delegations.get(pid) == actor.id for pid in clients):
-            self._decide(at, [], actor, terms, Decided.DELEGATED)
-        else:
-            self._commit(at, [("decision-proposed", actor.id, state.phase, terms)])
+        with self._lock:
+            actor = self._actor(by)
+            item = self._option(option)
+            who = check.text(who, "who")
+            what = check.text(what, "what")
+            at = self._now()
+            when = check.day(when, "when", not_before=self._local.date())
+            review_on = check.day(review_on, "review_on", not_before=when)
+            terms = {
+                "option": item.option.id,
+                "who": who,
+                "what": what,
+                "when": when.isoformat(),
+                "review_on": review_on.isoformat(),
+            }
+            state = self._state
+            self._gate(
+                at,
+                "propose_decision",
+                actor,
+                terms,
+                lambda: refusals.already_decided(state) + refusals.decision_blocked(self, item),
+            )
+            clients = _clients(state)
+            if clients and all(state.delegations.get(pid) == actor.id for pid in clients):
+                self._decide(at, [], actor, terms, Decided.DELEGATED)
+            else:
+                self._commit(at, [("decision-proposed", actor.id, state.phase, terms)])
 
-    @serialised
     def consent(self, *, by: Participant) -> None:
         """A client agrees with the pending proposal; when every client has, it is final.
 
@@ -1003,31 +1008,33 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        at = self._now()
-        state = self._state
-        final = False
+        with self._lock:
+            actor = self._actor(by)
+            at = self._now()
+            state = self._state
+            final = False
 
-        def reasons() -> list[Reason]:
-            nonlocal final
-            proposal = state.proposal
-            if proposal is None or state.decision is not None:
-                return refusals.no_pending_proposal(state)
-            if actor.id in proposal.consents:
-                return refusals.already_consented(actor)
-            final = _clients(state) <= proposal.consents | {actor.id}
-            return (
-                refusals.decision_blocked(self, state.options[proposal.option.id]) if final else []
-            )
+            def reasons() -> list[Reason]:
+                nonlocal final
+                proposal = state.proposal
+                if proposal is None or state.decision is not None:
+                    return refusals.no_pending_proposal(state)
+                if actor.id in proposal.consents:
+                    return refusals.already_consented(actor)
+                final = _clients(state) <= proposal.consents | {actor.id}
+                return (
+                    refusals.decision_blocked(self, state.options[proposal.option.id])
+                    if final
+                    else []
+                )
 
-        self._gate(at, "consent", actor, {}, reasons)
-        consented: list[_Spec] = [("consented", actor.id, state.phase, {})]
-        if final:
-            self._decide(at, consented, actor, _terms(state), Decided.AGREED)
-        else:
-            self._commit(at, consented)
+            self._gate(at, "consent", actor, {}, reasons)
+            consented: list[_Spec] = [("consented", actor.id, state.phase, {})]
+            if final:
+                self._decide(at, consented, actor, _terms(state), Decided.AGREED)
+            else:
+                self._commit(at, consented)
 
-    @serialised
     def object(self, reason: str, *, by: Participant) -> None:
         """A client objects to the pending proposal.
 
@@ -1047,15 +1054,15 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        reason = check.text(reason, "reason")
-        at = self._now()
-        args = {"reason": reason}
-        state = self._state
-        self._gate(at, "object", actor, args, lambda: refusals.no_pending_proposal(state))
-        self._commit(at, [("objected", actor.id, state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            reason = check.text(reason, "reason")
+            at = self._now()
+            args = {"reason": reason}
+            state = self._state
+            self._gate(at, "object", actor, args, lambda: refusals.no_pending_proposal(state))
+            self._commit(at, [("objected", actor.id, state.phase, args)])
 
-    @serialised
     def impose(self, justification: str, *, by: Participant) -> None:
         """A professional makes the pending proposal final without every client's consent.
 
@@ -1076,21 +1083,22 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        justification = check.text(justification, "justification")
-        at = self._now()
-        state = self._state
+        with self._lock:
+            actor = self._actor(by)
+            justification = check.text(justification, "justification")
+            at = self._now()
+            state = self._state
 
-        def reasons() -> list[Reason]:
-            found = refusals.imposing_not_allowed(self._protocol)
-            found = found or refusals.no_pending_proposal(state)
-            if found or state.proposal is None:
-                return found
-            return refusals.decision_blocked(self, state.options[state.proposal.option.id])
+            def reasons() -> list[Reason]:
+                found = refusals.imposing_not_allowed(self._protocol)
+                found = found or refusals.no_pending_proposal(state)
+                if found or state.proposal is None:
+                    return found
+                return refusals.decision_blocked(self, state.options[state.proposal.option.id])
 
-        self._gate(at, "impose", actor, {"justification": justification}, reasons)
-        terms = {**_terms(state), "justification": justification}
-        self._decide(at, [], actor, terms, Decided.IMPOSED)
+            self._gate(at, "impose", actor, {"justification": justification}, reasons)
+            terms = {**_terms(state), "justification": justification}
+            self._decide(at, [], actor, terms, Decided.IMPOSED)
 
     def _decide(
         self,
@@ -1107,7 +1115,6 @@ class Conversation:
 
     # ------------------------------------------------------------------ evaluation
 
-    @serialised
     def evaluate(self, outcome: str, process: str, *, by: Participant) -> None:
         """Look back on the decision and on how it was reached (evaluation, rule R13).
 
@@ -1123,13 +1130,14 @@ class Conversation:
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
         """
-        actor = self._actor(by)
-        outcome = check.text(outcome, "outcome")
-        process = check.text(process, "process")
-        at = self._now()
-        args = {"outcome": outcome, "process": process}
-        self._gate(at, "evaluate", actor, args)
-        self._commit(at, [("evaluated", actor.id, self._state.phase, args)])
+        with self._lock:
+            actor = self._actor(by)
+            outcome = check.text(outcome, "outcome")
+            process = check.text(process, "process")
+            at = self._now()
+            args = {"outcome": outcome, "process": process}
+            self._gate(at, "evaluate", actor, args)
+            self._commit(at, [("evaluated", actor.id, self._state.phase, args)])
 
     # ------------------------------------------------------------------ checks
 
