@@ -33,6 +33,10 @@ _junk = st.one_of(
 )
 
 
+def _nothing(conversation: tt.Conversation) -> None:
+    """A command that gives no command."""
+
+
 def _calls(memory: ts.MemoryStore, sqlite: ts.SQLiteStore) -> dict[str, Callable[[Any], Any]]:
     """Each public entry point, with the junk in the place of one argument."""
     return {
@@ -44,6 +48,11 @@ def _calls(memory: ts.MemoryStore, sqlite: ts.SQLiteStore) -> dict[str, Callable
         "open_conversation(store)": lambda junk: ts.open_conversation(junk, "c1"),
         "open_conversation(id)": lambda junk: ts.open_conversation(memory, junk),
         "open_conversation(protocol)": lambda junk: ts.open_conversation(memory, "c1", junk),
+        "retrying(store)": lambda junk: ts.retrying(junk, "c1", _nothing),
+        "retrying(id)": lambda junk: ts.retrying(memory, junk, _nothing),
+        "retrying(command)": lambda junk: ts.retrying(memory, "c1", junk),
+        "retrying(attempts)": lambda junk: ts.retrying(memory, "c1", _nothing, attempts=junk),
+        "retrying(protocol)": lambda junk: ts.retrying(memory, "c1", _nothing, protocol=junk),
         "verify_store(store)": ts.verify_store,
         "verify_store(protocols)": lambda junk: ts.verify_store(memory, junk),
         "read_jsonl(source)": ts.read_jsonl,
@@ -106,3 +115,28 @@ def test_only_threetalk_errors_escape(
         tmp_path / "talks.db-wal",
         tmp_path / "talks.db-shm",
     }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"attempts": 0}, "attempts: expected a whole number of at least 1, got 0"),
+        ({"attempts": True}, "attempts: expected a whole number"),
+        ({"attempts": 2.0}, "attempts: expected a whole number"),
+        ({"command": "add_topic"}, "command: expected a callable"),
+    ],
+)
+def test_retrying_refuses_bad_arguments_before_calling_anything(
+    arguments: dict[str, Any], message: str
+) -> None:
+    """Bad attempts or a command that cannot be called are InvalidInput, and the command
+    is never called."""
+    store = ts.MemoryStore()
+    tt.Conversation(conversation_id="c1", store=store)
+    calls: list[tt.Conversation] = []
+    given = {"command": calls.append, **arguments}
+
+    with pytest.raises(tt.InvalidInput, match=message):
+        ts.retrying(store, "c1", **given)
+
+    assert calls == []

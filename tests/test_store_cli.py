@@ -7,13 +7,14 @@ import sqlite3
 import subprocess
 import sys
 from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
 
 import pytest
 
 import threetalk as tt
 from conftest import StepClock
 from threetalk._cli import main
-from threetalk.store import SQLiteStore
+from threetalk.store import EventStore, PostgresStore, SQLiteStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,15 +23,20 @@ KEY = b"c" * 32
 
 
 def fill(path: Path, key: bytes | None = None) -> None:
-    """A store with conversations a and b, 8 events each."""
+    """A store file with conversations a and b, 8 events each."""
     with SQLiteStore(path, key=key) as store:
-        for conversation_id in ("a", "b"):
-            conv = tt.Conversation(conversation_id=conversation_id, clock=StepClock(), store=store)
-            client = conv.join("Client", tt.Role.CLIENT)
-            pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
-            conv.move_to(tt.Phase.TEAM_TALK, by=pro)
-            for topic in ("Sleep", "Work", "Money", "Friends"):
-                conv.add_topic(topic, by=client)
+        fill_store(store)
+
+
+def fill_store(store: EventStore) -> None:
+    """Conversations a and b, 8 events each, in ``store``."""
+    for conversation_id in ("a", "b"):
+        conv = tt.Conversation(conversation_id=conversation_id, clock=StepClock(), store=store)
+        client = conv.join("Client", tt.Role.CLIENT)
+        pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
+        conv.move_to(tt.Phase.TEAM_TALK, by=pro)
+        for topic in ("Sleep", "Work", "Money", "Friends"):
+            conv.add_topic(topic, by=client)
 
 
 def tamper(path: Path, conversation_id: str, seq: int) -> None:
@@ -235,3 +241,200 @@ def test_the_installed_command(db: Path) -> None:
 
     assert done.returncode == 1
     assert "conversation 'a' seq 5" in done.stdout
+
+
+def as_url(conninfo: str) -> str:
+    """A ``postgresql://`` URL for the database of a keyword conninfo (as the CLI is given)."""
+    import psycopg
+
+    given = psycopg.conninfo.conninfo_to_dict(conninfo)
+    user = quote(str(given.pop("user", "")), safe="")
+    password = given.pop("password", None)
+    secret = f":{quote(str(password), safe='')}" if password else ""
+    dbname = quote(str(given.pop("dbname", "")), safe="")
+    host = str(given.pop("host", ""))
+    port = given.pop("port", None)
+    query = {"host": host} if host.startswith("/") else {}
+    netloc = "" if host.startswith("/") else host
+    if port:
+        query["port"] = str(port)
+    query.update({name: str(value) for name, value in given.items()})
+    at = f"{user}{secret}@" if user else ""
+    return f"postgresql://{at}{netloc}/{dbname}" + (f"?{urlencode(query)}" if query else "")
+
+
+@pytest.fixture
+def pg_url(postgres: str) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return as_url(postgres)
+
+
+@pytest.fixture
+def pg_filled(pg_url: str) -> str:
+    """The URL of a PostgreSQL store holding conversations a and b."""
+    with PostgresStore(pg_url) as store:
+        fill_store(store)
+    return pg_url
+
+
+class TestPostgres:
+    def test_verify_a_store_by_url(
+        self, pg_filled: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 0 and the summary, naming the database without its URL."""
+        code = main(["verify", pg_filled])
+
+        out = capsys.readouterr().out
+        assert code == 0
+        assert "ok: 2 conversations, 16 events verified" in out
+        assert out.startswith("PostgreSQL ")
+
+    def test_verify_a_tampered_store_by_url(
+        self, pg_filled: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 1 naming the first bad seq of a chain changed behind the store's back."""
+        import psycopg
+
+        with psycopg.connect(pg_filled, autocommit=True) as connection:
+            connection.execute("ALTER TABLE threetalk.events DISABLE TRIGGER USER")
+            connection.execute(
+                "UPDATE threetalk.events SET actor = 'p2' WHERE conversation_id = 'b' AND seq = 6"
+            )
+
+        code = main(["verify", pg_filled])
+
+        out = capsys.readouterr().out
+        assert code == 1
+        assert "conversation 'b' seq 6:" in out
+        assert "disabled" in out
+
+    def test_the_postgres_scheme_works_too(
+        self, pg_filled: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``postgres://`` is read as ``postgresql://`` is."""
+        url = "postgres://" + pg_filled.removeprefix("postgresql://")
+
+        assert main(["verify", url]) == 0
+
+    def test_sqlite_to_postgres_and_back(
+        self, db: Path, pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A trail exported from a file imports into PostgreSQL and exports back unchanged."""
+        main(["export", str(db)])
+        exported = capsys.readouterr().out
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(exported, encoding="utf-8")
+
+        imported = main(["import", str(trail), pg_url])
+        out = capsys.readouterr().out
+        again = main(["export", pg_url])
+        back = capsys.readouterr()
+
+        assert (imported, again) == (0, 0)
+        assert "imported 16 events of 2 conversations" in out
+        assert back.out == exported
+        assert "wrote 16 events of 2 conversations" in back.err
+
+    def test_keyed_store_by_url_with_key_file(
+        self, pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--key-file opens a keyed PostgreSQL store; without it, or with another key, exit 1."""
+        with PostgresStore(pg_url, key=KEY) as store:
+            fill_store(store)
+        key_file = tmp_path / "key"
+        key_file.write_bytes(KEY)
+        other = tmp_path / "other"
+        other.write_bytes(b"o" * 32)
+
+        right = main(["verify", pg_url, "--key-file", str(key_file)])
+        missing = main(["verify", pg_url])
+        wrong = main(["export", pg_url, "--key-file", str(other)])
+
+        err = capsys.readouterr().err
+        assert (right, missing, wrong) == (0, 1, 1)
+        assert "open it with its key" in err
+        assert "not the key the store was created with" in err
+
+    def test_importing_twice_into_postgres_is_refused(
+        self, pg_filled: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 1 when the database already holds the conversations."""
+        main(["export", str(db)])
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(capsys.readouterr().out, encoding="utf-8")
+
+        assert main(["import", str(trail), pg_filled]) == 1
+        assert "in the store already" in capsys.readouterr().err
+
+    def test_a_database_without_a_store_is_not_given_one_by_verify(
+        self, pg_url: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """verify and export never create a store: exit 1, one line, the database untouched."""
+        import psycopg
+
+        codes = (main(["verify", pg_url]), main(["export", pg_url]))
+
+        err = capsys.readouterr().err
+        assert codes == (1, 1)
+        assert err.count("\n") == 2
+        assert "has no threetalk store" in err
+        with psycopg.connect(pg_url) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = 'threetalk'"
+            ).fetchone()
+        assert found == (0,)
+
+    def test_a_url_that_does_not_connect_is_one_line(
+        self, psycopg_installed: None, tmp_path: Path
+    ) -> None:
+        """No server behind the URL: exit 1 and one line, no traceback, no password shown."""
+        url = f"postgresql://app:s3cret@/talks?host={tmp_path}&connect_timeout=2"
+
+        done = subprocess.run(
+            [sys.executable, "-m", "threetalk", "verify", url],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        assert done.returncode == 1
+        assert done.stderr.count("\n") == 1
+        assert "cannot connect" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert "s3cret" not in done.stderr
+
+    def test_a_url_libpq_cannot_parse_is_a_usage_error(
+        self, psycopg_installed: None, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A malformed URL is exit 2 and one line."""
+        code = main(["verify", "postgresql://app@/talks?colour=blue"])
+
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.count("\n") == 1
+        assert "not a PostgreSQL connection string" in err
+
+    @pytest.mark.parametrize("command", ["verify", "export", "import"])
+    def test_without_psycopg_it_says_how_to_install_it(
+        self,
+        command: str,
+        db: Path,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Without psycopg: exit 2 and one line with the pip command."""
+        main(["export", str(db)])
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(capsys.readouterr().out, encoding="utf-8")
+        monkeypatch.setitem(sys.modules, "psycopg", None)
+        url = "postgresql://app@db.example/talks"
+        args = [command, str(trail), url] if command == "import" else [command, url]
+
+        code = main(args)
+
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.startswith(f"threetalk {command}: a PostgreSQL store needs psycopg 3: ")
+        assert err.endswith(": pip install 'threetalk[postgres]'\n")
+        assert err.count("\n") == 1

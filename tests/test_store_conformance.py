@@ -26,6 +26,7 @@ from threetalk.store import (
     StoreError,
     UnknownConversation,
     open_conversation,
+    retrying,
     verify_store,
 )
 
@@ -293,6 +294,127 @@ class TestConflicts:
         assert {cid: head.seq for cid, head in report.heads.items()} == {
             f"t{number}": 27 for number in range(8)
         }
+
+
+class SharedClock(Clock):
+    """A :class:`Clock` that threads may share: every reading is later than the one before."""
+
+    def __init__(self, day: int = 24) -> None:
+        super().__init__(day)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return super().__call__()
+
+
+class TestRetrying:
+    def test_a_real_conflict_is_retried_against_the_fresh_state(self, opener: Opener) -> None:
+        """The first attempt loses to another handle's write; the second sees it and wins."""
+        started(opener())
+        seen: list[int] = []
+
+        def add_work(conv: tt.Conversation) -> int:
+            seen.append(len(conv.events))
+            if len(seen) == 1:
+                other = open_conversation(opener(), "c1", clock=Clock(24))
+                other.add_topic("Sleep", by=other.participant("p1"))
+            conv.add_topic("Work", by=conv.participant("p1"))
+            return len(conv.snapshot().topics)
+
+        result = retrying(opener(), "c1", add_work, clock=Clock(25))
+
+        assert (result, seen) == (2, [4, 5])
+        reopened = open_conversation(opener(), "c1")
+        assert [t.text for t in reopened.snapshot().topics] == ["Sleep", "Work"]
+        assert verify_store(opener()).ok
+
+    def test_attempts_exhausted_reraise_the_conflict(self, opener: Opener) -> None:
+        """When every attempt meets a conflict, the last ConflictError is raised; none of
+        the attempts wrote anything."""
+        started(opener())
+        calls: list[int] = []
+        clock = Clock(24)
+
+        def always_late(conv: tt.Conversation) -> None:
+            calls.append(len(conv.events))
+            other = open_conversation(opener(), "c1", clock=clock)
+            other.add_topic(f"Other {len(calls)}", by=other.participant("p1"))
+            conv.add_topic("Mine", by=conv.participant("p1"))
+
+        with pytest.raises(ConflictError) as caught:
+            retrying(opener(), "c1", always_late, attempts=3, clock=clock)
+
+        assert calls == [4, 5, 6]
+        assert (caught.value.expected_seq, caught.value.actual_seq) == (6, 7)
+        topics = [t.text for t in open_conversation(opener(), "c1").snapshot().topics]
+        assert topics == ["Other 1", "Other 2", "Other 3"]
+
+    def test_one_attempt_is_no_retry(self, opener: Opener) -> None:
+        """attempts=1 calls the command once and lets its conflict through."""
+        started(opener())
+        calls: list[int] = []
+
+        def late(conv: tt.Conversation) -> None:
+            calls.append(1)
+            other = open_conversation(opener(), "c1", clock=Clock(24))
+            other.add_topic("Other", by=other.participant("p1"))
+            conv.add_topic("Mine", by=conv.participant("p1"))
+
+        with pytest.raises(ConflictError):
+            retrying(opener(), "c1", late, attempts=1, clock=Clock(25))
+
+        assert calls == [1]
+
+    def test_a_refusal_is_not_retried(self, opener: Opener) -> None:
+        """Only conflicts are retried: a refused command raises on the first attempt."""
+        started(opener())
+        calls: list[int] = []
+
+        def decide_early(conv: tt.Conversation) -> None:
+            calls.append(1)
+            conv.move_to(tt.Phase.DECISION_TALK, by=conv.participant("p2"))
+
+        with pytest.raises(tt.Refused):
+            retrying(opener(), "c1", decide_early, clock=Clock(24))
+
+        assert calls == [1]
+
+    def test_threads_retrying_on_one_conversation_lose_nothing(self, opener: Opener) -> None:
+        """Four threads, each with its own handle, add five topics each to one conversation
+        through retrying: all twenty are stored once and the chain verifies."""
+        started(opener())
+        clock = SharedClock()
+        failures: list[BaseException] = []
+        barrier = threading.Barrier(4)
+
+        def work(number: int) -> None:
+            store = opener()
+            try:
+                barrier.wait()
+                for topic in range(5):
+                    retrying(
+                        store,
+                        "c1",
+                        lambda conv, topic=topic: conv.add_topic(
+                            f"T{number}.{topic}", by=conv.participant("p1")
+                        ),
+                        attempts=200,
+                        clock=clock,
+                    )
+            except BaseException as error:  # noqa: BLE001 - reported by the assert below
+                failures.append(error)
+
+        threads = [threading.Thread(target=work, args=(number,)) for number in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert failures == []
+        topics = [t.text for t in open_conversation(opener(), "c1").snapshot().topics]
+        assert sorted(topics) == sorted(f"T{n}.{t}" for n in range(4) for t in range(5))
+        assert verify_store(opener()).ok
 
 
 class TestAppendMany:

@@ -12,6 +12,7 @@ events and chains only; here a conversation is rebuilt from what they hold:
   keyed chains and anchored heads).
 - :func:`open_conversation` does the same from a store and attaches the store.
 - :func:`verify_store` adds a replay of every conversation to a store's own ``verify``.
+- :func:`retrying` reopens a conversation and gives a command again after a conflict.
 - :func:`resolve_protocol` is the one protocol check: recorded fingerprint against the
   protocol given, or looked up among the known ones.
 """
@@ -19,10 +20,11 @@ events and chains only; here a conversation is rebuilt from what they hold:
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from threetalk._conversation import Clock, Conversation, rebuild
 from threetalk._exceptions import (
+    ConflictError,
     InvalidInput,
     ProtocolMismatch,
     StoreError,
@@ -34,10 +36,12 @@ from threetalk._stores import Finding, VerifyReport
 from threetalk._trail import as_event_list, check_key, verify
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from threetalk._stores import EventStore
     from threetalk._trail import Event
+
+T = TypeVar("T")
 
 
 def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
@@ -263,3 +267,73 @@ def check_fits(events: Sequence[Event], protocol: Protocol, key: bytes | None) -
         TamperedLog: An event does not fit (``.seq`` says which).
     """
     rebuild(protocol, events, clock=None, key=key)
+
+
+def retrying(
+    store: EventStore,
+    conversation_id: str,
+    command: Callable[[Conversation], T],
+    *,
+    attempts: int = 5,
+    protocol: Protocol | None = None,
+    clock: Clock | None = None,
+) -> T:
+    """Give ``command`` to a freshly opened conversation, again after each conflict.
+
+    Each attempt opens the conversation from ``store`` (:func:`open_conversation`) and
+    calls ``command(conversation)``. When another writer appended to the conversation
+    first (a :class:`ConflictError` for this conversation), nothing of that attempt was
+    stored, so the conversation is opened again, now with the other writer's events, and
+    ``command`` decides again against that state. Any other exception, a refusal
+    included, ends the attempts at once.
+
+    Retrying is safe when ``command`` acts only through the conversation it is given:
+    it must not change anything outside the conversation (send a message, charge a
+    card, write another table) before its command succeeded, and should decide from the
+    conversation it gets, not from values read before (a participant or option of an
+    earlier copy belongs to that copy: look it up again by id).
+
+    Example::
+
+        def add_topic(conv: Conversation) -> None:
+            conv.add_topic("Sleep", by=conv.participant("p1"))
+
+        retrying(store, "anna-2026-11", add_topic)
+
+    Args:
+        store: The store holding the conversation (any :class:`EventStore`).
+        conversation_id: The conversation's id.
+        command: Called with the opened conversation; what it returns is returned.
+        attempts: How many times at most ``command`` is called (at least 1).
+        protocol: As for :func:`open_conversation`.
+        clock: As for :func:`open_conversation`.
+
+    Returns:
+        What ``command`` returned on the attempt that succeeded.
+
+    Raises:
+        ConflictError: The last attempt met a conflict too (raised as it was).
+        InvalidInput: ``attempts`` is not a whole number of at least 1, ``command`` is
+            not callable, or another argument is malformed.
+        UnknownConversation: Nothing is stored under ``conversation_id``.
+        StoreError: The store cannot be read or written.
+    """
+    check_store(store)
+    if not isinstance(conversation_id, str):
+        msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
+        raise InvalidInput(msg, "conversation_id")
+    if not callable(command):
+        msg = f"command: expected a callable taking the conversation, got {type(command).__name__}"
+        raise InvalidInput(msg, "command")
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        msg = f"attempts: expected a whole number of at least 1, got {attempts!r:.40}"
+        raise InvalidInput(msg, "attempts")
+    protocol = protocol_argument(protocol)
+    for attempt in range(1, attempts + 1):
+        conversation = open_conversation(store, conversation_id, protocol, clock=clock)
+        try:
+            return command(conversation)
+        except ConflictError as error:
+            if attempt == attempts or error.conversation_id != conversation_id:
+                raise
+    raise AssertionError  # pragma: no cover - the last attempt returns or raises

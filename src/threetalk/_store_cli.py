@@ -1,5 +1,8 @@
 """``threetalk verify``, ``threetalk export`` and ``threetalk import``.
 
+``DB`` is a SQLite store file or a PostgreSQL URL (``postgresql://`` or ``postgres://``),
+which opens a :class:`~threetalk.store.PostgresStore`; messages name such a store as
+``PostgreSQL user@host:port/dbname``, never with its password.
 ``export`` writes the trail to standard output and ``import -`` reads it from standard
 input, so ``threetalk export a.db | threetalk import - b.db`` copies a store. ``export``
 reports on standard error how many events it wrote and each conversation's head (its last
@@ -11,6 +14,7 @@ Exit codes: 0 ok, 1 verification or validation failed, 2 usage or I/O error.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -21,6 +25,7 @@ from typing import IO, TYPE_CHECKING, cast
 from threetalk._exceptions import InvalidInput, StoreError
 from threetalk._files import refuse_database_file
 from threetalk._jsonl import export_jsonl, read_jsonl, store_trail
+from threetalk._postgres import PostgresStore
 from threetalk._rebuild import verify_store
 from threetalk._sqlite import SQLiteStore
 from threetalk._trail import check_key
@@ -29,9 +34,13 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterable
 
+    Store = SQLiteStore | PostgresStore
+
 OK = 0
 FAILED = 1
 USAGE = 2
+
+_DB_HELP = "the store file, or a postgresql:// URL"
 
 
 def _key_option(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +69,37 @@ def _read_key(command: str, key_file: str | None) -> bytes | int | None:
         return _fail(command, f"{key_file}: {error}", USAGE)
 
 
-def _open(command: str, db: str, key: bytes | None, *, create: bool) -> SQLiteStore | int:
+#: What a PostgreSQL URL starts with, as libpq reads it.
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_INSTALL = "a PostgreSQL store needs psycopg 3: pip install 'threetalk[postgres]'"
+
+
+def is_postgres_url(db: str) -> bool:
+    """Whether ``db`` names a PostgreSQL database (a URL) rather than a store file."""
+    return db.lower().startswith(_POSTGRES_SCHEMES)
+
+
+def label(db: str, store: Store) -> str:
+    """How output names the store: its file as given, or the database without password."""
+    return store.name if isinstance(store, PostgresStore) else db
+
+
+def _open_postgres(command: str, url: str, key: bytes | None, *, create: bool) -> Store | int:
+    """A :class:`PostgresStore` on ``url``, or an exit code after one line saying why not."""
+    if importlib.util.find_spec("psycopg") is None:
+        return _fail(command, _INSTALL, USAGE)
+    try:
+        return PostgresStore(url, key=key, create=create)
+    except InvalidInput as error:
+        # libpq could not parse the URL; its message never repeats a password
+        return _fail(command, error, USAGE)
+    except StoreError as error:
+        return _fail(command, error, FAILED)
+
+
+def _open(command: str, db: str, key: bytes | None, *, create: bool) -> Store | int:
+    if is_postgres_url(db):
+        return _open_postgres(command, db, key, create=create)
     path = Path(db)
     if not create and not path.exists():
         return _fail(command, f"{db}: no such file", USAGE)
@@ -75,7 +114,7 @@ def _open(command: str, db: str, key: bytes | None, *, create: bool) -> SQLiteSt
         return _fail(command, error, FAILED)
 
 
-def _open_existing(command: str, args: argparse.Namespace) -> SQLiteStore | int:
+def _open_existing(command: str, args: argparse.Namespace) -> Store | int:
     """The store ``args.db`` opened with the key of ``--key-file``, or an exit code."""
     key = _read_key(command, args.key_file)
     if isinstance(key, int):
@@ -88,7 +127,7 @@ def _open_existing(command: str, args: argparse.Namespace) -> SQLiteStore | int:
 
 def configure_verify(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``threetalk verify``."""
-    parser.add_argument("db", metavar="DB", help="the store file")
+    parser.add_argument("db", metavar="DB", help=_DB_HELP)
     _key_option(parser)
 
 
@@ -97,17 +136,18 @@ def run_verify(args: argparse.Namespace) -> int:
     store = _open_existing("verify", args)
     if isinstance(store, int):
         return store
+    name = label(args.db, store)
     with store:
         report = verify_store(store)
     for finding in report.findings:
-        print(f"{args.db}: {finding.severity}: {finding}")
+        print(f"{name}: {finding.severity}: {finding}")
     events = sum(head.seq for head in report.heads.values())
     if report.ok:
-        print(f"{args.db}: ok: {len(report.heads)} conversations, {events} events verified")
+        print(f"{name}: ok: {len(report.heads)} conversations, {events} events verified")
         return OK
     broken = len({f.conversation_id for f in report.errors if f.conversation_id is not None})
     print(
-        f"{args.db}: FAILED: {len(report.errors)} problems, {broken} broken conversations, "
+        f"{name}: FAILED: {len(report.errors)} problems, {broken} broken conversations, "
         f"{len(report.heads)} intact",
     )
     return FAILED
@@ -118,7 +158,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def configure_export(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``threetalk export``."""
-    parser.add_argument("db", metavar="DB", help="the store file")
+    parser.add_argument("db", metavar="DB", help=_DB_HELP)
     parser.add_argument(
         "--format", choices=["jsonl"], default="jsonl", help="output format (only jsonl)"
     )
@@ -152,7 +192,8 @@ def run_export(args: argparse.Namespace) -> int:
             export_jsonl(store, cast("IO[str]", tally), force=args.force)
             tally.flush()
         except StoreError as error:
-            return _fail("export", f"{args.db}: {error} (use --force to export anyway)", FAILED)
+            name = label(args.db, store)
+            return _fail("export", f"{name}: {error} (use --force to export anyway)", FAILED)
         except BrokenPipeError:
             _quiet_stdout()
             return _fail("export", f"standard output closed after {tally.events} events", USAGE)
@@ -225,7 +266,7 @@ def configure_import(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "trail", metavar="TRAIL", help="the JSONL trail to import ('-': standard input)"
     )
-    parser.add_argument("db", metavar="DB", help="the store file (created if missing)")
+    parser.add_argument("db", metavar="DB", help=_DB_HELP + " (a store is created if missing)")
     _key_option(parser)
 
 
@@ -254,7 +295,7 @@ def run_import(args: argparse.Namespace) -> int:
         except StoreError as error:
             return _fail("import", error, FAILED)
     print(
-        f"{args.db}: imported {report.events} events of "
+        f"{label(args.db, store)}: imported {report.events} events of "
         f"{len(report.conversation_ids)} conversations"
     )
     return OK

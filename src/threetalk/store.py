@@ -13,6 +13,9 @@ every command's events are committed before the command returns::
 object that fits :class:`EventStore` can take the place of either; conversations only call
 ``append_events`` and read ``key``. See ``docs/store.md`` for what a hash chain protects
 against and how to anchor :meth:`SQLiteStore.head` elsewhere.
+
+When two copies of a conversation write at once, one gets :class:`ConflictError` and
+wrote nothing; :func:`retrying` reopens the conversation and gives the command again.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from threetalk._exceptions import (
 from threetalk._jsonl import ImportReport, event_schema, export_jsonl, import_jsonl, read_jsonl
 from threetalk._memory import MemoryStore
 from threetalk._postgres import PostgresStore
-from threetalk._rebuild import open_conversation, verify_store
+from threetalk._rebuild import open_conversation, retrying, verify_store
 from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
 from threetalk._stores import EventStore, Finding, VerifyReport
 from threetalk._trail import MIN_KEY_BYTES
@@ -52,5 +55,6 @@ __all__ = [
     "import_jsonl",
     "open_conversation",
     "read_jsonl",
+    "retrying",
     "verify_store",
 ]
