@@ -21,7 +21,6 @@ psycopg is optional: this module imports it only when a store is created, so
 from __future__ import annotations
 
 import contextlib
-import hmac
 import threading
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
@@ -36,6 +35,8 @@ from threetalk._stores import (
     StoredChains,
     VerifyReport,
     check_conversation_id,
+    check_keyed,
+    check_layout,
     key_check,
     stored_events,
 )
@@ -700,35 +701,11 @@ def _identify(connection: psycopg.Connection[Any], name: str, key: bytes | None)
             )
             raise StoreError(msg)
         versions = cursor.execute("SELECT version FROM threetalk.schema_version").fetchall()
-        version = versions[0][0] if len(versions) == 1 else None
-        if type(version) is not int:
-            msg = f"{name}: the threetalk.schema_version table is damaged ({versions!r:.60})"
-            raise StoreError(msg)
-        if version != SCHEMA_VERSION:
-            newer = "a newer" if version > SCHEMA_VERSION else "an older"
-            msg = (
-                f"{name}: written by {newer} threetalk (store schema version {version}; this "
-                f"one reads version {SCHEMA_VERSION}); it was left as it is"
-            )
-            raise StoreError(msg)
-        missing = sorted(set(_TABLES) - tables)
-        if missing:
-            msg = f"{name}: the threetalk store lacks its table(s) {', '.join(missing)}"
-            raise StoreError(msg)
+        check_layout(
+            name, versions, tables, _TABLES, reads=SCHEMA_VERSION, table="threetalk.schema_version"
+        )
         meta = dict(cursor.execute("SELECT name, value FROM threetalk.store_meta").fetchall())
-    keyed = meta.get("keyed")
-    if keyed == "1" and key is None:
-        msg = f"{name}: the store's chains are keyed; open it with its key"
-        raise StoreError(msg)
-    if keyed == "0" and key is not None:
-        msg = f"{name}: the store's chains are not keyed; open it without a key"
-        raise StoreError(msg)
-    if keyed not in ("0", "1"):
-        msg = f"{name}: the store does not say whether its chains are keyed"
-        raise StoreError(msg)
-    if not hmac.compare_digest(str(meta.get("key_check", "")), key_check(key)):
-        msg = f"{name}: this is not the key the store was created with"
-        raise StoreError(msg)
+    check_keyed(name, meta, key)
 
 
 def _trigger_findings(triggers: Iterable[Sequence[Any]]) -> list[Finding]:

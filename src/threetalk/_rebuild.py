@@ -38,8 +38,8 @@ from threetalk._trail import as_event_list, check_key, verify
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    from threetalk._stores import EventStore
     from threetalk._trail import Event
+    from threetalk.typing import EventStore
 
 T = TypeVar("T")
 
@@ -243,7 +243,17 @@ def verify_store(store: EventStore, protocols: Iterable[Protocol] = ()) -> Verif
     known = known_protocols(protocols)
     report = store.verify()
     heads = dict(report.heads)
-    findings = list(report.findings)
+    findings = [
+        item
+        if isinstance(item, Finding)
+        else Finding(
+            item.message,
+            item.conversation_id,
+            item.seq,
+            "warning" if item.severity == "warning" else "error",
+        )
+        for item in report.findings
+    ]
     for conversation_id in tuple(heads):
         try:
             events = store.load(conversation_id)

@@ -16,7 +16,6 @@ in its canonical text, so the hash covers exactly what is stored.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import os
 import sqlite3
 import stat
@@ -37,6 +36,8 @@ from threetalk._stores import (
     StoredChains,
     VerifyReport,
     check_conversation_id,
+    check_keyed,
+    check_layout,
     key_check,
     stored_events,
 )
@@ -607,32 +608,6 @@ def _identify(db: sqlite3.Connection, path: Path, key: bytes | None) -> None:
         )
         raise StoreError(msg)
     versions = db.execute("SELECT version FROM schema_version").fetchall()
-    version = versions[0][0] if len(versions) == 1 else None
-    if type(version) is not int:
-        msg = f"{path}: the schema_version table is damaged ({versions!r:.60})"
-        raise StoreError(msg)
-    if version != SCHEMA_VERSION:
-        newer = "a newer" if version > SCHEMA_VERSION else "an older"
-        msg = (
-            f"{path}: written by {newer} threetalk (store schema version {version}; this "
-            f"one reads version {SCHEMA_VERSION}); it was left as it is"
-        )
-        raise StoreError(msg)
-    missing = sorted(set(_TABLES) - tables)
-    if missing:
-        msg = f"{path}: the threetalk store lacks its table(s) {', '.join(missing)}"
-        raise StoreError(msg)
+    check_layout(str(path), versions, tables, _TABLES, reads=SCHEMA_VERSION)
     meta = dict(db.execute("SELECT name, value FROM store_meta").fetchall())
-    keyed = meta.get("keyed")
-    if keyed == "1" and key is None:
-        msg = f"{path}: the store's chains are keyed; open it with its key"
-        raise StoreError(msg)
-    if keyed == "0" and key is not None:
-        msg = f"{path}: the store's chains are not keyed; open it without a key"
-        raise StoreError(msg)
-    if keyed not in ("0", "1"):
-        msg = f"{path}: the store does not say whether its chains are keyed"
-        raise StoreError(msg)
-    if not hmac.compare_digest(str(meta.get("key_check", "")), key_check(key)):
-        msg = f"{path}: this is not the key the store was created with"
-        raise StoreError(msg)
+    check_keyed(str(path), meta, key)

@@ -1,7 +1,8 @@
 """What every event store (recorder) shares: its interface, its findings, chain checks.
 
-A store is anything that fits :class:`EventStore`: :class:`~threetalk.store.MemoryStore`
-and :class:`~threetalk.store.SQLiteStore` ship with threetalk. A store knows events and
+A store is anything that fits :class:`~threetalk.typing.EventStore`:
+:class:`~threetalk.store.MemoryStore`, :class:`~threetalk.store.SQLiteStore` and
+:class:`~threetalk.store.PostgresStore` ship with threetalk. A store knows events and
 chains, never conversations: it imports the trail layer (:mod:`threetalk._trail`) and the
 exceptions, and nothing of the domain. Rebuilding a conversation from a store is
 :mod:`threetalk._rebuild`'s work, one layer up. Conversation code only ever sees ``key``
@@ -11,20 +12,19 @@ and ``append_events``.
 from __future__ import annotations
 
 import hmac
-import typing
 from datetime import datetime
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from threetalk._exceptions import InvalidInput, TamperedLog
+from threetalk._exceptions import InvalidInput, StoreError, TamperedLog
 from threetalk._phases import PHASE_BY_VALUE
 from threetalk._trail import Event, Head, Links
 from threetalk._trail.event import decode_data
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
 _KEY_LABEL: Final = b"threetalk store key check, version 1"
 
@@ -75,44 +75,6 @@ class VerifyReport:
     def errors(self) -> tuple[Finding, ...]:
         """The findings that are errors."""
         return tuple(finding for finding in self.findings if finding.severity == "error")
-
-
-class EventStore(typing.Protocol):
-    """The interface of an event store: what conversations, reopening and JSONL use.
-
-    A store holds each conversation's events as one append-only chain. Writes are
-    all-or-nothing; a write that does not continue the stored chain raises
-    :class:`ConflictError`.
-    """
-
-    @property
-    def key(self) -> bytes | None:
-        """The key of the store's keyed chains, or ``None`` for bare SHA-256 chains."""
-        ...  # pragma: no cover - protocol
-
-    def append_events(self, events: Sequence[Event]) -> None:
-        """Store the events of one command of one conversation, all or none."""
-        ...  # pragma: no cover - protocol
-
-    def append_many(self, events: Iterable[Event]) -> int:
-        """Store events of any number of conversations in one transaction; returns how many."""
-        ...  # pragma: no cover - protocol
-
-    def load(self, conversation_id: str) -> tuple[Event, ...]:
-        """One conversation's events, oldest first (empty when it is not stored)."""
-        ...  # pragma: no cover - protocol
-
-    def conversation_ids(self) -> tuple[str, ...]:
-        """The id of every stored conversation, sorted."""
-        ...  # pragma: no cover - protocol
-
-    def head(self, conversation_id: str) -> Head:
-        """The ``seq`` and ``hash`` of a conversation's last stored event."""
-        ...  # pragma: no cover - protocol
-
-    def verify(self) -> VerifyReport:
-        """Check every chain (and whatever else the store can check about itself)."""
-        ...  # pragma: no cover - protocol
 
 
 def check_conversation_id(conversation_id: object) -> str:
@@ -186,6 +148,68 @@ class StoredChains:
         """The heads of the intact chains and a finding for each broken one."""
         heads = {cid: head for cid, head in self._links.heads().items() if cid not in self._broken}
         return heads, list(self._broken.values())
+
+
+def check_layout(
+    name: str,
+    versions: Sequence[Sequence[object]],
+    tables: set[str],
+    expected: Iterable[str],
+    *,
+    reads: int,
+    table: str = "schema_version",
+) -> None:
+    """Refuse a store whose layout this threetalk cannot read, leaving it as it is.
+
+    Args:
+        name: How messages name the store (its path, its database).
+        versions: The rows of its schema-version table.
+        tables: The tables it has.
+        expected: The tables a store of this layout has.
+        reads: The layout version this threetalk reads and writes.
+        table: How messages name the schema-version table.
+
+    Raises:
+        StoreError: The version table is damaged, the version is another, or a table is
+            missing.
+    """
+    version = versions[0][0] if len(versions) == 1 else None
+    if type(version) is not int:
+        msg = f"{name}: the {table} table is damaged ({versions!r:.60})"
+        raise StoreError(msg)
+    if version != reads:
+        newer = "a newer" if version > reads else "an older"
+        msg = (
+            f"{name}: written by {newer} threetalk (store schema version {version}; this "
+            f"one reads version {reads}); it was left as it is"
+        )
+        raise StoreError(msg)
+    missing = sorted(set(expected) - tables)
+    if missing:
+        msg = f"{name}: the threetalk store lacks its table(s) {', '.join(missing)}"
+        raise StoreError(msg)
+
+
+def check_keyed(name: str, meta: Mapping[str, object], key: bytes | None) -> None:
+    """Refuse a key that does not fit the store, from the metadata it recorded at creation.
+
+    Raises:
+        StoreError: A keyed store opened without a key, an unkeyed one with a key, a
+            store that does not say, or a key other than the one it was created with.
+    """
+    keyed = meta.get("keyed")
+    if keyed == "1" and key is None:
+        msg = f"{name}: the store's chains are keyed; open it with its key"
+        raise StoreError(msg)
+    if keyed == "0" and key is not None:
+        msg = f"{name}: the store's chains are not keyed; open it without a key"
+        raise StoreError(msg)
+    if keyed not in ("0", "1"):
+        msg = f"{name}: the store does not say whether its chains are keyed"
+        raise StoreError(msg)
+    if not hmac.compare_digest(str(meta.get("key_check", "")), key_check(key)):
+        msg = f"{name}: this is not the key the store was created with"
+        raise StoreError(msg)
 
 
 def key_check(key: bytes | None) -> str:

@@ -32,8 +32,9 @@ from threetalk._memory import MemoryStore
 from threetalk._postgres import PostgresStore
 from threetalk._rebuild import open_conversation, retrying, verify_store
 from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
-from threetalk._stores import EventStore, Finding, VerifyReport
+from threetalk._stores import Finding, VerifyReport
 from threetalk._trail import MIN_KEY_BYTES
+from threetalk.typing import EventStore
 
 __all__ = [
     "MIN_KEY_BYTES",
