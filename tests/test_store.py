@@ -750,3 +750,56 @@ def test_the_stores_encoding_is_the_canonical_one(
     assert built == canonical_bytes(
         7, conversation_id, at, kind, actor, "team_talk", data, "0" * 64
     )
+
+
+class TestReplacedTriggers:
+    def test_a_trigger_replaced_under_its_name_is_a_finding(self, db: Path) -> None:
+        """Dropping the append-only triggers and creating harmless ones of the same names
+        no longer hides a deletion from verify."""
+        with SQLiteStore(db) as store:
+            grown(store)
+        with raw(db) as connection:
+            for name, verb in (("events_no_update", "UPDATE"), ("events_no_delete", "DELETE")):
+                connection.execute(f"DROP TRIGGER {name}")
+                connection.execute(
+                    f"CREATE TRIGGER {name} BEFORE {verb} ON store_meta WHEN 0 BEGIN SELECT 1; END"
+                )
+            connection.execute("DELETE FROM events WHERE seq > 5")
+        connection.close()
+
+        with SQLiteStore(db) as store:
+            report = store.verify()
+
+        assert not report.ok
+        assert any("replaced" in finding.message for finding in report.errors)
+
+
+class TestPaths:
+    @pytest.mark.parametrize("bad", ["a\ud800x.db", "a\x00b.db", ""])
+    def test_a_path_no_file_can_have_is_invalid_input_and_nothing_is_left(
+        self, tmp_path: Path, bad: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A name the file system cannot take is InvalidInput; no file is created."""
+        monkeypatch.chdir(tmp_path)
+
+        with pytest.raises(tt.InvalidInput, match="path"):
+            SQLiteStore(bad)
+
+        assert list(tmp_path.iterdir()) == []
+
+    def test_a_name_that_is_not_utf8_names_its_own_file(self, tmp_path: Path) -> None:
+        """A file name of bytes that are not UTF-8 (kept by Python as surrogates) is a
+        store like any other, opened under that very name."""
+        path = tmp_path / "caf\udce9.db"  # the byte 0xE9 alone, as a Latin-1 system wrote it
+
+        with SQLiteStore(path) as store:
+            tt.Conversation(conversation_id="c1", store=store)
+        with SQLiteStore(path, create=False) as store:
+            assert store.conversation_ids() == ("c1",)
+
+        assert [entry.name for entry in tmp_path.iterdir()] == [path.name]
+
+    def test_a_name_too_long_is_a_store_error(self, tmp_path: Path) -> None:
+        """A name longer than the file system allows is a StoreError naming the path."""
+        with pytest.raises(StoreError):
+            SQLiteStore(tmp_path / ("x" * 300 + ".db"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import attrs
@@ -213,3 +213,70 @@ class TestReplayChecksWhatTheLivePathEnforces:
 
         with pytest.raises(tt.TamperedLog, match="no actor"):
             tt.verify([opened, advisory])
+
+
+class TestTimesAtTheEdgeOfTheCalendar:
+    """A time that overflows once taken to UTC is reported, never an OverflowError."""
+
+    def test_a_jsonl_line_at_year_one_with_an_offset_is_refused_at_its_line(self) -> None:
+        """The example: ``0001-01-01T00:00:00+01:00`` in an imported line."""
+        events = talk().events
+        raw = events[0].to_dict()
+        raw["at"] = "0001-01-01T00:00:00+01:00"
+
+        with pytest.raises(InvalidTrail) as caught:
+            read_jsonl(io.StringIO(line(raw)))
+
+        assert caught.value.line == 1
+        assert "outside the calendar" in str(caught.value)
+
+    def test_a_clock_reading_beyond_the_calendar_is_invalid_input(self) -> None:
+        """Another member: a clock returning the last instant at -01:00."""
+        edge = datetime.max.replace(tzinfo=timezone(-timedelta(hours=1)))
+
+        with pytest.raises(tt.InvalidInput, match="clock"):
+            tt.Conversation(clock=lambda: edge)
+
+    def test_a_stored_row_beyond_the_calendar_is_a_finding_and_left_out_by_force(
+        self, tmp_path: Path
+    ) -> None:
+        """A third: the row in a store; verify reports it, export --force leaves that
+        conversation out and exports the others."""
+        db = tmp_path / "talks.db"
+        with SQLiteStore(db) as store:
+            store.append_many(talk().events)
+            other = tt.Conversation(conversation_id="other", clock=StepClock())
+            store.append_many(other.events)
+        connection = sqlite3.connect(db)
+        connection.execute("DROP TRIGGER events_no_update")
+        connection.execute(
+            "UPDATE events SET at = '0001-01-01T00:00:00.000000+01:00' "
+            "WHERE conversation_id = 'c' AND seq = 2"
+        )
+        connection.commit()
+        connection.close()
+        out = io.StringIO()
+
+        with SQLiteStore(db) as store:
+            report = verify_store(store)
+            written = tt.store.export_jsonl(store, out, force=True)
+
+        assert "c" not in report.heads
+        assert "other" in report.heads
+        assert written == 1
+        assert '"conversation_id":"other"' in out.getvalue()
+
+
+class TestConversationIds:
+    """Stores take only ids a conversation can have, and diagnosis survives the rest."""
+
+    @pytest.mark.parametrize("bad", ["   ", " padded", "x" * 201])
+    def test_append_many_refuses_an_id_no_conversation_can_have(self, bad: str) -> None:
+        """The example (a blank id) and its twins: refused before anything is written."""
+        events = resealed([attrs.evolve(event, conversation_id=bad) for event in talk().events])
+        store = tt.store.MemoryStore()
+
+        with pytest.raises(tt.InvalidInput, match="conversation id"):
+            store.append_many(events)
+
+        assert store.conversation_ids() == ()

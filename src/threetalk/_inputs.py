@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Final, TypeVar
 
@@ -90,7 +90,14 @@ def moment(value: object, argument: str) -> datetime:
     if not isinstance(value, datetime):
         msg = f"expected an aware datetime, got {type(value).__name__}"
         raise _fail(msg, argument)
-    if value.tzinfo is None or value.utcoffset() is None:
+    try:
+        offset = value.utcoffset()
+        if offset is not None:
+            value.astimezone(UTC)  # a time outside the calendar once taken to UTC fails here
+    except (ArithmeticError, ValueError, TypeError) as error:
+        msg = f"{value!r:.80} cannot be taken to UTC ({error})"
+        raise _fail(msg, argument) from None
+    if value.tzinfo is None or offset is None:
         msg = f"{value.isoformat()} has no time zone; give an aware datetime"
         raise _fail(msg, argument)
     return value

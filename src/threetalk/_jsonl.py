@@ -116,9 +116,10 @@ def _write_lines(store: EventStore, file: IO[str]) -> int:
     for conversation_id in store.conversation_ids():
         try:
             events = store.load(conversation_id)
-        except TamperedLog:
-            continue
-        file.writelines(event_line(event) + "\n" for event in events)
+            lines = [event_line(event) + "\n" for event in events]
+        except (TamperedLog, ValueError):
+            continue  # rows that cannot be read as events at all are left out (force)
+        file.writelines(lines)
         written += len(events)
     return written
 

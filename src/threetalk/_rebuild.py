@@ -27,8 +27,8 @@ from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
     ProtocolMismatch,
-    StoreError,
     TamperedLog,
+    ThreetalkError,
     UnknownConversation,
 )
 from threetalk._protocols import Protocol, three_talk, work_and_income
@@ -263,8 +263,9 @@ def verify_store(store: EventStore, protocols: Iterable[Protocol] = ()) -> Verif
         except TamperedLog as error:
             del heads[conversation_id]
             findings.append(Finding(str(error), conversation_id, error.seq))
-        except StoreError as error:
-            # Diagnosis never crashes: what cannot be read is a finding too.
+        except ThreetalkError as error:
+            # Diagnosis never crashes: what cannot be read back (a row the store could not
+            # read, an id no conversation can have) is a finding too.
             del heads[conversation_id]
             findings.append(Finding(f"It cannot be read back: {error}", conversation_id))
     return VerifyReport(heads, tuple(findings))

@@ -157,15 +157,24 @@ class SQLiteStore:
             raise InvalidInput(msg, "timeout")
         try:
             self._path = Path(path)
-        except TypeError:
-            msg = f"path: expected a file path, got {type(path).__name__}"
+            encoded = os.fsencode(self._path)
+        except (TypeError, UnicodeEncodeError):
+            msg = f"path: expected a file path the file system can name, got {path!r:.80}"
             raise InvalidInput(msg, "path") from None
+        if b"\x00" in encoded or not os.fspath(path):
+            msg = f"path: {path!r:.80} is not a file name (empty, or holding a NUL character)"
+            raise InvalidInput(msg, "path")
         self._key = key
         self._durability = durability
         self._timeout = float(timeout)
         self._connection: sqlite3.Connection | None = None
         self._lock = new_lock()
-        if not self._path.exists():
+        try:
+            exists = self._path.exists()
+        except OSError as error:  # a name too long, a folder that cannot be searched
+            msg = f"{self._path}: cannot look for a store there: {error}"
+            raise StoreError(msg) from None
+        if not exists:
             if not create:
                 msg = f"{self._path}: no such store"
                 raise StoreError(msg)
@@ -405,14 +414,22 @@ class SQLiteStore:
             detail = "; ".join(str(row[0]) for row in check[:3])
             findings.append(Finding(f"The database file is damaged: {detail}."))
         try:
-            present = {
-                row[0]
-                for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            }
+            present = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
         except sqlite3.Error as error:
             findings.append(Finding(f"The store's schema cannot be read ({error})."))
-            present = set(TRIGGERS)
-        missing = sorted(set(TRIGGERS) - present)
+            present = dict(TRIGGERS)
+        missing = sorted(name for name in TRIGGERS if name not in present)
+        replaced = sorted(
+            name for name, sql in TRIGGERS.items() if name in present and present[name] != sql
+        )
+        if replaced:
+            findings.append(
+                Finding(
+                    "The append-only triggers were replaced by others of the same name ("
+                    + ", ".join(replaced)
+                    + "): stored events may have been changed or deleted without an error."
+                )
+            )
         if missing:
             findings.append(
                 Finding(
@@ -595,7 +612,9 @@ def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Con
 
 def _uri(path: Path, mode: str) -> str:
     """The ``file:`` URI SQLite opens ``path`` by, in ``mode`` (``ro``, ``rw``, ``rwc``)."""
-    return f"file:{quote(str(path.absolute()))}?mode={mode}"
+    # The file system's own bytes: a name that is not UTF-8 (bytes kept as surrogates) opens
+    # the very file it names.
+    return f"file:{quote(os.fsencode(path.absolute()))}?mode={mode}"
 
 
 def _identify(db: sqlite3.Connection, path: Path, key: bytes | None) -> None:

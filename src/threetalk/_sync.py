@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import _thread
 import functools
-import threading
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable
 
 

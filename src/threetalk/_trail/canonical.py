@@ -35,7 +35,7 @@ def format_time(at: datetime) -> str:
     """The canonical text of an event time: UTC, ISO-8601, microseconds.
 
     Raises:
-        ValueError: ``at`` is naive.
+        ValueError: ``at`` is naive, or lies outside the calendar once taken to UTC.
 
     >>> format_time(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
     '2026-11-23T09:30:00.000000+00:00'
@@ -44,7 +44,11 @@ def format_time(at: datetime) -> str:
         if at.tzinfo is None or at.utcoffset() is None:
             msg = f"an event time must be aware, not {at.isoformat()}"
             raise ValueError(msg)
-        at = at.astimezone(UTC)
+        try:
+            at = at.astimezone(UTC)
+        except OverflowError:
+            msg = f"{at.isoformat()} lies outside the calendar once taken to UTC"
+            raise ValueError(msg) from None
     # About three times cheaper than isoformat() (which also drops the microseconds when
     # they are 0): the date comes from a cache, the time of day from tables.
     since = at - _EPOCH

@@ -272,6 +272,8 @@ class Links:
     ) -> str | None:
         tail = self._tails.get(conversation_id)
         why = self._link_problem(tail, seq, at, kind, prev)
+        if why is None and tail is None:
+            why = id_problem(conversation_id)
         if why is None:
             why = self._seal_problem(payload, digest)
         if why is not None:
@@ -329,6 +331,34 @@ class Links:
     def heads(self) -> dict[str, Head]:
         """The head of every chain followed so far, by conversation id."""
         return {cid: Head(tail.seq, tail.hash) for cid, tail in self._tails.items()}
+
+
+#: The longest conversation id a conversation can have (as its ``conversation_id`` check).
+MAX_ID: Final = 200
+
+
+def id_problem(conversation_id: str) -> str | None:
+    """Why no conversation can have ``conversation_id``, if none can.
+
+    A conversation's id is non-blank text without surrounding spaces, at most
+    :data:`MAX_ID` characters, that UTF-8 can encode, without NUL characters.
+    """
+    if (
+        not conversation_id
+        or conversation_id != conversation_id.strip()
+        or len(conversation_id) > MAX_ID
+        or "\x00" in conversation_id
+    ):
+        return (
+            f"its conversation id {conversation_id!r:.60} is not one a conversation can have "
+            f"(non-blank, no surrounding spaces, at most {MAX_ID} characters)"
+        )
+    if not conversation_id.isascii():
+        try:
+            conversation_id.encode()
+        except UnicodeEncodeError:
+            return f"its conversation id {conversation_id!r:.60} is not valid text"
+    return None
 
 
 def _actor_problem(

@@ -257,14 +257,7 @@ def _event_from_dict(raw: Mapping[str, Any]) -> Event:
         raise InvalidInput(msg, "data")
     data = freeze(raw["data"])  # bounded: refuses data nesting too deep
     _reject_floats(data)
-    try:
-        at = datetime.fromisoformat(raw["at"])
-    except ValueError:
-        msg = f"at is not an ISO-8601 time: {raw['at']!r:.60}"
-        raise InvalidInput(msg, "at") from None
-    if at.tzinfo is None:
-        msg = f"at has no time zone: {raw['at']!r:.60}"
-        raise InvalidInput(msg, "at")
+    at = _utc_time(raw["at"])
     phase = PHASE_BY_VALUE.get(raw["phase"])
     if phase is None:
         msg = f"phase is not a known phase: {raw['phase']!r:.40}"
@@ -272,7 +265,7 @@ def _event_from_dict(raw: Mapping[str, Any]) -> Event:
     return Event(
         seq=seq,
         conversation_id=raw["conversation_id"],
-        at=at.astimezone(UTC),
+        at=at,
         kind=raw["kind"],
         actor=raw["actor"],
         phase=phase,
@@ -280,6 +273,28 @@ def _event_from_dict(raw: Mapping[str, Any]) -> Event:
         prev=raw["prev"],
         hash=raw["hash"],
     )
+
+
+def _utc_time(text: str) -> datetime:
+    """An event's ``at`` text as an aware UTC time.
+
+    Raises:
+        InvalidInput: It is not ISO-8601, has no time zone, or lies outside the calendar
+            once taken to UTC.
+    """
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"at is not an ISO-8601 time: {text!r:.60}"
+        raise InvalidInput(msg, "at") from None
+    if at.tzinfo is None:
+        msg = f"at has no time zone: {text!r:.60}"
+        raise InvalidInput(msg, "at")
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:
+        msg = f"at lies outside the calendar once taken to UTC: {text!r:.60}"
+        raise InvalidInput(msg, "at") from None
 
 
 def _reject_floats(value: Any) -> None:
