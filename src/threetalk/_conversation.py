@@ -1307,25 +1307,34 @@ class Conversation:
         Raises:
             SubscriberError: Once every event is delivered, if any subscriber raised.
         """
-        pending = self._pending
-        if pending is None:
-            pending = self._pending = deque()
-        pending.extend(events)
         if self._delivering:
-            return  # a subscriber's own command: delivered when the current delivery ends
+            # A subscriber's own command: delivered when the current delivery ends.
+            pending = self._pending
+            if pending is None:
+                pending = self._pending = deque()
+            pending.extend(events)
+            return
         self._delivering = True
         errors: list[Exception] = []
+        batch: Sequence[Event] = events
         try:
-            while pending:
-                event = pending.popleft()
-                for callback in tuple(self._subscribers or ()):
-                    try:
-                        callback(event)
-                    except Exception as error:  # noqa: BLE001 - all reported below
-                        errors.append(error)
+            while True:
+                callbacks = tuple(self._subscribers or ())
+                for event in batch:
+                    for callback in callbacks:
+                        try:
+                            callback(event)
+                        except Exception as error:  # noqa: BLE001 - all reported below
+                            errors.append(error)
+                pending = self._pending
+                if not pending:
+                    break
+                batch = tuple(pending)
+                pending.clear()
         finally:
             self._delivering = False
-            pending.clear()  # empty unless an interrupt ended the delivery
+            if self._pending:
+                self._pending.clear()  # only an interrupt leaves events undelivered
         if errors:
             raise SubscriberError(errors, len(self._events))
 
