@@ -280,3 +280,34 @@ class TestConversationIds:
             store.append_many(events)
 
         assert store.conversation_ids() == ()
+
+
+class TestRecordedDataShapes:
+    """A resealed event whose data the live path could not have written does not replay."""
+
+    def test_a_joiner_named_by_a_number_is_refused(self) -> None:
+        """The example (from a breaker's review): ``joined.name = 0``, resealed."""
+        events = list(talk().events)
+        events[1] = attrs.evolve(events[1], data={**events[1].data, "name": 0})
+
+        with pytest.raises(tt.TamperedLog) as caught:
+            tt.replay(resealed(events))
+
+        assert caught.value.seq == 2
+        assert "'name'" in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("index", "field", "value"),
+        [(4, "text", None), (3, "reopened", "no"), (4, "text", ["Sleep"])],
+    )
+    def test_other_fields_of_the_wrong_type_are_refused(
+        self, index: int, field: str, value: object
+    ) -> None:
+        """Other members: a topic without text, a move whose ``reopened`` is text."""
+        events = list(talk().events)
+        events[index] = attrs.evolve(events[index], data={**events[index].data, field: value})
+
+        with pytest.raises(tt.TamperedLog) as caught:
+            tt.replay(resealed(events))
+
+        assert caught.value.seq == index + 1

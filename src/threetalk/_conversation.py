@@ -34,7 +34,7 @@ from threetalk._exceptions import (
 )
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import Protocol, three_talk
-from threetalk._state import KINDS, State, apply
+from threetalk._state import KINDS, State, apply, data_problem
 from threetalk._sync import new_lock
 from threetalk._trail import CannedData, Event, Sealer, Spec, format_time, freeze
 from threetalk._values import (
@@ -1385,6 +1385,10 @@ def rebuild(
     state = conversation._state  # noqa: SLF001 - this module's own class
     take = conversation._take  # noqa: SLF001 - this module's own class
     for event in events:
+        shape = data_problem(event)
+        if shape is not None:
+            msg = f"Event seq {event.seq} ({event.kind}) does not fit the conversation: {shape}."
+            raise TamperedLog(msg, event.seq)
         if event.kind not in KINDS or event.phase is not state.phase:
             where = (
                 "of an unknown kind"

@@ -421,3 +421,56 @@ def _closed(state: State, event: Event, engine: Engine) -> None:
 
 #: Every kind of event a conversation records.
 KINDS: Final = frozenset(_APPLY) | SILENT_KINDS
+
+
+_TEXT: Final = (str,)
+_MAYBE_TEXT: Final = (str, type(None))
+
+#: For each kind of event, the fields of its data that the live path always writes as
+#: text (or, where marked, text or null, or a boolean): what ``replay`` checks again
+#: before it applies a recorded event, so that a resealed forgery cannot put a number
+#: where a name belongs. Fields the reducers check themselves (ids, roles, stances,
+#: dates, phases) are left to them.
+DATA_SHAPES: Final[dict[str, dict[str, tuple[type, ...]]]] = {
+    "opened": {"protocol": _TEXT, "fingerprint": _TEXT},
+    "joined": {"participant": _TEXT, "name": _TEXT, "role": _TEXT},
+    "topic-added": {"text": _TEXT},
+    "problem-stated": {"text": _TEXT},
+    "goal-added": {"text": _TEXT},
+    "concern-added": {"text": _TEXT},
+    "option-proposed": {"option": _TEXT, "text": _TEXT},
+    "consideration-added": {"option": _TEXT, "stance": _TEXT, "text": _TEXT},
+    "option-withdrawn": {"option": _TEXT, "reason": _TEXT},
+    "trial-started": {"option": _TEXT, "evaluate_on": _TEXT},
+    "trial-ended": {"option": _TEXT, "outcome": _TEXT},
+    "preference-stated": {"option": _MAYBE_TEXT},
+    "delegated": {"to": _TEXT},
+    "decision-proposed": {"option": _TEXT, "who": _TEXT, "what": _TEXT},
+    "objected": {"reason": _TEXT},
+    "decided": {"option": _TEXT, "how": _TEXT, "who": _TEXT, "what": _TEXT},
+    "evaluated": {"outcome": _TEXT, "process": _TEXT},
+    "moved": {"to": _TEXT, "reopened": (bool,)},
+    "paused": {"until": _TEXT, "reason": _TEXT},
+    "resumed": {"to": _MAYBE_TEXT},
+    "closed": {"reason": _MAYBE_TEXT},
+    "advisory": {"code": _TEXT, "rule": _TEXT, "message": _TEXT, "participant": _MAYBE_TEXT},
+    "refused": {"command": _TEXT},
+}
+
+
+def data_problem(event: Event) -> str | None:
+    """Why the data of a recorded event cannot be what the live path wrote, if it cannot.
+
+    Checks the fields of :data:`DATA_SHAPES` (present, and of their type); more fields
+    than these are allowed (later versions may add some, a clock reading is one).
+    """
+    shape = DATA_SHAPES.get(event.kind)
+    if shape is None:
+        return None
+    data = event.data
+    for name, types in shape.items():
+        if name not in data:
+            return f"its data lacks {name!r}"
+        if type(data[name]) not in types:
+            return f"its {name!r} is {type(data[name]).__name__}, not what was recorded"
+    return None
