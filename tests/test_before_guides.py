@@ -62,3 +62,10 @@ def test_a_work_and_income_conversation_stored_before_opens() -> None:
     assert conv.phase is tt.Phase.CLOSED
     assert conv.decision is not None
     assert tt.replay(conv.events).snapshot() == conv.snapshot()
+
+
+def test_the_built_ins_continue_their_fingerprints_of_before() -> None:
+    """The fingerprints of before the steps are listed, and differ from today's."""
+    assert tt.three_talk().supersedes == {THREE_TALK_BEFORE}
+    assert tt.work_and_income().supersedes == {WORK_AND_INCOME_BEFORE}
+    assert tt.three_talk().fingerprint != THREE_TALK_BEFORE

@@ -27,6 +27,8 @@ from threetalk._guards import Rule
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
 from threetalk._rebuild import open_conversation, replay
+from threetalk._steps import Step, StepProgress, StepStatus
+from threetalk._text import Text
 from threetalk._trail import GENESIS, Event, FrozenData, Head, verify
 from threetalk._values import (
     Advisory,
@@ -74,9 +76,13 @@ __all__ = [
     "Snapshot",
     "Stance",
     "Statement",
+    "Step",
+    "StepProgress",
+    "StepStatus",
     "StoreError",
     "SubscriberError",
     "TamperedLog",
+    "Text",
     "ThreetalkError",
     "Trial",
     "UnknownConversation",

@@ -18,7 +18,7 @@ from typing import Any, Final, NoReturn, SupportsIndex
 
 import attrs
 
-from threetalk import _advisories
+from threetalk import _advisories, _steps
 from threetalk import _inputs as check
 from threetalk import _refusals as refusals
 from threetalk._engine import Engine, ImpossibleStep, engine_for
@@ -51,6 +51,7 @@ if typing.TYPE_CHECKING:
     from collections.abc import Mapping
 
     from threetalk._advisories import Observation
+    from threetalk._steps import Step, StepProgress
     from threetalk._values import Evaluation, Statement
     from threetalk.typing import ConversationView
 
@@ -402,6 +403,49 @@ class Conversation:
                 subscribers.remove(callback)
 
         return unsubscribe
+
+    # ------------------------------------------------------------------ steps
+    #
+    # Steps are derived from the state whenever they are asked (no events, no cost to
+    # commands); a paused or closed conversation reports the step it paused or closed in.
+
+    @property
+    def step(self) -> Step:
+        """The step of the protocol the conversation is at.
+
+        The first step of the current phase whose done rules do not all hold yet, or the
+        phase's last step when they all do. A paused conversation is at the step it paused
+        in; a closed one at the step it closed in. Steps guide; they never block.
+
+        >>> import threetalk as tt
+        >>> conv = tt.Conversation(tt.three_talk())
+        >>> conv.step.id
+        'preparation'
+        """
+        return _steps.current_step(self._protocol.steps, self._step_phase(), self)
+
+    def progress(self) -> tuple[StepProgress, ...]:
+        """Every step of the protocol, in order, with its status and what it misses.
+
+        The current step (:attr:`step`) is ``CURRENT`` even when its done rules hold;
+        every other step is ``DONE`` when its done rules hold now and ``OPEN`` when they
+        do not (a step passed over earlier can be open again, and a later one done
+        already).
+
+        Returns:
+            One :class:`StepProgress` per step, in the protocol's order.
+        """
+        current = self.step
+        return _steps.progress(self._protocol.steps, current, self)
+
+    def _step_phase(self) -> Phase:
+        state = self._state
+        phase = state.phase
+        if phase is Phase.PAUSED:
+            return state.resume_phase or self._protocol.initial
+        if phase is Phase.CLOSED:
+            return state.closed_in or self._protocol.initial
+        return phase
 
     # ------------------------------------------------------------------ moving
 
