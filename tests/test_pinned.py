@@ -6,9 +6,10 @@ or stored row fails here. A change of the event format on purpose updates them i
 commit and says why.
 
 Updated on purpose by the guides issue: ``three_talk()`` gained steps, which changed its
-fingerprint, and the opening event records the fingerprint. Every other byte is as
-before; ``tests/test_before_guides.py`` shows that conversations recorded under the old
-fingerprint still open.
+fingerprint, and the opening event records the fingerprint; refusal reasons and
+advisories record ``params`` (what their message is built from, so that it can be read
+in Dutch as well as English). Every other byte is as before; ``tests/test_before_guides.py``
+shows that conversations recorded under the old fingerprint still open.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ if TYPE_CHECKING:
 KEY = b"pinned key of thirty-two bytes!!"
 
 #: sha256 of the event hashes, one per line, of :func:`script` without and with KEY.
-PLAIN = "42a6d21e20e1fd3234e6c83ee17be4ec3d7d7f1d3d30cb3d3fb294cf24df3cc2"
-KEYED = "a1bb9aff15751b11d04f2d08adbd6be31e526a6398dd4110e8526fd88dec75bb"
+PLAIN = "e4c4bbcf631cebc88a18ea4f968e4852e0570d936238ed016bde793cb621d282"
+KEYED = "ef5e8b0ae1ec544f83284f5907bed2c560294a24884c3571626b958529f23b01"
 #: sha256 of the JSONL export and of the stored rows of the keyed script in a SQLite store.
-JSONL = "e35874ca43dfe57936065106da71a2089a479c2e99f1aba748e5a4456d9caf36"
-ROWS = "b9faa1bcff32eb2d9e5f0f27633d4d13ad6e97bc7d98165632ee91ae3b1bc5b8"
+JSONL = "d2aa1e20a32d50cb2d9893529b1be685ae328ec38b66652e0adf835bd53915a3"
+ROWS = "6d71917ae6f169033888062beebf8435401dc30a86a9ccf8c07e337d73a232fb"
 
 
 def script(store: EventSink | None = None) -> tt.Conversation:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, NoReturn, SupportsIndex
 
@@ -48,8 +48,6 @@ from threetalk._values import (
 from threetalk.typing import EventSink
 
 if typing.TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from threetalk._advisories import Observation
     from threetalk._steps import Step, StepProgress
     from threetalk._values import Evaluation, Statement
@@ -1243,10 +1241,7 @@ class Conversation:
         data = {
             "command": command,
             "args": args,
-            "reasons": [
-                {"code": reason.code, "rule": reason.rule, "message": reason.message}
-                for reason in reasons
-            ],
+            "reasons": [_recorded(reason) for reason in reasons],
         }
         actor_id = None if actor is None else actor.id
         (event,) = self._commit(at, [("refused", actor_id, self._state.phase, freeze(data))])
@@ -1274,9 +1269,9 @@ class Conversation:
                     "advisory",
                     None,
                     phase,
-                    {"code": code, "rule": rule, "participant": who, "message": message},
+                    _advised(code, rule, who, message, params),
                 )
-                for code, rule, who, message in observed
+                for code, rule, who, message, params in observed
             ]
         reading = self._reading
         if reading is not None:
@@ -1335,9 +1330,42 @@ class Conversation:
                 data = event.data
                 self._advisories.append(
                     Advisory(
-                        data["code"], data["message"], data["rule"], data["participant"], event.seq
+                        data["code"],
+                        data["message"],
+                        data["rule"],
+                        data["participant"],
+                        event.seq,
+                        _params(data),
                     )
                 )
+
+
+def _recorded(reason: Reason) -> dict[str, Any]:
+    """A reason as a refusal event holds it; ``params`` only where there are some."""
+    data: dict[str, Any] = {"code": reason.code, "rule": reason.rule, "message": reason.message}
+    if reason.params:
+        data["params"] = _plain(reason.params)
+    return data
+
+
+def _advised(
+    code: str, rule: str, who: str | None, message: str, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An advisory as its event holds it; ``params`` only where there are some."""
+    data: dict[str, Any] = {"code": code, "rule": rule, "participant": who, "message": message}
+    if params:
+        data["params"] = _plain(params)
+    return data
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: list(v) if isinstance(v, tuple) else v for name, v in params.items()}
+
+
+def _params(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The params an event recorded (none before they were recorded)."""
+    params = data.get("params")
+    return dict(params) if isinstance(params, Mapping) else {}
 
 
 def rebuild(

@@ -42,7 +42,9 @@ class Rule:
             for your own.
         check: Looks at a conversation through its
             :class:`~threetalk.typing.ConversationView` (at run time, the conversation
-            itself); returns ``None`` when the rule is met, else a plain-words message.
+            itself); returns ``None`` when the rule is met, else a plain-words message
+            (shown as it is in every language) or a :class:`Reason` built with
+            :func:`said` (whose ``params`` let it be read in other languages).
     """
 
     code: str
@@ -51,8 +53,28 @@ class Rule:
 
     def reason(self, conversation: ConversationView) -> Reason | None:
         """The reason this rule is unmet in ``conversation``, or ``None`` when it is met."""
-        message = self.check(conversation)
-        return None if message is None else Reason(self.code, message, self.rule)
+        return self.explain(self.check(conversation))
+
+    def explain(self, unmet: str | Reason | None) -> Reason | None:
+        """What the check said, as a :class:`Reason` with this rule's code and number.
+
+        A plain string is shown as it is in every language; a :class:`Reason` keeps its
+        message and ``params`` (so it can be read in other languages).
+        """
+        if unmet is None:
+            return None
+        if isinstance(unmet, Reason):
+            return Reason(self.code, unmet.message, self.rule, unmet.params)
+        return Reason(self.code, unmet, self.rule)
+
+
+def said(message: str, **params: object) -> Reason:
+    """A check's answer: the English ``message`` and what it is built from.
+
+    :meth:`Rule.explain` gives it the rule's code; the catalogue renders it in other
+    languages from ``params``.
+    """
+    return Reason("", message, "", params)
 
 
 def join_names(names: Iterable[str], conjunction: str = "and") -> str:
@@ -67,7 +89,7 @@ def join_names(names: Iterable[str], conjunction: str = "and") -> str:
 # allowed_moves() asks about again and again) and builds its message only when it does not.
 
 
-def _client_or_professional_missing(view: ConversationView) -> str | None:
+def _client_or_professional_missing(view: ConversationView) -> str | Reason | None:
     client = professional = False
     for participant in view.participants:
         role = participant.role
@@ -83,16 +105,19 @@ def _client_or_professional_missing(view: ConversationView) -> str | None:
         if not present
     ]
     which = "neither has" if len(missing) == 2 else f"no {missing[0]} has"
-    return f"Team talk needs at least one client and one professional taking part; {which} joined."
+    return said(
+        f"Team talk needs at least one client and one professional taking part; {which} joined.",
+        case="both" if len(missing) == 2 else missing[0],
+    )
 
 
-def _problem_unstated(view: ConversationView) -> str | None:
+def _problem_unstated(view: ConversationView) -> str | Reason | None:
     if view.problem is not None:
         return None
     return "Option talk needs a shared statement of the problem; none has been recorded yet."
 
 
-def _client_goal_missing(view: ConversationView) -> str | None:
+def _client_goal_missing(view: ConversationView) -> str | Reason | None:
     goals = view.goals
     if goals:
         participant = view.participant
@@ -102,7 +127,7 @@ def _client_goal_missing(view: ConversationView) -> str | None:
     return "Option talk needs at least one goal of the client; no client has named one yet."
 
 
-def _too_few_options(view: ConversationView) -> str | None:
+def _too_few_options(view: ConversationView) -> str | Reason | None:
     found = 0
     items = view.option_states
     for item in items:
@@ -112,13 +137,15 @@ def _too_few_options(view: ConversationView) -> str | None:
                 return None
     open_options = [item.option.text for item in items if item.open]
     there = "there is none" if not open_options else f"there is one ({open_options[0]})"
-    return (
+    return said(
         f"Deciding needs at least two options to choose between; {there}. "
-        "Waiting or doing nothing counts as an option too."
+        "Waiting or doing nothing counts as an option too.",
+        case="one" if open_options else "none",
+        open=open_options[0] if open_options else "",
     )
 
 
-def _option_without_considerations(view: ConversationView) -> str | None:
+def _option_without_considerations(view: ConversationView) -> str | Reason | None:
     items = view.option_states
     for item in items:
         if item.withdrawn is None and not item.considerations:
@@ -127,13 +154,14 @@ def _option_without_considerations(view: ConversationView) -> str | None:
         return None
     bare = [item.option.text for item in items if item.open and not item.considerations]
     verb = "has" if len(bare) == 1 else "have"
-    return (
+    return said(
         "Every option needs at least one pro or con before deciding; "
-        f"{join_names(bare)} {verb} none yet."
+        f"{join_names(bare)} {verb} none yet.",
+        options=bare,
     )
 
 
-def _preference_missing(view: ConversationView) -> str | None:
+def _preference_missing(view: ConversationView) -> str | Reason | None:
     preferences = view.preferences
     silent = [
         participant.name
@@ -143,13 +171,14 @@ def _preference_missing(view: ConversationView) -> str | None:
     if not silent:
         return None
     verb = "has" if len(silent) == 1 else "have"
-    return (
+    return said(
         "Before a decision every client and relative states a preference, or says they "
-        f"have none; {join_names(silent)} {verb} not yet."
+        f"have none; {join_names(silent)} {verb} not yet.",
+        names=silent,
     )
 
 
-def _nothing_to_evaluate(view: ConversationView) -> str | None:
+def _nothing_to_evaluate(view: ConversationView) -> str | Reason | None:
     if view.decision is not None:
         return None
     for item in view.option_states:

@@ -78,31 +78,31 @@ class StepProgress:
 # ---------------------------------------------------------------------- done rules
 
 
-def _no_topic_or_goal(view: ConversationView) -> str | None:
+def _no_topic_or_goal(view: ConversationView) -> str | Reason | None:
     if view.topics or view.goals:
         return None
     return "Nobody has put a topic or a goal on the agenda yet."
 
 
-def _no_decision(view: ConversationView) -> str | None:
+def _no_decision(view: ConversationView) -> str | Reason | None:
     if view.decision is not None:
         return None
     return "No decision is final yet."
 
 
-def _not_evaluated(view: ConversationView) -> str | None:
+def _not_evaluated(view: ConversationView) -> str | Reason | None:
     if view.evaluations:
         return None
     return "Neither the outcome nor the way of deciding has been looked back on yet."
 
 
-def _no_goal(view: ConversationView) -> str | None:
+def _no_goal(view: ConversationView) -> str | Reason | None:
     if view.goals:
         return None
     return "Nobody has named a goal yet."
 
 
-def _relative_silent(view: ConversationView) -> str | None:
+def _relative_silent(view: ConversationView) -> str | Reason | None:
     silent = [
         participant.name
         for participant in view.participants
@@ -110,7 +110,9 @@ def _relative_silent(view: ConversationView) -> str | None:
     ]
     if not silent:
         return None
-    return f"{guards.join_names(silent)} took part as relative but said nothing yet."
+    return guards.said(
+        f"{guards.join_names(silent)} took part as relative but said nothing yet.", names=silent
+    )
 
 
 def _has_spoken(view: ConversationView, pid: str) -> bool:
@@ -125,7 +127,7 @@ def _has_spoken(view: ConversationView, pid: str) -> bool:
     return pid in view.preferences
 
 
-def _no_option_from_client_side(view: ConversationView) -> str | None:
+def _no_option_from_client_side(view: ConversationView) -> str | Reason | None:
     participant = view.participant
     for item in view.option_states:
         if item.open and participant(item.option.proposed_by).role is not Role.PROFESSIONAL:
@@ -133,7 +135,7 @@ def _no_option_from_client_side(view: ConversationView) -> str | None:
     return "No option on the table comes from a client or a relative yet."
 
 
-def _option_one_sided(view: ConversationView) -> str | None:
+def _option_one_sided(view: ConversationView) -> str | Reason | None:
     lacking = [
         item.option.text
         for item in view.option_states
@@ -141,7 +143,10 @@ def _option_one_sided(view: ConversationView) -> str | None:
     ]
     if not lacking:
         return None
-    return f"Every option needs both a pro and a con; {guards.join_names(lacking)} lacks one."
+    return guards.said(
+        f"Every option needs both a pro and a con; {guards.join_names(lacking)} lacks one.",
+        options=lacking,
+    )
 
 
 def _clients_without(view: ConversationView, kinds: Iterable[str]) -> list[str]:
@@ -153,21 +158,24 @@ def _clients_without(view: ConversationView, kinds: Iterable[str]) -> list[str]:
     ]
 
 
-def _client_without_topic(view: ConversationView) -> str | None:
+def _client_without_topic(view: ConversationView) -> str | Reason | None:
     quiet = _clients_without(view, ("topics", "concerns"))
     if not quiet:
         return None
-    return f"{guards.join_names(quiet)} has not yet put a question or worry into words."
+    return guards.said(
+        f"{guards.join_names(quiet)} has not yet put a question or worry into words.",
+        names=quiet,
+    )
 
 
-def _client_without_goal(view: ConversationView) -> str | None:
+def _client_without_goal(view: ConversationView) -> str | Reason | None:
     quiet = _clients_without(view, ("goals",))
     if not quiet:
         return None
-    return f"{guards.join_names(quiet)} has not yet named a goal."
+    return guards.said(f"{guards.join_names(quiet)} has not yet named a goal.", names=quiet)
 
 
-def _client_without_own_topic(view: ConversationView) -> str | None:
+def _client_without_own_topic(view: ConversationView) -> str | Reason | None:
     participant = view.participant
     for topic in view.topics:
         if participant(topic.by).role is Role.CLIENT:
