@@ -84,7 +84,7 @@ class TestDefinition:
         renamed = attrs.evolve(first, id="ready")
 
         assert attrs.evolve(protocol, steps=(retitled, *protocol.steps[1:])) == protocol
-        assert attrs.evolve(protocol, steps=(renamed, *protocol.steps[1:])) != protocol
+        assert attrs.evolve(protocol, steps=(renamed, *protocol.steps[1:]), prompts=()) != protocol
         assert attrs.evolve(
             protocol, steps=(attrs.evolve(first, done=()), *protocol.steps[1:])
         ) != (protocol)

@@ -25,6 +25,7 @@ from threetalk._exceptions import (
 )
 from threetalk._guards import Rule
 from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._prompts import Prompt, load_prompts
 from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
 from threetalk._rebuild import open_conversation, replay
 from threetalk._steps import Step, StepProgress, StepStatus
@@ -66,6 +67,7 @@ __all__ = [
     "OptionState",
     "Participant",
     "Phase",
+    "Prompt",
     "Proposal",
     "Protocol",
     "ProtocolMismatch",
@@ -87,6 +89,7 @@ __all__ = [
     "Trial",
     "UnknownConversation",
     "UnknownParticipant",
+    "load_prompts",
     "open_conversation",
     "replay",
     "three_talk",

@@ -32,8 +32,10 @@ from threetalk._exceptions import (
     UnknownParticipant,
 )
 from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._prompts import choose
 from threetalk._protocols import Protocol, three_talk
 from threetalk._state import KINDS, State, apply
+from threetalk._text import check_language, unknown_language
 from threetalk._trail import CannedData, Event, Sealer, Spec, format_time, freeze
 from threetalk._values import (
     Advisory,
@@ -49,6 +51,7 @@ from threetalk.typing import EventSink
 
 if typing.TYPE_CHECKING:
     from threetalk._advisories import Observation
+    from threetalk._prompts import Prompt
     from threetalk._steps import Step, StepProgress
     from threetalk._values import Evaluation, Statement
     from threetalk.typing import ConversationView
@@ -435,6 +438,40 @@ class Conversation:
         """
         current = self.step
         return _steps.progress(self._protocol.steps, current, self)
+
+    def prompts(self, language: str = "en", to: Role | None = None) -> tuple[Prompt, ...]:
+        """The questions the current step suggests, whose conditions hold now.
+
+        Args:
+            language: Only prompts with a text in this language are given (prompts lacking
+                it are left out).
+            to: Only the prompts addressed to this role; ``Role.PROFESSIONAL`` includes
+                the professional's own prompts (``to`` is ``None``). ``None``: all.
+
+        Returns:
+            The prompts, in the order of the protocol's catalogue; none when the protocol
+            has no prompts at all.
+
+        Raises:
+            InvalidInput: ``language`` is not a language any prompt of the protocol has
+                (the message names those there are), or ``to`` is not a role.
+
+        >>> import threetalk as tt
+        >>> conv = tt.Conversation(tt.three_talk())
+        >>> len(conv.prompts(language="nl", to=tt.Role.CLIENT)) > 0
+        True
+        """
+        check_language(language)
+        if to is not None and not isinstance(to, Role):
+            msg = f"to: expected a Role or None, got {to!r:.40}"
+            raise InvalidInput(msg, "to")
+        catalogue = self._protocol.prompts
+        if not catalogue:
+            return ()
+        if not any(language in prompt.text for prompt in catalogue):
+            there = {each for prompt in catalogue for each in prompt.text}
+            raise unknown_language(language, dict.fromkeys(there))
+        return choose(catalogue, self.step.id, self, language, to)
 
     def _step_phase(self) -> Phase:
         state = self._state

@@ -20,6 +20,7 @@ from threetalk import _guards as guards
 from threetalk._exceptions import InvalidProtocol
 from threetalk._guards import Rule
 from threetalk._phases import TALK_PHASES, Phase
+from threetalk._prompts import Prompt, builtin_prompts, prompt_problems
 from threetalk._steps import Step, are_defaults, default_steps, step_problems
 
 P = Phase
@@ -78,6 +79,10 @@ def _step_tuple(value: Iterable[Step]) -> tuple[Step, ...]:
     return tuple(value)
 
 
+def _prompt_tuple(value: Iterable[Prompt]) -> tuple[Prompt, ...]:
+    return tuple(value)
+
+
 def _frozen_placement(value: Mapping[str, Iterable[Phase]]) -> Mapping[str, frozenset[Phase]]:
     return {command: frozenset(phases) for command, phases in dict(value).items()}
 
@@ -101,6 +106,9 @@ class Protocol:
             phase; every phase the protocol uses has at least one. A protocol given none
             gets one step per phase, with the phase's value as id (``"option_talk"``).
             Steps guide and never block; see :attr:`threetalk.Conversation.step`.
+        prompts: The questions its steps suggest (see
+            :meth:`threetalk.Conversation.prompts`); presentation, so not part of the
+            fingerprint. Replace them with ``attrs.evolve(protocol, prompts=...)``.
         fingerprint: SHA-256 of the protocol's canonical description (phases, moves,
             rules, placement, steps and their done rules; not titles or other words); two
             protocols with the same fingerprint behave the same, as far as their rule
@@ -118,6 +126,7 @@ class Protocol:
     allows_imposition: bool = False
     initial: Phase = Phase.PREPARATION
     steps: tuple[Step, ...] = attrs.field(default=(), converter=_step_tuple)
+    prompts: tuple[Prompt, ...] = attrs.field(default=(), converter=_prompt_tuple)
     fingerprint: str = attrs.field(init=False)
     supersedes: frozenset[str] = attrs.field(init=False, factory=frozenset)
     phases: frozenset[Phase] = attrs.field(init=False, repr=False)
@@ -129,11 +138,20 @@ class Protocol:
             raise InvalidProtocol(problems)
         phases = frozenset({self.initial, *(phase for move in self.moves for phase in move)})
         if are_defaults(self.steps):
+            # Default steps follow the phases, and so do the prompts of their steps: a
+            # protocol derived from a built-in without some phase keeps working.
             object.__setattr__(self, "steps", default_steps(phases))
+            unused = {phase.value for phase in TALK_PHASES if phase not in phases}
+            if any(prompt.step in unused for prompt in self.prompts):
+                kept = tuple(prompt for prompt in self.prompts if prompt.step not in unused)
+                object.__setattr__(self, "prompts", kept)
         problems = step_problems(self.steps, phases)
         for step in self.steps:
             if isinstance(step, Step):
                 problems.extend(_rule_problems(step.done, f"done rules of step {step.id!r}"))
+        problems.extend(
+            prompt_problems(self.prompts, (str(getattr(step, "id", "")) for step in self.steps))
+        )
         if problems:
             raise InvalidProtocol(problems)
         targets = {
@@ -357,8 +375,14 @@ _THREE_TALK: Final = Protocol(
     },
     decision_rules=(guards.TWO_OPTIONS, guards.CONSIDERED_OPTIONS, guards.PREFERENCES_STATED),
     placement=_THREE_TALK_PLACEMENT,
+    prompts=builtin_prompts("three_talk"),
 ).continuing(THREE_TALK_BEFORE_STEPS)
 
+# TODO(issue 11): work_and_income's option and decision steps also want every obligation
+# discussed and decided on or waived (R16), once obligations can be recorded.
 _WORK_AND_INCOME: Final = attrs.evolve(
-    _THREE_TALK, name="work_and_income", allows_imposition=True
+    _THREE_TALK,
+    name="work_and_income",
+    allows_imposition=True,
+    prompts=builtin_prompts("work_and_income"),
 ).continuing(WORK_AND_INCOME_BEFORE_STEPS)

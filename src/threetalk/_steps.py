@@ -106,7 +106,7 @@ def _relative_silent(view: ConversationView) -> str | Reason | None:
     silent = [
         participant.name
         for participant in view.participants
-        if participant.role is Role.RELATIVE and not _has_spoken(view, participant.id)
+        if participant.role is Role.RELATIVE and not has_spoken(view, participant.id)
     ]
     if not silent:
         return None
@@ -115,7 +115,8 @@ def _relative_silent(view: ConversationView) -> str | Reason | None:
     )
 
 
-def _has_spoken(view: ConversationView, pid: str) -> bool:
+def has_spoken(view: ConversationView, pid: str) -> bool:
+    """Whether participant ``pid`` has said anything the state keeps."""
     said = (*view.topics, *view.goals, *view.concerns)
     if any(statement.by == pid for statement in said):
         return True
