@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 P = tt.Phase
-BUILT_IN = (tt.three_talk(), tt.work_and_income())
+BUILT_IN = tuple(tt.builtin_protocols().values())
 
 
 def _conversation(protocol: tt.Protocol | None = None) -> tt.Conversation:

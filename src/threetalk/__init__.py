@@ -24,6 +24,13 @@ from threetalk._exceptions import (
     UnknownParticipant,
 )
 from threetalk._guards import Rule
+from threetalk._guides import (
+    builtin_protocols,
+    client_guide,
+    rehabilitation,
+    six_step,
+    youth_care,
+)
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._prompts import Prompt, load_prompts
 from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
@@ -89,10 +96,15 @@ __all__ = [
     "Trial",
     "UnknownConversation",
     "UnknownParticipant",
+    "builtin_protocols",
+    "client_guide",
     "load_prompts",
     "open_conversation",
+    "rehabilitation",
     "replay",
+    "six_step",
     "three_talk",
     "verify",
     "work_and_income",
+    "youth_care",
 ]

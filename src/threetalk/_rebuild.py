@@ -29,7 +29,8 @@ from threetalk._exceptions import (
     TamperedLog,
     UnknownConversation,
 )
-from threetalk._protocols import Protocol, three_talk, work_and_income
+from threetalk._guides import builtin_protocols
+from threetalk._protocols import Protocol
 from threetalk._stores import Finding, VerifyReport
 from threetalk._trail import as_event_list, check_key, verify
 
@@ -50,7 +51,7 @@ def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
         InvalidInput: ``extra`` holds something that is not a :class:`Protocol`.
     """
     found: dict[str, Protocol] = {}
-    for protocol in (three_talk(), work_and_income()):
+    for protocol in builtin_protocols().values():
         found[protocol.fingerprint] = protocol
         for earlier in protocol.supersedes:
             found.setdefault(earlier, protocol)
