@@ -143,3 +143,31 @@ def test_reasons_and_advisories_recorded_before_params_still_render() -> None:
     assert silent.text("nl") == silent.message
     assert [reason.code for reason in recorded] == ["needs-two-options"]
     assert recorded[0].text("nl") == recorded[0].message  # its Dutch needs what it lacks
+
+
+def test_a_check_may_return_a_reason_or_name_its_params() -> None:
+    """A Reason keeps its params (its code becomes the rule's); params= is asked only when unmet."""
+    asked: list[str] = []
+
+    def names(view: object) -> dict[str, object]:
+        asked.append("params")
+        return {"names": ["Sanne"]}
+
+    returned = tt.Rule(
+        "needs-problem-statement",
+        "",
+        lambda view: tt.Reason("", "No problem.", "", {"x": "1"}),
+    )
+    named = tt.Rule("missing-preference", "R7", lambda view: "Sanne has not.", params=names)
+    quiet = tt.Rule("missing-preference", "R7", lambda view: None, params=names)
+    conv = _conversation()
+
+    from_reason = returned.reason(conv)
+    from_params = named.reason(conv)
+
+    assert from_reason is not None
+    assert (from_reason.code, dict(from_reason.params)) == ("needs-problem-statement", {"x": "1"})
+    assert from_params is not None
+    assert from_params.text("nl").endswith("nog niet gedaan door: Sanne.")
+    assert quiet.reason(conv) is None
+    assert asked == ["params"]

@@ -1399,10 +1399,10 @@ def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: list(v) if isinstance(v, tuple) else v for name, v in params.items()}
 
 
-def _params(data: Mapping[str, Any]) -> dict[str, Any]:
+def _params(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The params an event recorded (none before they were recorded)."""
     params = data.get("params")
-    return dict(params) if isinstance(params, Mapping) else {}
+    return params if isinstance(params, Mapping) else None
 
 
 def rebuild(

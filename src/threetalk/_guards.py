@@ -18,18 +18,17 @@ rule, what must hold (``TWO_OPTIONS``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
 
 from threetalk._phases import Role
 from threetalk._values import Reason
-from threetalk.typing import Check
+from threetalk.typing import Check, ConversationView
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    from threetalk.typing import ConversationView
 
 
 @attrs.frozen
@@ -43,38 +42,38 @@ class Rule:
         check: Looks at a conversation through its
             :class:`~threetalk.typing.ConversationView` (at run time, the conversation
             itself); returns ``None`` when the rule is met, else a plain-words message
-            (shown as it is in every language) or a :class:`Reason` built with
-            :func:`said` (whose ``params`` let it be read in other languages).
+            or a :class:`Reason` whose ``params`` let it be read in other languages (its
+            code is replaced by the rule's).
+        params: Optional: what an unmet check's message is built from (names, options,
+            ...), for reading it in other languages (see ``docs/protocols.md``). Called
+            only when a reason is made, so a check stays a cheap string.
     """
 
     code: str
     rule: str
     check: Check
+    params: Callable[[ConversationView], Mapping[str, object]] | None = attrs.field(
+        default=None, kw_only=True
+    )
 
     def reason(self, conversation: ConversationView) -> Reason | None:
         """The reason this rule is unmet in ``conversation``, or ``None`` when it is met."""
-        return self.explain(self.check(conversation))
+        return self.explain(self.check(conversation), conversation)
 
-    def explain(self, unmet: str | Reason | None) -> Reason | None:
-        """What the check said, as a :class:`Reason` with this rule's code and number.
+    def explain(self, unmet: str | Reason | None, conversation: ConversationView) -> Reason | None:
+        """What the check said about ``conversation``, as a :class:`Reason` of this rule.
 
-        A plain string is shown as it is in every language; a :class:`Reason` keeps its
-        message and ``params`` (so it can be read in other languages).
+        A :class:`Reason` keeps its message and ``params``; a plain string gets its params
+        from :attr:`params` (none without it: then it reads the same in every language).
         """
         if unmet is None:
             return None
         if isinstance(unmet, Reason):
             return Reason(self.code, unmet.message, self.rule, unmet.params)
-        return Reason(self.code, unmet, self.rule)
-
-
-def said(message: str, **params: object) -> Reason:
-    """A check's answer: the English ``message`` and what it is built from.
-
-    :meth:`Rule.explain` gives it the rule's code; the catalogue renders it in other
-    languages from ``params``.
-    """
-    return Reason("", message, "", params)
+        params = self.params
+        if params is None:
+            return Reason(self.code, unmet, self.rule)
+        return Reason(self.code, unmet, self.rule, params(conversation))
 
 
 def join_names(names: Iterable[str], conjunction: str = "and") -> str:
@@ -89,7 +88,7 @@ def join_names(names: Iterable[str], conjunction: str = "and") -> str:
 # allowed_moves() asks about again and again) and builds its message only when it does not.
 
 
-def _client_or_professional_missing(view: ConversationView) -> str | Reason | None:
+def _client_or_professional_missing(view: ConversationView) -> str | None:
     client = professional = False
     for participant in view.participants:
         role = participant.role
@@ -105,19 +104,22 @@ def _client_or_professional_missing(view: ConversationView) -> str | Reason | No
         if not present
     ]
     which = "neither has" if len(missing) == 2 else f"no {missing[0]} has"
-    return said(
-        f"Team talk needs at least one client and one professional taking part; {which} joined.",
-        case="both" if len(missing) == 2 else missing[0],
-    )
+    return f"Team talk needs at least one client and one professional taking part; {which} joined."
 
 
-def _problem_unstated(view: ConversationView) -> str | Reason | None:
+def _missing_roles(view: ConversationView) -> dict[str, object]:
+    roles = {participant.role for participant in view.participants}
+    missing = [role.value for role in (Role.CLIENT, Role.PROFESSIONAL) if role not in roles]
+    return {"case": "both" if len(missing) == 2 else "".join(missing)}
+
+
+def _problem_unstated(view: ConversationView) -> str | None:
     if view.problem is not None:
         return None
     return "Option talk needs a shared statement of the problem; none has been recorded yet."
 
 
-def _client_goal_missing(view: ConversationView) -> str | Reason | None:
+def _client_goal_missing(view: ConversationView) -> str | None:
     goals = view.goals
     if goals:
         participant = view.participant
@@ -127,7 +129,7 @@ def _client_goal_missing(view: ConversationView) -> str | Reason | None:
     return "Option talk needs at least one goal of the client; no client has named one yet."
 
 
-def _too_few_options(view: ConversationView) -> str | Reason | None:
+def _too_few_options(view: ConversationView) -> str | None:
     found = 0
     items = view.option_states
     for item in items:
@@ -137,15 +139,20 @@ def _too_few_options(view: ConversationView) -> str | Reason | None:
                 return None
     open_options = [item.option.text for item in items if item.open]
     there = "there is none" if not open_options else f"there is one ({open_options[0]})"
-    return said(
+    return (
         f"Deciding needs at least two options to choose between; {there}. "
-        "Waiting or doing nothing counts as an option too.",
-        case="one" if open_options else "none",
-        open=open_options[0] if open_options else "",
+        "Waiting or doing nothing counts as an option too."
     )
 
 
-def _option_without_considerations(view: ConversationView) -> str | Reason | None:
+def _the_open_option(view: ConversationView) -> dict[str, object]:
+    open_options = [item.option.text for item in view.option_states if item.open]
+    if not open_options:
+        return {"case": "none"}
+    return {"case": "one", "open": open_options[0]}
+
+
+def _option_without_considerations(view: ConversationView) -> str | None:
     items = view.option_states
     for item in items:
         if item.withdrawn is None and not item.considerations:
@@ -154,14 +161,20 @@ def _option_without_considerations(view: ConversationView) -> str | Reason | Non
         return None
     bare = [item.option.text for item in items if item.open and not item.considerations]
     verb = "has" if len(bare) == 1 else "have"
-    return said(
+    return (
         "Every option needs at least one pro or con before deciding; "
-        f"{join_names(bare)} {verb} none yet.",
-        options=bare,
+        f"{join_names(bare)} {verb} none yet."
     )
 
 
-def _preference_missing(view: ConversationView) -> str | Reason | None:
+def _bare_options(view: ConversationView) -> dict[str, object]:
+    items = view.option_states
+    return {
+        "options": [item.option.text for item in items if item.open and not item.considerations]
+    }
+
+
+def _preference_missing(view: ConversationView) -> str | None:
     preferences = view.preferences
     silent = [
         participant.name
@@ -171,14 +184,24 @@ def _preference_missing(view: ConversationView) -> str | Reason | None:
     if not silent:
         return None
     verb = "has" if len(silent) == 1 else "have"
-    return said(
+    return (
         "Before a decision every client and relative states a preference, or says they "
-        f"have none; {join_names(silent)} {verb} not yet.",
-        names=silent,
+        f"have none; {join_names(silent)} {verb} not yet."
     )
 
 
-def _nothing_to_evaluate(view: ConversationView) -> str | Reason | None:
+def _without_preference(view: ConversationView) -> dict[str, object]:
+    preferences = view.preferences
+    return {
+        "names": [
+            participant.name
+            for participant in view.participants
+            if participant.role is not Role.PROFESSIONAL and participant.id not in preferences
+        ]
+    }
+
+
+def _nothing_to_evaluate(view: ConversationView) -> str | None:
     if view.decision is not None:
         return None
     for item in view.option_states:
@@ -189,11 +212,15 @@ def _nothing_to_evaluate(view: ConversationView) -> str | Reason | None:
 
 
 CLIENT_AND_PROFESSIONAL = Rule(
-    "needs-client-and-professional", "R1", _client_or_professional_missing
+    "needs-client-and-professional", "R1", _client_or_professional_missing, params=_missing_roles
 )
 PROBLEM_STATEMENT = Rule("needs-problem-statement", "R2", _problem_unstated)
 CLIENT_GOAL = Rule("needs-client-goal", "R2", _client_goal_missing)
-TWO_OPTIONS = Rule("needs-two-options", "R3", _too_few_options)
-CONSIDERED_OPTIONS = Rule("option-without-considerations", "R4", _option_without_considerations)
-PREFERENCES_STATED = Rule("missing-preference", "R7", _preference_missing)
+TWO_OPTIONS = Rule("needs-two-options", "R3", _too_few_options, params=_the_open_option)
+CONSIDERED_OPTIONS = Rule(
+    "option-without-considerations", "R4", _option_without_considerations, params=_bare_options
+)
+PREFERENCES_STATED = Rule(
+    "missing-preference", "R7", _preference_missing, params=_without_preference
+)
 SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _nothing_to_evaluate)

@@ -231,7 +231,7 @@ def move_blocked(
         if unmet is not None:
             if found is None:
                 found = []
-            found.append(rule.explain(unmet))  # type: ignore[arg-type] # not None here
+            found.append(rule.explain(unmet, conversation))  # type: ignore[arg-type] # not None
     return () if found is None else tuple(found)
 
 

@@ -78,31 +78,31 @@ class StepProgress:
 # ---------------------------------------------------------------------- done rules
 
 
-def _no_topic_or_goal(view: ConversationView) -> str | Reason | None:
+def _no_topic_or_goal(view: ConversationView) -> str | None:
     if view.topics or view.goals:
         return None
     return "Nobody has put a topic or a goal on the agenda yet."
 
 
-def _no_decision(view: ConversationView) -> str | Reason | None:
+def _no_decision(view: ConversationView) -> str | None:
     if view.decision is not None:
         return None
     return "No decision is final yet."
 
 
-def _not_evaluated(view: ConversationView) -> str | Reason | None:
+def _not_evaluated(view: ConversationView) -> str | None:
     if view.evaluations:
         return None
     return "Neither the outcome nor the way of deciding has been looked back on yet."
 
 
-def _no_goal(view: ConversationView) -> str | Reason | None:
+def _no_goal(view: ConversationView) -> str | None:
     if view.goals:
         return None
     return "Nobody has named a goal yet."
 
 
-def _relative_silent(view: ConversationView) -> str | Reason | None:
+def _relative_silent(view: ConversationView) -> str | None:
     silent = [
         participant.name
         for participant in view.participants
@@ -110,9 +110,17 @@ def _relative_silent(view: ConversationView) -> str | Reason | None:
     ]
     if not silent:
         return None
-    return guards.said(
-        f"{guards.join_names(silent)} took part as relative but said nothing yet.", names=silent
-    )
+    return f"{guards.join_names(silent)} took part as relative but said nothing yet."
+
+
+def _silent_relatives(view: ConversationView) -> dict[str, object]:
+    return {
+        "names": [
+            participant.name
+            for participant in view.participants
+            if participant.role is Role.RELATIVE and not has_spoken(view, participant.id)
+        ]
+    }
 
 
 def has_spoken(view: ConversationView, pid: str) -> bool:
@@ -128,7 +136,7 @@ def has_spoken(view: ConversationView, pid: str) -> bool:
     return pid in view.preferences
 
 
-def _no_option_from_client_side(view: ConversationView) -> str | Reason | None:
+def _no_option_from_client_side(view: ConversationView) -> str | None:
     participant = view.participant
     for item in view.option_states:
         if item.open and participant(item.option.proposed_by).role is not Role.PROFESSIONAL:
@@ -136,7 +144,7 @@ def _no_option_from_client_side(view: ConversationView) -> str | Reason | None:
     return "No option on the table comes from a client or a relative yet."
 
 
-def _option_one_sided(view: ConversationView) -> str | Reason | None:
+def _option_one_sided(view: ConversationView) -> str | None:
     lacking = [
         item.option.text
         for item in view.option_states
@@ -144,10 +152,17 @@ def _option_one_sided(view: ConversationView) -> str | Reason | None:
     ]
     if not lacking:
         return None
-    return guards.said(
-        f"Every option needs both a pro and a con; {guards.join_names(lacking)} lacks one.",
-        options=lacking,
-    )
+    return f"Every option needs both a pro and a con; {guards.join_names(lacking)} lacks one."
+
+
+def _one_sided_options(view: ConversationView) -> dict[str, object]:
+    return {
+        "options": [
+            item.option.text
+            for item in view.option_states
+            if item.open and {c.stance for c in item.considerations} != set(Stance)
+        ]
+    }
 
 
 def _clients_without(view: ConversationView, kinds: Iterable[str]) -> list[str]:
@@ -159,24 +174,29 @@ def _clients_without(view: ConversationView, kinds: Iterable[str]) -> list[str]:
     ]
 
 
-def _client_without_topic(view: ConversationView) -> str | Reason | None:
+def _client_without_topic(view: ConversationView) -> str | None:
     quiet = _clients_without(view, ("topics", "concerns"))
     if not quiet:
         return None
-    return guards.said(
-        f"{guards.join_names(quiet)} has not yet put a question or worry into words.",
-        names=quiet,
-    )
+    return f"{guards.join_names(quiet)} has not yet put a question or worry into words."
 
 
-def _client_without_goal(view: ConversationView) -> str | Reason | None:
+def _clients_without_question(view: ConversationView) -> dict[str, object]:
+    return {"names": _clients_without(view, ("topics", "concerns"))}
+
+
+def _client_without_goal(view: ConversationView) -> str | None:
     quiet = _clients_without(view, ("goals",))
     if not quiet:
         return None
-    return guards.said(f"{guards.join_names(quiet)} has not yet named a goal.", names=quiet)
+    return f"{guards.join_names(quiet)} has not yet named a goal."
 
 
-def _client_without_own_topic(view: ConversationView) -> str | Reason | None:
+def _clients_without_goal(view: ConversationView) -> dict[str, object]:
+    return {"names": _clients_without(view, ("goals",))}
+
+
+def _client_without_own_topic(view: ConversationView) -> str | None:
     participant = view.participant
     for topic in view.topics:
         if participant(topic.by).role is Role.CLIENT:
@@ -188,13 +208,19 @@ TOPIC_OR_GOAL: Final = Rule("needs-topic-or-goal", "", _no_topic_or_goal)
 DECIDED: Final = Rule("needs-final-decision", "", _no_decision)
 EVALUATED: Final = Rule("needs-evaluation", "", _not_evaluated)
 A_GOAL: Final = Rule("needs-goal", "", _no_goal)
-RELATIVE_HEARD: Final = Rule("relative-not-heard", "", _relative_silent)
+RELATIVE_HEARD: Final = Rule("relative-not-heard", "", _relative_silent, params=_silent_relatives)
 OPTION_FROM_CLIENT_SIDE: Final = Rule(
     "needs-option-from-client-or-relative", "", _no_option_from_client_side
 )
-OPTIONS_WEIGHED: Final = Rule("option-without-pro-and-con", "", _option_one_sided)
-EVERY_CLIENT_ASKED: Final = Rule("client-without-question", "", _client_without_topic)
-EVERY_CLIENT_GOAL: Final = Rule("client-without-goal", "", _client_without_goal)
+OPTIONS_WEIGHED: Final = Rule(
+    "option-without-pro-and-con", "", _option_one_sided, params=_one_sided_options
+)
+EVERY_CLIENT_ASKED: Final = Rule(
+    "client-without-question", "", _client_without_topic, params=_clients_without_question
+)
+EVERY_CLIENT_GOAL: Final = Rule(
+    "client-without-goal", "", _client_without_goal, params=_clients_without_goal
+)
 CLIENT_TOPIC: Final = Rule("needs-client-topic", "", _client_without_own_topic)
 
 

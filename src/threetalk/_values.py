@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from threetalk import _messages
 from threetalk._phases import Decided, Phase, Role, Stance
-from threetalk._trail import freeze
+from threetalk._trail import FrozenData, freeze
 
 
 @attrs.frozen
@@ -167,9 +167,16 @@ class Evaluation:
     by: str
 
 
+_NO_PARAMS: Final[Mapping[str, Any]] = FrozenData()
+
+
 def frozen_params(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     """``value`` as read-only data (lists become tuples), as event data is held."""
-    frozen: Mapping[str, Any] = freeze(dict(value or {}))
+    if type(value) is FrozenData:
+        return value  # read back from an event: frozen already
+    if not value:
+        return _NO_PARAMS
+    frozen: Mapping[str, Any] = freeze(dict(value))
     return frozen
 
 

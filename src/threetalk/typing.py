@@ -168,8 +168,8 @@ class ConversationView(Protocol):
 
 
 #: A rule's check: ``None`` when the rule is met, else why not: plain words (shown to the
-#: participants as the refusal's message, in every language) or a ``Reason`` with
-#: ``params`` (see ``threetalk._guards.said``). It must not change anything.
+#: participants as the refusal's message) or a ``Reason`` with ``params``, so that it can
+#: be read in other languages (see ``Rule.params``). It must not change anything.
 Check: TypeAlias = Callable[[ConversationView], "str | Reason | None"]
 
 
