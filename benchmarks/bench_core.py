@@ -13,6 +13,9 @@ Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--quick]
    reads the ``ConversationView``) vs under ``three_talk()``, in the same state; target
    ratio <= 2.5. The same rule written against ``snapshot()``, as it was before the view,
    is measured beside them.
+6. ``conv.progress()`` and ``conv.prompts()`` in a typical decision-talk state vs one
+   ``move_to`` (decision talk and back) of the same conversation, under ``three_talk()``
+   and ``six_step()``; target: each costs at most one move (ratio <= 1).
 """
 
 from __future__ import annotations
@@ -470,6 +473,53 @@ def bench_own_rule(number: int, rounds: int = 5) -> dict[str, float]:
     }
 
 
+def in_decision_talk(protocol: tt.Protocol) -> tuple[tt.Conversation, tt.Participant]:
+    """A client, a relative and a professional in decision talk, two options weighed."""
+    conv = tt.Conversation(protocol, clock=StepClock(START))
+    client = conv.join("Anna", tt.Role.CLIENT)
+    partner = conv.join("Bram", tt.Role.RELATIVE)
+    pro = conv.join("Carla", tt.Role.PROFESSIONAL)
+    conv.add_topic("Work", by=client)
+    conv.move_to(tt.Phase.TEAM_TALK, by=pro)
+    conv.state_problem("Tired after half a day", by=pro)
+    conv.add_goal("Three mornings a week", by=client)
+    conv.add_concern("Money", by=partner)
+    conv.move_to(tt.Phase.OPTION_TALK, by=pro)
+    two = conv.propose_option("Two mornings", by=client)
+    wait = conv.propose_option("Wait a month", by=partner)
+    conv.add_consideration(two, tt.Stance.PRO, "Slow start", by=client)
+    conv.add_consideration(wait, tt.Stance.CON, "Loses rhythm", by=partner)
+    conv.move_to(tt.Phase.DECISION_TALK, by=pro)
+    conv.state_preference(two, by=client)
+    return conv, pro
+
+
+def _move_next(conv: tt.Conversation, by: tt.Participant, targets: Iterator[tt.Phase]) -> None:
+    conv.move_to(next(targets), by=by)
+
+
+def bench_guidance(number: int, rounds: int = 5) -> dict[str, dict[str, float]]:
+    """``progress()`` and ``prompts()`` vs a ``move_to`` there and back, per protocol."""
+    found = {}
+    for protocol in (tt.three_talk(), tt.six_step()):
+        conv, _ = in_decision_talk(protocol)
+        mover, mover_pro = in_decision_talk(protocol)
+        targets = iter([tt.Phase.OPTION_TALK, tt.Phase.DECISION_TALK] * (number * (rounds + 1) * 2))
+        move = functools.partial(_move_next, mover, mover_pro, targets)
+        best: dict[str, list[float]] = {"move": [], "progress": [], "prompts": []}
+        for _ in range(rounds):
+            best["move"].append(best_per_call(move, number, repeat=1))
+            best["progress"].append(best_per_call(conv.progress, number, repeat=1))
+            best["prompts"].append(best_per_call(conv.prompts, number, repeat=1))
+        us = {name: min(values) * 1e6 for name, values in best.items()}
+        found[protocol.name] = {
+            **{f"{name}_us": value for name, value in us.items()},
+            "ratio_progress": us["progress"] / us["move"],
+            "ratio_prompts": us["prompts"] / us["move"],
+        }
+    return found
+
+
 def main() -> None:
     """Run every measurement and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -514,6 +564,12 @@ def main() -> None:
         f"   the same rule on snapshot(): {own['snapshot_us']:.2f} us"
         f" -> ratio {own['ratio_snapshot']:.2f}"
     )
+    for name, guide in bench_guidance(5_000 // scale).items():
+        print(
+            f"6. {name}: progress() {guide['progress_us']:.1f} us, prompts() "
+            f"{guide['prompts_us']:.1f} us vs move_to {guide['move_us']:.1f} us -> ratios "
+            f"{guide['ratio_progress']:.2f} and {guide['ratio_prompts']:.2f} (target <= 1)"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,12 @@ class WorkAndIncomeMachine(ConversationStateMachine):
     protocol = tt.work_and_income()
 
 
+class SixStepMachine(ConversationStateMachine):
+    """The same machine under a guide with two steps in option and in decision talk."""
+
+    protocol = tt.six_step()
+
+
 # max_examples and the rest come from the loaded profile (dev or ci, see conftest).
 _SETTINGS = settings(stateful_step_count=50)
 
@@ -30,6 +36,9 @@ TestThreeTalk.settings = _SETTINGS
 
 TestWorkAndIncome = WorkAndIncomeMachine.TestCase
 TestWorkAndIncome.settings = _SETTINGS
+
+TestSixStep = SixStepMachine.TestCase
+TestSixStep.settings = _SETTINGS
 
 
 class TestFoundExamples:

@@ -24,9 +24,19 @@ from threetalk._exceptions import (
     UnknownParticipant,
 )
 from threetalk._guards import Rule
+from threetalk._guides import (
+    builtin_protocols,
+    client_guide,
+    rehabilitation,
+    six_step,
+    youth_care,
+)
 from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._prompts import Prompt, load_prompts
 from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
 from threetalk._rebuild import open_conversation, replay
+from threetalk._steps import Step, StepProgress, StepStatus
+from threetalk._text import Text
 from threetalk._trail import GENESIS, Event, FrozenData, Head, verify
 from threetalk._values import (
     Advisory,
@@ -64,6 +74,7 @@ __all__ = [
     "OptionState",
     "Participant",
     "Phase",
+    "Prompt",
     "Proposal",
     "Protocol",
     "ProtocolMismatch",
@@ -74,16 +85,26 @@ __all__ = [
     "Snapshot",
     "Stance",
     "Statement",
+    "Step",
+    "StepProgress",
+    "StepStatus",
     "StoreError",
     "SubscriberError",
     "TamperedLog",
+    "Text",
     "ThreetalkError",
     "Trial",
     "UnknownConversation",
     "UnknownParticipant",
+    "builtin_protocols",
+    "client_guide",
+    "load_prompts",
     "open_conversation",
+    "rehabilitation",
     "replay",
+    "six_step",
     "three_talk",
     "verify",
     "work_and_income",
+    "youth_care",
 ]

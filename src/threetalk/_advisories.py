@@ -1,7 +1,8 @@
 """Advisories A1-A4: what the system observes and records, without ever blocking.
 
 Each function looks at the state *before* a command's events are applied and returns the
-advisories that command gives rise to, as ``(code, rule, participant id, message)``.
+advisories that command gives rise to, as ``(code, rule, participant id, message,
+params)``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ if TYPE_CHECKING:
     from threetalk._state import State
     from threetalk._values import Participant
 
-#: ``(code, rule, participant id or None, message)``
-Observation = tuple[str, str, str | None, str]
+#: ``(code, rule, participant id or None, message, params)``: ``params`` are what the
+#: message is built from (see ``Advisory.text``).
+Observation = tuple[str, str, str | None, str, dict[str, str]]
 
 
 def professional_first(state: State, actor: Participant) -> list[Observation]:
@@ -27,7 +29,7 @@ def professional_first(state: State, actor: Participant) -> list[Observation]:
         if participants[item.option.proposed_by].role is not Role.PROFESSIONAL:
             return []
     message = f"{actor.name} proposed an option before any client or relative did."
-    return [("professional-proposed-first", "A1", actor.id, message)]
+    return [("professional-proposed-first", "A1", actor.id, message, {"name": actor.name})]
 
 
 def early_preference(state: State, actor: Participant) -> list[Observation]:
@@ -35,7 +37,7 @@ def early_preference(state: State, actor: Participant) -> list[Observation]:
     if actor.role is not Role.PROFESSIONAL or state.phase is not Phase.OPTION_TALK:
         return []
     message = f"{actor.name} stated a preference while the options were still being explored."
-    return [("professional-preference-early", "A2", actor.id, message)]
+    return [("professional-preference-early", "A2", actor.id, message, {"name": actor.name})]
 
 
 def silent_participants(state: State, mover: Participant) -> list[Observation]:
@@ -47,7 +49,8 @@ def silent_participants(state: State, mover: Participant) -> list[Observation]:
             message = (
                 f"{participant.name} left {state.phase.label} without having contributed to it."
             )
-            found.append(("silent-participant", "A3", pid, message))
+            params = {"name": participant.name, "phase": state.phase.value}
+            found.append(("silent-participant", "A3", pid, message, params))
     return found
 
 
@@ -59,4 +62,4 @@ def hasty_decision(state: State) -> list[Observation]:
         "The decision was made in the same sitting in which the options were first listed, "
         "without a pause to think it over."
     )
-    return [("no-pause-before-decision", "A4", None, message)]
+    return [("no-pause-before-decision", "A4", None, message, {})]

@@ -13,13 +13,13 @@ import threading
 import typing
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, NoReturn, SupportsIndex
 
 import attrs
 
-from threetalk import _advisories
+from threetalk import _advisories, _steps
 from threetalk import _inputs as check
 from threetalk import _refusals as refusals
 from threetalk._engine import Engine, ImpossibleStep, engine_for
@@ -33,9 +33,11 @@ from threetalk._exceptions import (
     UnknownParticipant,
 )
 from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._prompts import choose
 from threetalk._protocols import Protocol, three_talk
 from threetalk._state import KINDS, State, apply, data_problem
 from threetalk._sync import new_lock
+from threetalk._text import check_language, unknown_language
 from threetalk._trail import CannedData, Event, Sealer, Spec, format_time, freeze
 from threetalk._values import (
     Advisory,
@@ -50,9 +52,9 @@ from threetalk._values import (
 from threetalk.typing import EventSink
 
 if typing.TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from threetalk._advisories import Observation
+    from threetalk._prompts import Prompt
+    from threetalk._steps import Step, StepProgress
     from threetalk._values import Evaluation, Statement
     from threetalk.typing import ConversationView
 
@@ -413,6 +415,83 @@ class Conversation:
                     subscribers.remove(callback)
 
             return unsubscribe
+
+    # ------------------------------------------------------------------ steps
+    #
+    # Steps are derived from the state whenever they are asked (no events, no cost to
+    # commands); a paused or closed conversation reports the step it paused or closed in.
+
+    @property
+    def step(self) -> Step:
+        """The step of the protocol the conversation is at.
+
+        The first step of the current phase whose done rules do not all hold yet, or the
+        phase's last step when they all do. A paused conversation is at the step it paused
+        in; a closed one at the step it closed in. Steps guide; they never block.
+
+        >>> import threetalk as tt
+        >>> conv = tt.Conversation(tt.three_talk())
+        >>> conv.step.id
+        'preparation'
+        """
+        return _steps.current_step(self._protocol.steps, self._step_phase(), self)
+
+    def progress(self) -> tuple[StepProgress, ...]:
+        """Every step of the protocol, in order, with its status and what it misses.
+
+        The current step (:attr:`step`) is ``CURRENT`` even when its done rules hold;
+        every other step is ``DONE`` when its done rules hold now and ``OPEN`` when they
+        do not (a step passed over earlier can be open again, and a later one done
+        already).
+
+        Returns:
+            One :class:`StepProgress` per step, in the protocol's order.
+        """
+        current = self.step
+        return _steps.progress(self._protocol.steps, current, self)
+
+    def prompts(self, language: str = "en", to: Role | None = None) -> tuple[Prompt, ...]:
+        """The questions the current step suggests, whose conditions hold now.
+
+        Args:
+            language: Only prompts with a text in this language are given (prompts lacking
+                it are left out).
+            to: Only the prompts addressed to this role; ``Role.PROFESSIONAL`` includes
+                the professional's own prompts (``to`` is ``None``). ``None``: all.
+
+        Returns:
+            The prompts, in the order of the protocol's catalogue; none when the protocol
+            has no prompts at all.
+
+        Raises:
+            InvalidInput: ``language`` is not a language any prompt of the protocol has
+                (the message names those there are), or ``to`` is not a role.
+
+        >>> import threetalk as tt
+        >>> conv = tt.Conversation(tt.three_talk())
+        >>> len(conv.prompts(language="nl", to=tt.Role.CLIENT)) > 0
+        True
+        """
+        check_language(language)
+        if to is not None and not isinstance(to, Role):
+            msg = f"to: expected a Role or None, got {to!r:.40}"
+            raise InvalidInput(msg, "to")
+        catalogue = self._protocol.prompts
+        if not catalogue:
+            return ()
+        if not any(language in prompt.text for prompt in catalogue):
+            there = {each for prompt in catalogue for each in prompt.text}
+            raise unknown_language(language, dict.fromkeys(there))
+        return choose(catalogue, self.step.id, self, language, to)
+
+    def _step_phase(self) -> Phase:
+        state = self._state
+        phase = state.phase
+        if phase is Phase.PAUSED:
+            return state.resume_phase or self._protocol.initial
+        if phase is Phase.CLOSED:
+            return state.closed_in or self._protocol.initial
+        return phase
 
     # ------------------------------------------------------------------ moving
 
@@ -1247,10 +1326,7 @@ class Conversation:
         data = {
             "command": command,
             "args": args,
-            "reasons": [
-                {"code": reason.code, "rule": reason.rule, "message": reason.message}
-                for reason in reasons
-            ],
+            "reasons": [_recorded(reason) for reason in reasons],
         }
         actor_id = None if actor is None else actor.id
         (event,) = self._commit(at, [("refused", actor_id, self._state.phase, freeze(data))])
@@ -1278,9 +1354,9 @@ class Conversation:
                     "advisory",
                     None,
                     phase,
-                    {"code": code, "rule": rule, "participant": who, "message": message},
+                    _advised(code, rule, who, message, params),
                 )
-                for code, rule, who, message in observed
+                for code, rule, who, message, params in observed
             ]
         reading = self._reading
         if reading is not None:
@@ -1348,9 +1424,42 @@ class Conversation:
                 data = event.data
                 self._advisories.append(
                     Advisory(
-                        data["code"], data["message"], data["rule"], data["participant"], event.seq
+                        data["code"],
+                        data["message"],
+                        data["rule"],
+                        data["participant"],
+                        event.seq,
+                        _params(data),
                     )
                 )
+
+
+def _recorded(reason: Reason) -> dict[str, Any]:
+    """A reason as a refusal event holds it; ``params`` only where there are some."""
+    data: dict[str, Any] = {"code": reason.code, "rule": reason.rule, "message": reason.message}
+    if reason.params:
+        data["params"] = _plain(reason.params)
+    return data
+
+
+def _advised(
+    code: str, rule: str, who: str | None, message: str, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An advisory as its event holds it; ``params`` only where there are some."""
+    data: dict[str, Any] = {"code": code, "rule": rule, "participant": who, "message": message}
+    if params:
+        data["params"] = _plain(params)
+    return data
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: list(v) if isinstance(v, tuple) else v for name, v in params.items()}
+
+
+def _params(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The params an event recorded (none before they were recorded)."""
+    params = data.get("params")
+    return params if isinstance(params, Mapping) else None
 
 
 def rebuild(

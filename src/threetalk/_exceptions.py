@@ -34,13 +34,43 @@ and attributes without calling its constructor again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from datetime import datetime, timedelta
 
-    from threetalk._values import Reason
+
+class Reason(Protocol):
+    """What :class:`Refused` holds of each reason: a :class:`threetalk.Reason`.
+
+    Spelled out here so that the exceptions import nothing above them (a reason renders
+    its text with a catalogue that raises these exceptions).
+    """
+
+    @property
+    def code(self) -> str:
+        """Stable, kebab-case."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def message(self) -> str:
+        """The recorded English text."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def rule(self) -> str:
+        """The rule it comes from, or ``""``."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """What the message is built from."""
+        ...  # pragma: no cover - protocol
+
+    def text(self, language: str) -> str:
+        """The message in ``language``."""
+        ...  # pragma: no cover - protocol
 
 
 def _rebuild(cls: type[ThreetalkError], args: tuple[Any, ...]) -> ThreetalkError:

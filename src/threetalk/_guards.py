@@ -18,6 +18,7 @@ rule, what must hold (``TWO_OPTIONS``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
@@ -26,12 +27,10 @@ from threetalk import _inputs as check
 from threetalk._exceptions import InvalidInput, InvalidProtocol
 from threetalk._phases import Role
 from threetalk._values import Reason
-from threetalk.typing import Check
+from threetalk.typing import Check, ConversationView
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    from threetalk.typing import ConversationView
 
 
 @attrs.frozen
@@ -44,35 +43,59 @@ class Rule:
             for your own.
         check: Looks at a conversation through its
             :class:`~threetalk.typing.ConversationView` (at run time, the conversation
-            itself); returns ``None`` when the rule is met, else a plain-words message.
+            itself); returns ``None`` when the rule is met, else a plain-words message
+            or a :class:`Reason` whose ``params`` let it be read in other languages (its
+            code is replaced by the rule's).
+        params: Optional: what an unmet check's message is built from (names, options,
+            ...), for reading it in other languages (see ``docs/protocols.md``). Called
+            only when a reason is made, so a check stays a cheap string.
     """
 
     code: str
     rule: str
     check: Check
+    params: Callable[[ConversationView], Mapping[str, object]] | None = attrs.field(
+        default=None, kw_only=True
+    )
 
     def reason(self, conversation: ConversationView) -> Reason | None:
         """The reason this rule is unmet in ``conversation``, or ``None`` when it is met.
 
         Raises:
-            InvalidProtocol: The check returned something that is not a message that can
-                be recorded (see :meth:`unmet`).
+            InvalidProtocol: The check returned something that cannot be recorded (see
+                :meth:`explain`).
         """
-        found = self.check(conversation)
-        return None if found is None else self.unmet(found)
+        return self.explain(self.check(conversation), conversation)
 
-    def unmet(self, found: object) -> Reason:
-        """The reason for what this rule's check returned when the rule is unmet.
+    def explain(self, unmet: object, conversation: ConversationView) -> Reason | None:
+        """What the check said about ``conversation``, as a :class:`Reason` of this rule.
 
+        A :class:`Reason` keeps its message and ``params``; a plain string gets its params
+        from :attr:`params` (none without it: then it reads the same in every language).
         What a protocol supplies is checked like user input before anything is recorded:
-        the check must return non-blank text that can be stored.
+        the message must be non-blank text that can be stored, the params a mapping of
+        names to text, whole numbers, booleans, nothing, or lists of those.
 
         Raises:
-            InvalidProtocol: It returned something else (a number, a lone surrogate, ...),
-                naming the rule's code.
+            InvalidProtocol: The check returned something else (a number, a lone
+                surrogate, ...), naming the rule's code.
         """
+        if unmet is None:
+            return None
+        params: Mapping[str, object] | None
+        if isinstance(unmet, Reason):
+            message, params = self._storable(unmet.message), unmet.params
+        else:
+            message = self._storable(unmet)
+            make = self.params
+            params = None if make is None else make(conversation)
+        if params is None:
+            return Reason(self.code, message, self.rule)
+        return Reason(self.code, message, self.rule, self._storable_params(params))
+
+    def _storable(self, found: object) -> str:
         try:
-            message = check.text(found, "message")
+            return check.text(found, "message")
         except InvalidInput as error:
             why = str(error).removeprefix("message: ")
             msg = (
@@ -80,7 +103,35 @@ class Rule:
                 f"that can be recorded ({why})"
             )
             raise InvalidProtocol([msg]) from None
-        return Reason(self.code, message, self.rule)
+
+    def _storable_params(self, params: object) -> Mapping[str, object]:
+        if isinstance(params, Mapping) and all(
+            type(name) is str
+            and (
+                _storable_value(value)
+                or (type(value) in (list, tuple) and all(_storable_value(v) for v in value))
+            )
+            for name, value in params.items()
+        ):
+            return params
+        msg = (
+            f"the params of rule {self.code!r} ({params!r:.60}) are not names with text, "
+            "whole numbers, booleans, nothing, or lists of those, so they cannot be recorded"
+        )
+        raise InvalidProtocol([msg])
+
+
+def _storable_value(value: object) -> bool:
+    """Whether ``value`` is a scalar that the canonical encoding can store."""
+    if value is None or type(value) in (int, bool):
+        return True
+    if type(value) is not str:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
 
 
 def join_names(names: Iterable[str], conjunction: str = "and") -> str:
@@ -112,6 +163,12 @@ def _client_or_professional_missing(view: ConversationView) -> str | None:
     ]
     which = "neither has" if len(missing) == 2 else f"no {missing[0]} has"
     return f"Team talk needs at least one client and one professional taking part; {which} joined."
+
+
+def _missing_roles(view: ConversationView) -> dict[str, object]:
+    roles = {participant.role for participant in view.participants}
+    missing = [role.value for role in (Role.CLIENT, Role.PROFESSIONAL) if role not in roles]
+    return {"case": "both" if len(missing) == 2 else "".join(missing)}
 
 
 def _problem_unstated(view: ConversationView) -> str | None:
@@ -146,6 +203,13 @@ def _too_few_options(view: ConversationView) -> str | None:
     )
 
 
+def _the_open_option(view: ConversationView) -> dict[str, object]:
+    open_options = [item.option.text for item in view.option_states if item.open]
+    if not open_options:
+        return {"case": "none"}
+    return {"case": "one", "open": open_options[0]}
+
+
 def _option_without_considerations(view: ConversationView) -> str | None:
     items = view.option_states
     for item in items:
@@ -159,6 +223,13 @@ def _option_without_considerations(view: ConversationView) -> str | None:
         "Every option needs at least one pro or con before deciding; "
         f"{join_names(bare)} {verb} none yet."
     )
+
+
+def _bare_options(view: ConversationView) -> dict[str, object]:
+    items = view.option_states
+    return {
+        "options": [item.option.text for item in items if item.open and not item.considerations]
+    }
 
 
 def _preference_missing(view: ConversationView) -> str | None:
@@ -177,6 +248,17 @@ def _preference_missing(view: ConversationView) -> str | None:
     )
 
 
+def _without_preference(view: ConversationView) -> dict[str, object]:
+    preferences = view.preferences
+    return {
+        "names": [
+            participant.name
+            for participant in view.participants
+            if participant.role is not Role.PROFESSIONAL and participant.id not in preferences
+        ]
+    }
+
+
 def _nothing_to_evaluate(view: ConversationView) -> str | None:
     if view.decision is not None:
         return None
@@ -188,11 +270,15 @@ def _nothing_to_evaluate(view: ConversationView) -> str | None:
 
 
 CLIENT_AND_PROFESSIONAL = Rule(
-    "needs-client-and-professional", "R1", _client_or_professional_missing
+    "needs-client-and-professional", "R1", _client_or_professional_missing, params=_missing_roles
 )
 PROBLEM_STATEMENT = Rule("needs-problem-statement", "R2", _problem_unstated)
 CLIENT_GOAL = Rule("needs-client-goal", "R2", _client_goal_missing)
-TWO_OPTIONS = Rule("needs-two-options", "R3", _too_few_options)
-CONSIDERED_OPTIONS = Rule("option-without-considerations", "R4", _option_without_considerations)
-PREFERENCES_STATED = Rule("missing-preference", "R7", _preference_missing)
+TWO_OPTIONS = Rule("needs-two-options", "R3", _too_few_options, params=_the_open_option)
+CONSIDERED_OPTIONS = Rule(
+    "option-without-considerations", "R4", _option_without_considerations, params=_bare_options
+)
+PREFERENCES_STATED = Rule(
+    "missing-preference", "R7", _preference_missing, params=_without_preference
+)
 SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _nothing_to_evaluate)

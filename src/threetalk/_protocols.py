@@ -21,6 +21,8 @@ from threetalk import _inputs as check
 from threetalk._exceptions import InvalidInput, InvalidProtocol
 from threetalk._guards import Rule
 from threetalk._phases import TALK_PHASES, Phase
+from threetalk._prompts import Prompt, builtin_prompts, prompt_problems
+from threetalk._steps import Step, are_defaults, default_steps, step_problems
 
 P = Phase
 
@@ -59,6 +61,7 @@ PLACED_COMMANDS: Final = tuple(
 
 _CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _PROTOCOL_VERSION: Final = 1
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 def _frozen_moves(value: Iterable[tuple[Phase, Phase]]) -> frozenset[tuple[Phase, Phase]]:
@@ -71,6 +74,14 @@ def _rule_tuple(value: Iterable[Rule]) -> tuple[Rule, ...]:
 
 def _frozen_rules(value: Mapping[Phase, Iterable[Rule]]) -> Mapping[Phase, tuple[Rule, ...]]:
     return {phase: tuple(rules) for phase, rules in dict(value).items()}
+
+
+def _step_tuple(value: Iterable[Step]) -> tuple[Step, ...]:
+    return tuple(value)
+
+
+def _prompt_tuple(value: Iterable[Prompt]) -> tuple[Prompt, ...]:
+    return tuple(value)
 
 
 def _frozen_placement(value: Mapping[str, Iterable[Phase]]) -> Mapping[str, frozenset[Phase]]:
@@ -92,8 +103,20 @@ class Protocol:
         placement: For each command of :data:`PLACED_COMMANDS`, the phases it belongs to.
         allows_imposition: Whether a professional may impose a decision (rule R9).
         initial: Where conversations start.
-        fingerprint: SHA-256 of the protocol's canonical description; two protocols with
-            the same fingerprint behave the same, as far as their rule codes say.
+        steps: The stages of the guide the protocol follows, in order, each inside one
+            phase; every phase the protocol uses has at least one. A protocol given none
+            gets one step per phase, with the phase's value as id (``"option_talk"``).
+            Steps guide and never block; see :attr:`threetalk.Conversation.step`.
+        prompts: The questions its steps suggest (see
+            :meth:`threetalk.Conversation.prompts`); presentation, so not part of the
+            fingerprint. Replace them with ``attrs.evolve(protocol, prompts=...)``.
+        fingerprint: SHA-256 of the protocol's canonical description (phases, moves,
+            rules, placement, steps and their done rules; not titles or other words); two
+            protocols with the same fingerprint behave the same, as far as their rule
+            codes say.
+        supersedes: Fingerprints of earlier versions of this protocol whose recorded
+            conversations it can continue (see :meth:`continuing`). Not passed on by
+            :func:`attrs.evolve`: a protocol derived from another continues nothing.
     """
 
     name: str
@@ -103,7 +126,10 @@ class Protocol:
     placement: Mapping[str, frozenset[Phase]] = attrs.field(converter=_frozen_placement)
     allows_imposition: bool = False
     initial: Phase = Phase.PREPARATION
+    steps: tuple[Step, ...] = attrs.field(default=(), converter=_step_tuple)
+    prompts: tuple[Prompt, ...] = attrs.field(default=(), converter=_prompt_tuple)
     fingerprint: str = attrs.field(init=False)
+    supersedes: frozenset[str] = attrs.field(init=False, factory=frozenset)
     phases: frozenset[Phase] = attrs.field(init=False, repr=False)
     targets: Mapping[Phase, tuple[Phase, ...]] = attrs.field(init=False, repr=False)
 
@@ -112,6 +138,23 @@ class Protocol:
         if problems:
             raise InvalidProtocol(problems)
         phases = frozenset({self.initial, *(phase for move in self.moves for phase in move)})
+        if are_defaults(self.steps):
+            # Default steps follow the phases, and so do the prompts of their steps: a
+            # protocol derived from a built-in without some phase keeps working.
+            object.__setattr__(self, "steps", default_steps(phases))
+            unused = {phase.value for phase in TALK_PHASES if phase not in phases}
+            if any(prompt.step in unused for prompt in self.prompts):
+                kept = tuple(prompt for prompt in self.prompts if prompt.step not in unused)
+                object.__setattr__(self, "prompts", kept)
+        problems = step_problems(self.steps, phases)
+        for step in self.steps:
+            if isinstance(step, Step):
+                problems.extend(_rule_problems(step.done, f"done rules of step {step.id!r}"))
+        problems.extend(
+            prompt_problems(self.prompts, (str(getattr(step, "id", "")) for step in self.steps))
+        )
+        if problems:
+            raise InvalidProtocol(problems)
         targets = {
             phase: tuple(sorted((to for src, to in self.moves if src is phase), key=_order))
             for phase in phases
@@ -119,6 +162,33 @@ class Protocol:
         object.__setattr__(self, "phases", phases)
         object.__setattr__(self, "targets", targets)
         object.__setattr__(self, "fingerprint", _fingerprint(self))
+
+    def continuing(self, *fingerprints: str) -> Protocol:
+        """This protocol, also able to continue conversations recorded under ``fingerprints``.
+
+        Use it when you change a protocol of your own and conversations recorded under the
+        earlier version must still open (:func:`~threetalk.open_conversation`,
+        :func:`~threetalk.replay`): list the earlier fingerprints.
+
+        Args:
+            *fingerprints: Fingerprints of earlier versions (64 hex digits each).
+
+        Returns:
+            A copy whose :attr:`supersedes` holds ``fingerprints`` besides its own.
+
+        Raises:
+            InvalidProtocol: A fingerprint is not 64 lower-case hex digits.
+        """
+        bad = [
+            f"supersedes {each!r:.80} is not a fingerprint"
+            for each in fingerprints
+            if not (isinstance(each, str) and _FINGERPRINT.fullmatch(each))
+        ]
+        if bad:
+            raise InvalidProtocol(bad)
+        copy = attrs.evolve(self)
+        object.__setattr__(copy, "supersedes", self.supersedes | frozenset(fingerprints))
+        return copy
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Protocol):
@@ -244,10 +314,21 @@ def _fingerprint(protocol: Protocol) -> str:
             for command, phases in protocol.placement.items()
         },
         "allows_imposition": protocol.allows_imposition,
+        "steps": [
+            [step.id, step.phase.value, [rule.code for rule in step.done]]
+            for step in protocol.steps
+        ],
     }
     encoded = json.dumps(description, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
+
+#: The fingerprints the built-ins had before they had steps (conversations recorded under
+#: them still open).
+THREE_TALK_BEFORE_STEPS: Final = "9aeeab63343f450fcca34ceb3df45e6e67ae0684e0a40f215caf467e32343fbb"
+WORK_AND_INCOME_BEFORE_STEPS: Final = (
+    "93094c574d3db9e9f11f74f1671f947dbe29c5ba44e7af297f5756a90f3b77a8"
+)
 
 _TALKS: Final = (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK, P.EVALUATION)
 
@@ -307,6 +388,14 @@ _THREE_TALK: Final = Protocol(
     },
     decision_rules=(guards.TWO_OPTIONS, guards.CONSIDERED_OPTIONS, guards.PREFERENCES_STATED),
     placement=_THREE_TALK_PLACEMENT,
-)
+    prompts=builtin_prompts("three_talk"),
+).continuing(THREE_TALK_BEFORE_STEPS)
 
-_WORK_AND_INCOME: Final = attrs.evolve(_THREE_TALK, name="work_and_income", allows_imposition=True)
+# TODO(issue 11): work_and_income's option and decision steps also want every obligation
+# discussed and decided on or waived (R16), once obligations can be recorded.
+_WORK_AND_INCOME: Final = attrs.evolve(
+    _THREE_TALK,
+    name="work_and_income",
+    allows_imposition=True,
+    prompts=builtin_prompts("work_and_income"),
+).continuing(WORK_AND_INCOME_BEFORE_STEPS)

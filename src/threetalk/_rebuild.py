@@ -31,7 +31,8 @@ from threetalk._exceptions import (
     ThreetalkError,
     UnknownConversation,
 )
-from threetalk._protocols import Protocol, three_talk, work_and_income
+from threetalk._guides import builtin_protocols
+from threetalk._protocols import Protocol
 from threetalk._stores import Finding, VerifyReport
 from threetalk._trail import as_event_list, check_key, verify
 
@@ -47,12 +48,17 @@ T = TypeVar("T")
 def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
     """The protocols a recorded conversation can be rebuilt under, by fingerprint.
 
-    The built-in protocols first, then ``extra`` (which win where fingerprints agree).
+    The built-in protocols first (each also under the fingerprints it supersedes), then
+    ``extra`` (which win where fingerprints agree).
 
     Raises:
         InvalidInput: ``extra`` holds something that is not a :class:`Protocol`.
     """
-    found = {protocol.fingerprint: protocol for protocol in (three_talk(), work_and_income())}
+    found: dict[str, Protocol] = {}
+    for protocol in builtin_protocols().values():
+        found[protocol.fingerprint] = protocol
+        for earlier in protocol.supersedes:
+            found.setdefault(earlier, protocol)
     if isinstance(extra, Protocol | str | bytes) or not hasattr(extra, "__iter__"):
         msg = f"protocols: expected an iterable of Protocol objects, got {type(extra).__name__}"
         raise InvalidInput(msg, "protocols")
@@ -117,16 +123,21 @@ def resolve_protocol(
         known: The protocols to look it up among, by fingerprint; the built-in ones when
             not given.
 
+    Returns:
+        The protocol with the recorded fingerprint, or one that supersedes it (lists it in
+        :attr:`~threetalk.Protocol.supersedes`): a later version that can continue it.
+
     Raises:
-        ProtocolMismatch: ``protocol`` has another fingerprint than the recorded one, or
-            none was given and no known protocol has it; the message names both.
+        ProtocolMismatch: ``protocol`` has another fingerprint than the recorded one and
+            does not supersede it, or none was given and no known protocol has or
+            supersedes it; the message names both.
     """
     recorded = opened.data.get("fingerprint")
     if protocol is None:
         found = (known_protocols() if known is None else known).get(str(recorded))
         if found is not None:
             return found
-    elif recorded == protocol.fingerprint:
+    elif recorded == protocol.fingerprint or recorded in protocol.supersedes:
         return protocol
     name = opened.data.get("protocol")
     raise ProtocolMismatch(

@@ -128,7 +128,10 @@ def paused(state: State) -> Reason:
     until = state.paused_until
     when = f" until {until.isoformat()}" if until else ""
     return Reason(
-        "conversation-paused", f"The conversation is paused{when}; resume it first.", "R11"
+        "conversation-paused",
+        f"The conversation is paused{when}; resume it first.",
+        "R11",
+        {"case": "until", "until": until.isoformat()} if until else {"case": "open"},
     )
 
 
@@ -140,7 +143,10 @@ def wrong_role(command: str, actor: Participant) -> Reason | None:
     allowed, code, what = found
     who = " or ".join(sorted(each.label for each in allowed))
     return Reason(
-        code, f"Only a {who} can {what}; {actor.name} takes part as {actor.role.label}.", "R14"
+        code,
+        f"Only a {who} can {what}; {actor.name} takes part as {actor.role.label}.",
+        "R14",
+        {"act": f"{command}_act", "name": actor.name, "role": actor.role.value},
     )
 
 
@@ -159,17 +165,33 @@ def misplaced(command: str, state: State, protocol: SDMProtocol) -> Reason | Non
     return Reason(
         "wrong-phase",
         f"{_WHAT[command]} in {phases_in_words(where)}; the conversation is in {here.label}.",
+        "",
+        {
+            "command": command,
+            "phases": [phase.value for phase in Phase if phase in where],
+            "phase": here.value,
+        },
     )
 
 
 def not_paused(state: State) -> Reason:
     """Resuming a conversation that is not paused."""
-    return Reason("not-paused", f"The conversation is not paused; it is in {state.phase.label}.")
+    return Reason(
+        "not-paused",
+        f"The conversation is not paused; it is in {state.phase.label}.",
+        "",
+        {"phase": state.phase.value},
+    )
 
 
 def name_taken(name: str) -> Reason:
     """Joining under a name that is taken (names identify people in the log)."""
-    return Reason("name-taken", f"Someone called {name} already takes part; use another name.")
+    return Reason(
+        "name-taken",
+        f"Someone called {name} already takes part; use another name.",
+        "",
+        {"name": name},
+    )
 
 
 def move_blocked(
@@ -185,22 +207,32 @@ def move_blocked(
     if here is Phase.PAUSED:
         return (paused(state),)
     if target is here:
-        return (Reason("already-there", f"The conversation is in {here.label} already."),)
+        return (
+            Reason(
+                "already-there",
+                f"The conversation is in {here.label} already.",
+                "",
+                {"phase": here.value},
+            ),
+        )
     if target not in protocol.targets.get(here, ()):
+        params = {"case": "other", "from": here.value, "to": target.value}
         if target is Phase.PAUSED:
             message = "Use pause() to pause the conversation."
+            params = {"case": "paused"}
         elif target is Phase.CLOSED:
             message = "Use close() to close the conversation."
+            params = {"case": "closed"}
         else:
             message = f"This protocol has no way from {here.label} to {target.label}."
-        return (Reason("no-such-move", message),)
+        return (Reason("no-such-move", message, "", params),)
     found: list[Reason] | None = None  # made only when a rule is unmet, as rarely it is
     for rule in protocol.entry_rules.get(target, ()):
         unmet = rule.check(conversation)
         if unmet is not None:
             if found is None:
                 found = []
-            found.append(rule.unmet(unmet))
+            found.append(rule.explain(unmet, conversation))  # type: ignore[arg-type] # not None
     return () if found is None else tuple(found)
 
 
@@ -211,7 +243,8 @@ def withdrawn(item: OptionState) -> list[Reason]:
     """The option was struck."""
     if item.withdrawn is None:
         return []
-    return [Reason("option-withdrawn", f"{item.option.text} was withdrawn.")]
+    text = item.option.text
+    return [Reason("option-withdrawn", f"{text} was withdrawn.", "", {"option": text})]
 
 
 def duplicate_option(state: State, text: str) -> list[Reason]:
@@ -219,7 +252,9 @@ def duplicate_option(state: State, text: str) -> list[Reason]:
     same = identity(text)
     for item in state.options.values():
         if item.withdrawn is None and identity(item.option.text) == same:
-            return [Reason("option-exists", f"{item.option.text} is on the table already.")]
+            there = item.option.text
+            message = f"{there} is on the table already."
+            return [Reason("option-exists", message, "", {"option": there})]
     return []
 
 
@@ -232,6 +267,8 @@ def withdrawal_blocked(state: State, item: OptionState) -> list[Reason]:
             Reason(
                 "option-under-proposal",
                 f"{item.option.text} is the proposed decision; propose another first.",
+                "",
+                {"option": item.option.text},
             )
         )
     return found
@@ -242,7 +279,12 @@ def trial_start_blocked(item: OptionState) -> list[Reason]:
     found = withdrawn(item)
     if item.trial is not None and item.trial.running:
         found.append(
-            Reason("trial-running", f"{item.option.text} is being tried out already.", "R6")
+            Reason(
+                "trial-running",
+                f"{item.option.text} is being tried out already.",
+                "R6",
+                {"option": item.option.text},
+            )
         )
     return found
 
@@ -251,7 +293,8 @@ def no_running_trial(item: OptionState) -> list[Reason]:
     """There is no running trial of the option to end (R6)."""
     if item.trial is not None and item.trial.running:
         return []
-    return [Reason("no-running-trial", f"{item.option.text} is not being tried out.", "R6")]
+    text = item.option.text
+    return [Reason("no-running-trial", f"{text} is not being tried out.", "R6", {"option": text})]
 
 
 # ---------------------------------------------------------------------- decisions
@@ -281,6 +324,7 @@ def delegation_blocked(state: State, delegate: Participant) -> list[Reason]:
                 f"A decision is handed to a professional; {delegate.name} takes part "
                 f"as {delegate.role.label}.",
                 "R10",
+                {"name": delegate.name, "role": delegate.role.value},
             )
         )
     return found
@@ -288,7 +332,11 @@ def delegation_blocked(state: State, delegate: Participant) -> list[Reason]:
 
 def already_consented(actor: Participant) -> list[Reason]:
     """The client consented to this proposal already."""
-    return [Reason("already-consented", f"{actor.name} has consented already.")]
+    return [
+        Reason(
+            "already-consented", f"{actor.name} has consented already.", "", {"name": actor.name}
+        )
+    ]
 
 
 def imposing_not_allowed(protocol: SDMProtocol) -> list[Reason]:
@@ -301,6 +349,7 @@ def imposing_not_allowed(protocol: SDMProtocol) -> list[Reason]:
             f"The {protocol.name} protocol does not let a professional impose a decision; "
             "pause, or look for an alternative in option talk.",
             "R9",
+            {"protocol": protocol.name},
         )
     ]
 
@@ -318,6 +367,7 @@ def decision_blocked(conversation: Governed, item: OptionState) -> list[Reason]:
                 f"{item.option.text} is still being tried out; evaluate the trial "
                 f"(due {item.trial.evaluate_on.isoformat()}) before deciding on it.",
                 "R6",
+                {"option": item.option.text, "due": item.trial.evaluate_on.isoformat()},
             )
         )
     for rule in conversation.protocol.decision_rules:

@@ -70,6 +70,8 @@ class State:
     resume_phase: Phase | None = None
     paused_until: date | None = None
     closed_reason: str | None = None
+    #: The talk phase the conversation was in (or paused from) when it closed.
+    closed_in: Phase | None = None
     sitting: int = 1
     first_option_sitting: int | None = None
     #: Who had an accepted command in the current visit of the phase (advisory A3).
@@ -412,6 +414,7 @@ def _resumed(state: State, _event: Event, engine: Engine) -> None:
 
 @_applies("closed")
 def _closed(state: State, event: Event, engine: Engine) -> None:
+    state.closed_in = state.resume_phase if state.phase is Phase.PAUSED else state.phase
     engine.close(state)
     state.closed_reason = event.data["reason"]
     state.resume_phase = None

@@ -6,11 +6,15 @@ something about it changes, so a value you hold never changes under your hands.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any, Final
 
 import attrs
 
+from threetalk import _messages
 from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._trail import FrozenData, freeze
 
 
 @attrs.frozen
@@ -163,20 +167,55 @@ class Evaluation:
     by: str
 
 
+_NO_PARAMS: Final[Mapping[str, Any]] = FrozenData()
+
+
+def frozen_params(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """``value`` as read-only data (lists become tuples), as event data is held."""
+    if type(value) is FrozenData:
+        return value  # read back from an event: frozen already
+    if not value:
+        return _NO_PARAMS
+    frozen: Mapping[str, Any] = freeze(dict(value))
+    return frozen
+
+
 @attrs.frozen
 class Reason:
     """Why something is not possible now.
 
     Attributes:
         code: Stable, kebab-case; safe to branch on in your own code.
-        message: Plain words, written for the professional and the client.
+        message: Plain words, written for the professional and the client (English:
+            what a refusal records).
         rule: The rule it comes from (``"R3"``, as numbered in ``docs/guide.md``), or ``""``
             where none applies.
+        params: What the message is built from (names, options, phases, ...), so that
+            :meth:`text` can say it in another language; empty for a message of your own.
+            Not part of equality.
     """
 
     code: str
     message: str
     rule: str = ""
+    params: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=frozen_params, eq=False, repr=False
+    )
+
+    def text(self, language: str) -> str:
+        """The message in ``language`` (``"en"`` is :attr:`message` itself).
+
+        A message of your own, or one recorded without params where its words need them,
+        is given as recorded.
+
+        >>> Reason("needs-problem-statement", "No problem yet.", "R2").text("nl")[:22]
+        'Voor het optiegesprek '
+
+        Raises:
+            InvalidInput: There is no catalogue for ``language``; the message names the
+                languages there are.
+        """
+        return _messages.render(self.code, self.params, self.message, language)
 
 
 @attrs.frozen
@@ -189,6 +228,7 @@ class Advisory:
         rule: ``"A1"`` to ``"A4"``.
         participant: The id of the participant it concerns.
         seq: The ``seq`` of the advisory event.
+        params: What the message is built from (see :meth:`text`); not part of equality.
     """
 
     code: str
@@ -196,6 +236,21 @@ class Advisory:
     rule: str
     participant: str | None
     seq: int
+    params: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=frozen_params, eq=False, repr=False
+    )
+
+    def text(self, language: str) -> str:
+        """The message in ``language`` (``"en"`` is :attr:`message` itself).
+
+        An advisory recorded without params, where its words need them, is given in the
+        English it was recorded in.
+
+        Raises:
+            InvalidInput: There is no catalogue for ``language``; the message names the
+                languages there are.
+        """
+        return _messages.render(self.code, self.params, self.message, language)
 
 
 @attrs.frozen

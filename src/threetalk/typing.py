@@ -167,9 +167,10 @@ class ConversationView(Protocol):
         ...  # pragma: no cover - protocol
 
 
-#: A rule's check: ``None`` when the rule is met, else why not in plain words (shown to
-#: the participants as the refusal's message). It must not change anything.
-Check: TypeAlias = Callable[[ConversationView], str | None]
+#: A rule's check: ``None`` when the rule is met, else why not: plain words (shown to the
+#: participants as the refusal's message) or a ``Reason`` with ``params``, so that it can
+#: be read in other languages (see ``Rule.params``). It must not change anything.
+Check: TypeAlias = Callable[[ConversationView], "str | Reason | None"]
 
 
 # ---------------------------------------------------------------- where events go

@@ -645,6 +645,29 @@ class ConversationStateMachine(RuleBasedStateMachine):
             _check(oid is None or oid in open_ids, "a preference for a withdrawn option")
 
     @invariant()
+    def steps_follow_the_state(self) -> None:
+        """The step is one of the phase's, progress marks it alone CURRENT, prompts are its."""
+        conv = self.conv
+        step = conv.step
+        _check(step in self.protocol.steps, "a step the protocol lacks")
+        talk = conv.snapshot().resume_phase if conv.phase is Phase.PAUSED else conv.phase
+        if talk is not Phase.CLOSED:
+            _check(step.phase is talk, f"step {step.id!r} is not in {talk!r}")
+        progress = conv.progress()
+        _check([item.step for item in progress] == list(self.protocol.steps), "progress order")
+        for item in progress:
+            current = item.step is step
+            _check((item.status.name == "CURRENT") == current, "one CURRENT step, the step")
+            if not current:
+                done = item.status.name == "DONE"
+                _check(done == (not item.missing), f"{item.step.id!r}: status and missing")
+        _check(all(prompt.step == step.id for prompt in conv.prompts()), "a prompt of another step")
+        same = [item for item in progress if item.step.phase is step.phase]
+        at = [item.step for item in same].index(step)
+        _check(all(not item.missing for item in same[:at]), "an earlier step is not done")
+        _check(at == len(same) - 1 or bool(same[at].missing), "the step is done; the next is due")
+
+    @invariant()
     def log_is_sound(self) -> None:
         """Every event is attributed to a participant or the system, and times never go back."""
         events = self.conv.events
@@ -663,6 +686,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
         _check(head.seq == len(events), "verify's head is not the last event")
         rebuilt = replay(events, self.protocol)
         _check(rebuilt.snapshot() == self.conv.snapshot(), "replay(events) is another state")
+        _check(rebuilt.step == self.conv.step, "replay(events) is at another step")
 
     def teardown(self) -> None:
         """The log verifies and replays at the end of every run."""
