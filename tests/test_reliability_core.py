@@ -200,3 +200,19 @@ class TestCalendarDays:
         assert conv.events[0].at.tzinfo is UTC
         assert conv._local.utcoffset() == local.utcoffset()
         assert isinstance(conv._local.tzinfo, timezone)
+
+
+def test_a_rule_s_params_that_cannot_be_recorded_are_invalid_protocol() -> None:
+    """A rule whose params hold a float is InvalidProtocol naming its code; nothing is
+    recorded (a member of the protocol-values kind that came with translatable reasons)."""
+    base = tt.three_talk()
+    entry = dict(base.entry_rules)
+    rule = tt.Rule("my-rule", "", lambda view: "Not yet.", params=lambda view: {"share": 0.4})
+    entry[tt.Phase.OPTION_TALK] = (*entry[tt.Phase.OPTION_TALK], rule)
+    conv, pro = in_team_talk(attrs.evolve(base, name="custom", entry_rules=entry))
+    before = conv.events
+
+    with pytest.raises(tt.InvalidProtocol, match="my-rule"):
+        conv.move_to(tt.Phase.OPTION_TALK, by=pro)
+
+    assert conv.events == before
