@@ -35,6 +35,7 @@ from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._prompts import Prompt, load_prompts
 from threetalk._protocols import COMMANDS, PLACED_COMMANDS, Protocol, three_talk, work_and_income
 from threetalk._rebuild import open_conversation, replay
+from threetalk._schemas import refusal_schema, snapshot_schema
 from threetalk._steps import Step, StepProgress, StepStatus
 from threetalk._text import Text
 from threetalk._trail import GENESIS, Event, FrozenData, Head, verify
@@ -100,9 +101,11 @@ __all__ = [
     "client_guide",
     "load_prompts",
     "open_conversation",
+    "refusal_schema",
     "rehabilitation",
     "replay",
     "six_step",
+    "snapshot_schema",
     "three_talk",
     "verify",
     "work_and_income",

@@ -72,6 +72,10 @@ class Reason(Protocol):
         """The message in ``language``."""
         ...  # pragma: no cover - protocol
 
+    def to_dict(self) -> dict[str, Any]:
+        """The reason as JSON-ready data."""
+        ...  # pragma: no cover - protocol
+
 
 def _rebuild(cls: type[ThreetalkError], args: tuple[Any, ...]) -> ThreetalkError:
     """An exception of ``cls`` with ``args``, its constructor not called (pickle's way in)."""
@@ -110,6 +114,23 @@ class Refused(ThreetalkError):
     def codes(self) -> tuple[str, ...]:
         """The ``code`` of every reason, in order."""
         return tuple(reason.code for reason in self.reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The refusal as JSON-ready data; the shape of ``refusal.schema.json``.
+
+        ``{"summary": str, "seq": int, "codes": [str, ...], "reasons": [{"code",
+        "message", "rule", "params"}, ...]}``: what a web app answers a refused command
+        with (``params`` let it say the messages in another language).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return {
+            "summary": self.summary,
+            "seq": self.seq,
+            "codes": list(self.codes),
+            "reasons": [reason.to_dict() for reason in self.reasons],
+        }
 
 
 class InvalidInput(ThreetalkError, ValueError):

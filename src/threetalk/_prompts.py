@@ -23,6 +23,7 @@ from threetalk._exceptions import InvalidInput, InvalidProtocol
 from threetalk._phases import ROLE_BY_VALUE, Role
 from threetalk._steps import has_spoken
 from threetalk._text import Text
+from threetalk._values import fields_dict
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -53,6 +54,17 @@ class Prompt:
     to: Role | None
     text: Text
     when: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The prompt as JSON-ready data.
+
+        ``{"id", "step", "to", "text", "when"}``: ``to`` is the role's value or ``None``,
+        ``text`` maps a language code to the words, ``when`` lists condition names.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
 
 
 # ---------------------------------------------------------------------- conditions

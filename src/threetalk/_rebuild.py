@@ -149,12 +149,24 @@ def resolve_protocol(
     )
 
 
+def protocols_argument(protocols: Iterable[Protocol]) -> Mapping[str, Protocol] | None:
+    """The protocols to look a recording's fingerprint up among; ``None``: the built-ins.
+
+    Raises:
+        InvalidInput: ``protocols`` is not an iterable of :class:`Protocol` objects.
+    """
+    if isinstance(protocols, tuple) and not protocols:
+        return None
+    return known_protocols(protocols)
+
+
 def replay(
     events: Iterable[Event],
     protocol: Protocol | None = None,
     *,
     clock: Clock | None = None,
     key: bytes | None = None,
+    protocols: Iterable[Protocol] = (),
 ) -> Conversation:
     """Rebuild a conversation from its events alone.
 
@@ -164,22 +176,33 @@ def replay(
 
     Args:
         events: A conversation's whole log, oldest first.
-        protocol: The protocol it was recorded under; when not given, the built-in
-            protocol whose fingerprint the opening event names.
+        protocol: The protocol it was recorded under; when not given, the protocol
+            whose fingerprint the opening event names is looked up among the built-in
+            ones and ``protocols``.
         clock: The clock of the rebuilt conversation, as for :class:`Conversation`.
         key: The key of a keyed chain.
+        protocols: Protocols of the app's own to look the fingerprint up among besides
+            the built-in ones (these win where fingerprints agree); not used when
+            ``protocol`` is given.
+
+    Returns:
+        The conversation, in the state its last event left it in.
 
     Raises:
         TamperedLog: The chain is broken, or an event does not fit the conversation.
         ProtocolMismatch: The events were recorded under another protocol (an
-            ``InvalidInput``, naming both fingerprints).
-        InvalidInput: The events are not events, or the key or clock is malformed.
+            ``InvalidInput``, naming both fingerprints), or none was given and no
+            built-in protocol nor one of ``protocols`` has the recorded fingerprint
+            (named in the message).
+        InvalidInput: The events are not events, ``protocols`` holds something that is
+            not a :class:`Protocol`, or the key or clock is malformed.
     """
     protocol = protocol_argument(protocol)
+    known = protocols_argument(protocols)
     key = check_key(key)
     log = as_event_list(events)
     verify(log, key=key)
-    return rebuild(resolve_protocol(log[0], protocol), log, clock=clock, key=key)
+    return rebuild(resolve_protocol(log[0], protocol, known), log, clock=clock, key=key)
 
 
 def open_conversation(
@@ -188,6 +211,7 @@ def open_conversation(
     protocol: Protocol | None = None,
     *,
     clock: Clock | None = None,
+    protocols: Iterable[Protocol] = (),
 ) -> Conversation:
     """Load a stored conversation, verify its chain, replay it and attach it to ``store``.
 
@@ -197,9 +221,13 @@ def open_conversation(
     Args:
         store: Where the conversation is stored.
         conversation_id: Its id.
-        protocol: The protocol it was recorded under; when not given, the built-in
-            protocol whose fingerprint its opening event names.
+        protocol: The protocol it was recorded under; when not given, the protocol
+            whose fingerprint its opening event names is looked up among the built-in
+            ones and ``protocols``.
         clock: The clock of the reopened conversation, as for :class:`Conversation`.
+        protocols: Protocols of the app's own to look the fingerprint up among besides
+            the built-in ones (these win where fingerprints agree); not used when
+            ``protocol`` is given.
 
     Returns:
         The conversation, in the state its last stored event left it in.
@@ -207,7 +235,9 @@ def open_conversation(
     Raises:
         UnknownConversation: Nothing is stored under ``conversation_id``.
         ProtocolMismatch: It was recorded under another protocol (naming both
-            fingerprints); a :class:`StoreError`.
+            fingerprints), or none was given and no built-in protocol nor one of
+            ``protocols`` has the recorded fingerprint (named in the message); a
+            :class:`StoreError`.
         TamperedLog: Its chain does not verify (``.seq`` says where it breaks).
         StoreError: The store cannot be read.
         InvalidInput: ``store`` is not an event store (a path, say), or an argument is
@@ -221,12 +251,14 @@ def open_conversation(
         msg = f"conversation_id: expected a string, got {type(conversation_id).__name__}"
         raise InvalidInput(msg, "conversation_id")
     protocol = protocol_argument(protocol)
+    known = protocols_argument(protocols)
     events = store.load(conversation_id)
     if not events:
         raise UnknownConversation(conversation_id)
     key = store.key
     verify(events, key=key)
-    return rebuild(resolve_protocol(events[0], protocol), events, clock=clock, key=key, store=store)
+    found = resolve_protocol(events[0], protocol, known)
+    return rebuild(found, events, clock=clock, key=key, store=store)
 
 
 def verify_store(store: EventStore, protocols: Iterable[Protocol] = ()) -> VerifyReport:

@@ -9,7 +9,7 @@ it and a replay gives the same.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -17,7 +17,7 @@ from threetalk import _guards as guards
 from threetalk._guards import Rule
 from threetalk._phases import TALK_PHASES, Phase, Role, Stance
 from threetalk._text import Text
-from threetalk._values import Reason
+from threetalk._values import Reason, fields_dict
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -47,6 +47,18 @@ class Step:
     outcome: Text
     done: tuple[Rule, ...] = attrs.field(default=(), converter=_rules)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The step as JSON-ready data.
+
+        ``{"id", "phase", "title", "outcome", "done"}``: ``phase`` is the phase's value,
+        ``title`` and ``outcome`` map a language code to the text, ``done`` lists the
+        codes of the done rules (a rule's check is code, not data).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self, done=[rule.code for rule in self.done])
+
 
 class StepStatus(enum.Enum):
     """Where a step stands: done, the current one, or still open."""
@@ -73,6 +85,17 @@ class StepProgress:
     step: Step
     status: StepStatus
     missing: tuple[Reason, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The step's progress as JSON-ready data.
+
+        ``{"step": Step.to_dict(), "status": "done" | "current" | "open",
+        "missing": [Reason.to_dict(), ...]}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
 
 
 # ---------------------------------------------------------------------- done rules

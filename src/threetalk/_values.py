@@ -6,6 +6,7 @@ something about it changes, so a value you hold never changes under your hands.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
@@ -15,6 +16,50 @@ import attrs
 from threetalk import _messages
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._trail import FrozenData, freeze
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` as data that ``json.dumps`` takes without a ``default``.
+
+    Enums become their value, dates and times ISO-8601 text, mappings (a :class:`Text`
+    too) dicts with text keys, tuples and lists lists, sets sorted lists, and a value with
+    a ``to_dict`` method that method's dict.
+
+    Raises:
+        TypeError: ``value`` is none of these (a float is kept: none is recorded).
+    """
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, enum.Enum | date):
+        return value.value if isinstance(value, enum.Enum) else value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): json_ready(item) for key, item in value.items()}
+    if isinstance(value, tuple | list | frozenset | set):
+        items = [json_ready(item) for item in value]
+        return items if isinstance(value, tuple | list) else sorted(items)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    msg = f"{type(value).__name__} has no JSON form"
+    raise TypeError(msg)
+
+
+def fields_dict(value: Any, **replaced: Any) -> dict[str, Any]:
+    """The attrs fields of ``value`` by name, each :func:`json_ready`, in field order.
+
+    Args:
+        value: An attrs instance.
+        **replaced: Fields given another JSON form (already JSON-ready), by name.
+
+    Returns:
+        A new dict, one key per field.
+    """
+    return {
+        field.name: replaced[field.name]
+        if field.name in replaced
+        else json_ready(getattr(value, field.name))
+        for field in attrs.fields(type(value))
+    }
 
 
 @attrs.frozen
@@ -33,6 +78,17 @@ class Participant:
     role: Role
     conversation_id: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """The participant as JSON-ready data.
+
+        ``{"id", "name", "role", "conversation_id"}``; ``role`` is the role's value
+        (``"client"``).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
 
 @attrs.frozen
 class Option:
@@ -50,6 +106,15 @@ class Option:
     proposed_by: str
     conversation_id: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """The option as JSON-ready data: ``{"id", "text", "proposed_by",
+        "conversation_id"}`` (``proposed_by`` a participant id).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
 
 @attrs.frozen
 class Statement:
@@ -57,6 +122,15 @@ class Statement:
 
     text: str
     by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statement as JSON-ready data: ``{"text", "by"}`` (``by`` a
+        participant id).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
 
 
 @attrs.frozen
@@ -66,6 +140,15 @@ class Consideration:
     stance: Stance
     text: str
     by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The consideration as JSON-ready data: ``{"stance", "text",
+        "by"}`` (``stance`` ``"pro"`` or ``"con"``, ``by`` a participant id).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
 
 
 @attrs.frozen
@@ -86,6 +169,15 @@ class Trial:
     def running(self) -> bool:
         """Whether the trial has not been ended yet."""
         return self.outcome is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trial as JSON-ready data: ``{"evaluate_on", "started_by",
+        "outcome"}`` (``evaluate_on`` ISO date text, ``outcome`` ``None`` while running).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
 
 
 @attrs.frozen
@@ -108,6 +200,17 @@ class OptionState:
     def open(self) -> bool:
         """Whether the option can still be chosen."""
         return self.withdrawn is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The option with its record as JSON-ready data.
+
+        ``{"option": Option.to_dict(), "considerations": [Consideration.to_dict(), ...],
+        "withdrawn": str | None, "trial": Trial.to_dict() | None}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
 
 
 @attrs.frozen
@@ -134,6 +237,20 @@ class Proposal:
     consents: frozenset[str] = frozenset()
     objections: tuple[tuple[str, str], ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """The proposal as JSON-ready data.
+
+        ``{"option", "who", "what", "when", "review_on", "proposed_by", "consents",
+        "objections"}``: ``option`` is the option's id, dates ISO text, ``consents`` the
+        sorted ids of the clients who consented, ``objections`` a list of ``{"by",
+        "reason"}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        objections = [{"by": by, "reason": reason} for by, reason in self.objections]
+        return fields_dict(self, option=self.option.id, objections=objections)
+
 
 @attrs.frozen
 class Decision:
@@ -157,6 +274,18 @@ class Decision:
     review_on: date
     justification: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as JSON-ready data.
+
+        ``{"option", "how", "who", "what", "when", "review_on", "justification"}``:
+        ``option`` is the option's id, ``how`` the value of :class:`Decided`
+        (``"agreed"``), dates ISO text.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self, option=self.option.id)
+
 
 @attrs.frozen
 class Evaluation:
@@ -165,6 +294,14 @@ class Evaluation:
     outcome: str
     process: str
     by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The evaluation as JSON-ready data: ``{"outcome", "process", "by"}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
 
 
 _NO_PARAMS: Final[Mapping[str, Any]] = FrozenData()
@@ -217,6 +354,17 @@ class Reason:
         """
         return _messages.render(self.code, self.params, self.message, language)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The reason as JSON-ready data: ``{"code", "message", "rule", "params"}``.
+
+        ``params`` is a dict of what the message is built from (lists as lists), so an app
+        can render the message in another language itself.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
 
 @attrs.frozen
 class Advisory:
@@ -252,6 +400,15 @@ class Advisory:
         """
         return _messages.render(self.code, self.params, self.message, language)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The advisory as JSON-ready data: ``{"code", "message", "rule",
+        "participant", "seq", "params"}`` (``participant`` an id or ``None``).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
 
 @attrs.frozen
 class Snapshot:
@@ -279,3 +436,25 @@ class Snapshot:
     evaluations: tuple[Evaluation, ...]
     sitting: int
     closed_reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole state as JSON-ready data; the shape of ``snapshot.schema.json``.
+
+        Every field by name: phases are their values (``"option_talk"``), dates ISO text,
+        ``participants``, ``topics``, ``goals``, ``concerns``, ``options`` and
+        ``evaluations`` lists of their values' :meth:`to_dict`; ``preferences`` maps a
+        participant id to an option id (or ``None``: no preference), ``delegations`` a
+        client's id to the id of whom they delegated to.
+
+        >>> import json
+        >>> import threetalk as tt
+        >>> data = tt.Conversation(conversation_id="c1").snapshot().to_dict()
+        >>> data["phase"], data["participants"], json.loads(json.dumps(data)) == data
+        ('preparation', [], True)
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(
+            self, preferences=dict(self.preferences), delegations=dict(self.delegations)
+        )

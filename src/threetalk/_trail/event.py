@@ -223,6 +223,14 @@ class Head:
         """``seq`` then ``hash``, so that ``seq, digest = store.head(id)`` works."""
         return iter((self.seq, self.hash))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The head as JSON-ready data: ``{"seq": int, "hash": str}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return {"seq": self.seq, "hash": self.hash}
+
 
 _FIELDS: Final = ("seq", "conversation_id", "at", "kind", "actor", "phase", "data", "prev", "hash")
 
