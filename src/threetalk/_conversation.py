@@ -34,7 +34,7 @@ from threetalk._exceptions import (
 )
 from threetalk._phases import Decided, Phase, Role, Stance
 from threetalk._prompts import choose
-from threetalk._protocols import Protocol, three_talk
+from threetalk._protocols import COMMANDS, Protocol, three_talk
 from threetalk._state import KINDS, State, apply, data_problem
 from threetalk._sync import new_lock
 from threetalk._text import check_language, unknown_language
@@ -75,6 +75,66 @@ _MOVED: dict[tuple[Phase, bool], CannedData] = {
     (phase, reopens): CannedData(to=phase.value, reopened=reopens)
     for phase in Phase
     for reopens in (False, True)
+}
+
+
+#: Each command's parameters (``by`` where the command checks it), in the order it checks them.
+_PARAMETERS: Final[dict[str, tuple[str, ...]]] = {
+    "join": ("name", "role"),
+    "add_topic": ("by", "text"),
+    "state_problem": ("by", "text"),
+    "add_goal": ("by", "text"),
+    "add_concern": ("by", "text"),
+    "propose_option": ("by", "text"),
+    "add_consideration": ("by", "option", "stance", "text"),
+    "withdraw_option": ("by", "option", "reason"),
+    "start_trial": ("by", "option", "evaluate_on"),
+    "end_trial": ("by", "option", "outcome"),
+    "state_preference": ("by", "option"),
+    "delegate": ("by", "to"),
+    "propose_decision": ("by", "option", "who", "what", "when", "review_on"),
+    "consent": ("by",),
+    "object": ("by", "reason"),
+    "impose": ("by", "justification"),
+    "pause": ("by", "until", "reason"),
+    "resume": ("by",),
+    "evaluate": ("by", "outcome", "process"),
+    "move_to": ("phase", "by"),
+    "close": ("by", "reason"),
+}
+
+#: How an argument is checked, by name (the rest are text); ``_OPTIONAL`` has the exceptions.
+_CHECKS: Final = {
+    "name": "name",
+    "role": "role",
+    "stance": "stance",
+    "phase": "phase",
+    "option": "option",
+    "to": "participant",
+    "evaluate_on": "day",
+    "when": "day",
+    "review_on": "day",
+    "until": "day",
+}
+_OPTIONAL: Final = {
+    ("close", "reason"): "optional text",
+    ("state_preference", "option"): "optional option",
+}
+_MEMBERS: Final[dict[str, type[Role] | type[Stance] | type[Phase]]] = {
+    "role": Role,
+    "stance": Stance,
+    "phase": Phase,
+}
+
+#: The argument allowed_commands() tries every value of, for the commands that have one.
+_CHOSEN: Final = {
+    "add_consideration": "option",
+    "withdraw_option": "option",
+    "start_trial": "option",
+    "end_trial": "option",
+    "propose_decision": "option",
+    "delegate": "to",
+    "move_to": "phase",
 }
 
 
@@ -609,12 +669,9 @@ class Conversation:
             at = self._now()
             state = self._state
             args = {"name": name, "role": role.value}
-            if state.phase is P.CLOSED:
-                self._refuse(at, "join", None, args, (refusals.CLOSED,))
-            same = check.identity(name)
-            for participant in state.participants.values():
-                if check.identity(participant.name) == same:
-                    self._refuse(at, "join", None, args, (refusals.name_taken(participant.name),))
+            reasons = self._judge_join(name)
+            if reasons:
+                self._refuse(at, "join", None, args, reasons)
             pid = f"p{len(state.participants) + 1}"
             self._commit(at, [("joined", pid, state.phase, {"participant": pid, **args})])
             return state.participants[pid]
@@ -644,15 +701,9 @@ class Conversation:
             reason = check.text(reason, "reason")
             args = {"until": until.isoformat(), "reason": reason}
             state = self._state
-            if state.phase in (P.CLOSED, P.PAUSED):
-                closed = state.phase is P.CLOSED
-                self._refuse(
-                    at,
-                    "pause",
-                    actor,
-                    args,
-                    (refusals.CLOSED if closed else refusals.paused(state),),
-                )
+            reasons = self._judge_pause()
+            if reasons:
+                self._refuse(at, "pause", actor, args, reasons)
             self._commit(at, [("paused", actor.id, state.phase, args)])
 
     def resume(self, *, by: Participant) -> None:
@@ -673,15 +724,9 @@ class Conversation:
             actor = self._actor(by)
             at = self._now()
             state = self._state
-            if state.phase is not P.PAUSED:
-                closed = state.phase is P.CLOSED
-                self._refuse(
-                    at,
-                    "resume",
-                    actor,
-                    {},
-                    (refusals.CLOSED if closed else refusals.not_paused(state),),
-                )
+            reasons = self._judge_resume()
+            if reasons:
+                self._refuse(at, "resume", actor, {}, reasons)
             back = state.resume_phase
             self._commit(
                 at, [("resumed", actor.id, state.phase, {"to": back.value if back else None})]
@@ -706,8 +751,9 @@ class Conversation:
             reason = check.optional_text(reason, "reason")
             at = self._now()
             here = self._state.phase
-            if here is P.CLOSED:
-                self._refuse(at, "close", actor, {"reason": reason}, (refusals.CLOSED,))
+            reasons = self._judge_close()
+            if reasons:
+                self._refuse(at, "close", actor, {"reason": reason}, reasons)
             self._commit(at, [("closed", actor.id, here, {"reason": reason})])
 
     # ------------------------------------------------------------------ team talk
@@ -789,7 +835,7 @@ class Conversation:
         text = check.text(text, "text")
         at = self._now()
         args = {"text": text}
-        self._gate(at, command, actor, args)
+        self._gate(at, command, actor, args, self._verdict(command, actor))
         self._commit(at, [(kind, actor.id, self._state.phase, args)])
 
     # ------------------------------------------------------------------ option talk
@@ -821,9 +867,7 @@ class Conversation:
             at = self._now()
             args = {"text": text}
             state = self._state
-            self._gate(
-                at, "propose_option", actor, args, lambda: refusals.duplicate_option(state, text)
-            )
+            self._gate(at, "propose_option", actor, args, self._judge_propose_option(actor, text))
             oid = f"o{len(state.options) + 1}"
             self._commit(
                 at,
@@ -855,7 +899,9 @@ class Conversation:
             text = check.text(text, "text")
             at = self._now()
             args = {"option": item.option.id, "stance": stance.value, "text": text}
-            self._gate(at, "add_consideration", actor, args, lambda: refusals.withdrawn(item))
+            self._gate(
+                at, "add_consideration", actor, args, self._judge_add_consideration(actor, item)
+            )
             self._commit(at, [("consideration-added", actor.id, self._state.phase, args)])
 
     def withdraw_option(self, option: Option, reason: str, *, by: Participant) -> None:
@@ -880,9 +926,7 @@ class Conversation:
             at = self._now()
             args = {"option": item.option.id, "reason": reason}
             state = self._state
-            self._gate(
-                at, "withdraw_option", actor, args, lambda: refusals.withdrawal_blocked(state, item)
-            )
+            self._gate(at, "withdraw_option", actor, args, self._judge_withdraw_option(actor, item))
             self._commit(at, [("option-withdrawn", actor.id, state.phase, args)])
 
     def start_trial(self, option: Option, evaluate_on: date, *, by: Participant) -> None:
@@ -911,7 +955,7 @@ class Conversation:
             at = self._now()
             evaluate_on = check.day(evaluate_on, "evaluate_on", not_before=self._local.date())
             args = {"option": item.option.id, "evaluate_on": evaluate_on.isoformat()}
-            self._gate(at, "start_trial", actor, args, lambda: refusals.trial_start_blocked(item))
+            self._gate(at, "start_trial", actor, args, self._judge_start_trial(actor, item))
             self._commit(at, [("trial-started", actor.id, self._state.phase, args)])
 
     def end_trial(self, option: Option, outcome: str, *, by: Participant) -> None:
@@ -935,7 +979,7 @@ class Conversation:
             outcome = check.text(outcome, "outcome")
             at = self._now()
             args = {"option": item.option.id, "outcome": outcome}
-            self._gate(at, "end_trial", actor, args, lambda: refusals.no_running_trial(item))
+            self._gate(at, "end_trial", actor, args, self._judge_end_trial(actor, item))
             self._commit(at, [("trial-ended", actor.id, self._state.phase, args)])
 
     def state_preference(self, option: Option | None, *, by: Participant) -> None:
@@ -961,11 +1005,7 @@ class Conversation:
             at = self._now()
             args = {"option": None if item is None else item.option.id}
             self._gate(
-                at,
-                "state_preference",
-                actor,
-                args,
-                lambda: [] if item is None else refusals.withdrawn(item),
+                at, "state_preference", actor, args, self._judge_state_preference(actor, item)
             )
             state = self._state
             self._commit(
@@ -1001,9 +1041,7 @@ class Conversation:
             at = self._now()
             args = {"to": delegate.id}
             state = self._state
-            self._gate(
-                at, "delegate", actor, args, lambda: refusals.delegation_blocked(state, delegate)
-            )
+            self._gate(at, "delegate", actor, args, self._judge_delegate(actor, delegate))
             self._commit(at, [("delegated", actor.id, state.phase, args)])
 
     def propose_decision(
@@ -1058,11 +1096,7 @@ class Conversation:
             }
             state = self._state
             self._gate(
-                at,
-                "propose_decision",
-                actor,
-                terms,
-                lambda: refusals.already_decided(state) + refusals.decision_blocked(self, item),
+                at, "propose_decision", actor, terms, self._judge_propose_decision(actor, item)
             )
             clients = _clients(state)
             if clients and all(state.delegations.get(pid) == actor.id for pid in clients):
@@ -1091,22 +1125,7 @@ class Conversation:
             actor = self._actor(by)
             at = self._now()
             state = self._state
-            final = False
-
-            def reasons() -> list[Reason]:
-                nonlocal final
-                proposal = state.proposal
-                if proposal is None or state.decision is not None:
-                    return refusals.no_pending_proposal(state)
-                if actor.id in proposal.consents:
-                    return refusals.already_consented(actor)
-                final = _clients(state) <= proposal.consents | {actor.id}
-                return (
-                    refusals.decision_blocked(self, state.options[proposal.option.id])
-                    if final
-                    else []
-                )
-
+            reasons, final = self._judge_consent(actor)
             self._gate(at, "consent", actor, {}, reasons)
             consented: list[_Spec] = [("consented", actor.id, state.phase, {})]
             if final:
@@ -1139,7 +1158,7 @@ class Conversation:
             at = self._now()
             args = {"reason": reason}
             state = self._state
-            self._gate(at, "object", actor, args, lambda: refusals.no_pending_proposal(state))
+            self._gate(at, "object", actor, args, self._judge_object(actor))
             self._commit(at, [("objected", actor.id, state.phase, args)])
 
     def impose(self, justification: str, *, by: Participant) -> None:
@@ -1167,15 +1186,9 @@ class Conversation:
             justification = check.text(justification, "justification")
             at = self._now()
             state = self._state
-
-            def reasons() -> list[Reason]:
-                found = refusals.imposing_not_allowed(self._protocol)
-                found = found or refusals.no_pending_proposal(state)
-                if found or state.proposal is None:
-                    return found
-                return refusals.decision_blocked(self, state.options[state.proposal.option.id])
-
-            self._gate(at, "impose", actor, {"justification": justification}, reasons)
+            self._gate(
+                at, "impose", actor, {"justification": justification}, self._judge_impose(actor)
+            )
             terms = {**_terms(state), "justification": justification}
             self._decide(at, [], actor, terms, Decided.IMPOSED)
 
@@ -1215,8 +1228,365 @@ class Conversation:
             process = check.text(process, "process")
             at = self._now()
             args = {"outcome": outcome, "process": process}
-            self._gate(at, "evaluate", actor, args)
+            self._gate(at, "evaluate", actor, args, self._verdict("evaluate", actor))
             self._commit(at, [("evaluated", actor.id, self._state.phase, args)])
+
+    # ------------------------------------------------------------------ asking before acting
+    #
+    # Every command decides with one of the ``_judge_*`` methods below (or ``_verdict``
+    # alone) and then records; why_not_command() and allowed_commands() ask the very same
+    # methods, so a question and the command it asks about never disagree.
+
+    def why_not_command(
+        self, command: str, *, by: Participant | None, **arguments: Any
+    ) -> tuple[Reason, ...]:
+        """Every reason ``command`` would be refused now, with these arguments; empty when not.
+
+        The same checks as the command itself, in the same order: its arguments (a
+        malformed one raises the same :class:`InvalidInput` the command would), then the
+        actor's role and where the command belongs (the conversation's phase, paused,
+        closed), then the conversation's state and the protocol's rules. Nothing is
+        recorded and nothing changes; the conversation's lock is held while it looks. The
+        clock is read only to judge a date argument ("not before today").
+
+        Args:
+            command: The name of the command, as in :data:`threetalk.COMMANDS`
+                (``"propose_decision"``, ``"move_to"``, ...).
+            by: The participant who would give it; ``None`` for ``"join"`` (the joiner
+                has not joined yet), a participant for every other command.
+            **arguments: The command's own arguments, by its own parameter names (e.g.
+                ``option=``, ``who=``, ``when=`` for ``propose_decision``; ``phase=`` for
+                ``move_to``). Any of them may be left out: the command is then judged as
+                far as it can be without them (role, placement, and the rules of the state
+                that need no argument, such as R3, R4 and R7 for ``propose_decision``);
+                no value is ever made up for them.
+
+        Returns:
+            The reasons, as ``Refused.reasons`` of the command would give them; empty when
+            the command would be accepted (or, with arguments left out, when nothing
+            known so far stands in its way).
+
+        Raises:
+            InvalidInput: ``command`` is not a command, an argument name is not one of the
+                command's (the message lists the valid ones), an argument is malformed
+                (as the command would say), or ``by`` is not a participant who joined
+                (``UnknownParticipant``; for ``"join"``: ``by`` is not ``None``).
+
+        >>> import threetalk as tt
+        >>> conv = tt.Conversation()
+        >>> client = conv.join("Client", tt.Role.CLIENT)
+        >>> [r.code for r in conv.why_not_command("consent", by=client)]
+        ['wrong-phase']
+        """
+        with self._lock:
+            if command not in _PARAMETERS:
+                known = ", ".join(_PARAMETERS)
+                msg = f"command: {command!r:.60} is not a command; the commands are {known}"
+                raise InvalidInput(msg, "command")
+            parameters = _PARAMETERS[command]
+            unknown = [name for name in arguments if name not in parameters]
+            if unknown:
+                valid = ", ".join(name for name in parameters if name != "by") or "none"
+                names = ", ".join(repr(name) for name in unknown)
+                msg = f"{command} takes no argument {names}; its arguments are {valid} (and by)"
+                raise InvalidInput(msg, unknown[0])
+            given = self._inputs(command, by, arguments)
+            if command == "join":
+                return self._judge_join(given.get("name"))
+            return tuple(self._judge(command, given["by"], given))
+
+    def allowed_commands(self, *, by: Participant) -> frozenset[str]:
+        """The commands ``by`` could give now, ignoring arguments.
+
+        "Ignoring arguments" means: a command is listed when *some* well-formed arguments
+        would make it accepted now; one that is not listed is refused whatever its
+        arguments. Per command:
+
+        - ``move_to``: some phase can be reached (:meth:`allowed_moves` is not empty).
+        - ``add_consideration``, ``withdraw_option``, ``start_trial``, ``end_trial``,
+          ``propose_decision``: for some option of the conversation (e.g. an open one, one
+          under a running trial for ``end_trial``, one the decision rules allow).
+        - ``delegate``: to some participant (a professional).
+        - ``state_preference``: always judged as "no preference", which any open option
+          also allows.
+        - ``propose_option``: with a text no open option has; ``pause``, ``close`` and
+          every other command: texts and dates are assumed well-formed (``pause`` until a
+          day not before today), as they can always be chosen so.
+        - ``join`` is never listed: it is given by someone who has not joined yet (ask
+          ``why_not_command("join", by=None, name=..., role=...)``).
+
+        Returns:
+            The names of the commands, as in :data:`threetalk.COMMANDS`.
+
+        Raises:
+            InvalidInput: ``by`` is not a participant who joined (``UnknownParticipant``).
+
+        >>> import threetalk as tt
+        >>> conv = tt.Conversation()
+        >>> client = conv.join("Client", tt.Role.CLIENT)
+        >>> sorted(conv.allowed_commands(by=client))
+        ['add_goal', 'add_topic', 'close', 'pause']
+        """
+        with self._lock:
+            actor = self._actor(by)
+            state = self._state
+            candidates: dict[str, Any] = {
+                "option": tuple(state.options.values()),
+                "to": tuple(state.participants.values()),
+                "phase": tuple(Phase),
+            }
+            allowed = []
+            for command in COMMANDS:
+                if command == "join":
+                    continue
+                choice = _CHOSEN.get(command)
+                if choice is None:
+                    accepted = not self._judge(command, actor, {})
+                else:
+                    accepted = any(
+                        not self._judge(command, actor, {choice: value})
+                        for value in candidates[choice]
+                    )
+                if accepted:
+                    allowed.append(command)
+            return frozenset(allowed)
+
+    def _inputs(  # noqa: PLR0912 - one branch per kind of argument, as flat as the table
+        self, command: str, by: Any, arguments: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The given arguments of ``command`` checked as the command checks them, in its order.
+
+        Raises:
+            InvalidInput: As the command would, for the first malformed argument.
+        """
+        given: dict[str, Any] = {}
+        today: date | None = None
+        if command == "join" and by is not None:
+            msg = "by: join is given by the joiner, who has not joined yet; pass by=None"
+            raise InvalidInput(msg, "by")
+        for name in _PARAMETERS[command]:
+            if name == "by":
+                given["by"] = self._actor(by)
+                continue
+            if name not in arguments:
+                continue
+            value = arguments[name]
+            kind = _OPTIONAL.get((command, name)) or _CHECKS.get(name, "text")
+            if kind == "option":
+                given[name] = self._option(value)
+            elif kind == "optional option":
+                given[name] = None if value is None else self._option(value)
+            elif kind == "participant":
+                given[name] = self._actor(value, name)
+            elif kind == "day":
+                if today is None:
+                    today = self._today()
+                after = given.get("when", today) if name == "review_on" else today
+                given[name] = check.day(value, name, not_before=after)
+            elif kind == "name":
+                given[name] = check.text(value, name, limit=check.MAX_NAME)
+            elif kind == "optional text":
+                given[name] = check.optional_text(value, name)
+            elif kind == "text":
+                given[name] = check.text(value, name)
+            else:
+                given[name] = check.member(value, _MEMBERS[kind], name)
+        return given
+
+    def _today(self) -> date:
+        """The clock's day, as a command would judge dates ("not before today") now.
+
+        Raises:
+            InvalidInput: The clock returned something that is not an aware datetime.
+        """
+        at = self._clock()
+        if type(at) is not datetime or at.tzinfo is not UTC:
+            at = check.moment(at, "clock")
+        return at.date()
+
+    def _judge(  # noqa: PLR0911, PLR0912 - one case per command
+        self, command: str, actor: Participant, given: Mapping[str, Any]
+    ) -> Sequence[Reason]:
+        """Why ``command`` by ``actor`` would be refused, with the checked arguments ``given``.
+
+        An argument left out of ``given`` is not judged (``join`` aside: see :meth:`_judge_join`).
+        """
+        option = given.get("option")
+        match command:
+            case "move_to":
+                return self._judge_move_to(given.get("phase"))
+            case "pause":
+                return self._judge_pause()
+            case "resume":
+                return self._judge_resume()
+            case "close":
+                return self._judge_close()
+            case "propose_option":
+                return self._judge_propose_option(actor, given.get("text"))
+            case "add_consideration":
+                return self._judge_add_consideration(actor, option)
+            case "withdraw_option":
+                return self._judge_withdraw_option(actor, option)
+            case "start_trial":
+                return self._judge_start_trial(actor, option)
+            case "end_trial":
+                return self._judge_end_trial(actor, option)
+            case "state_preference":
+                return self._judge_state_preference(actor, option)
+            case "delegate":
+                return self._judge_delegate(actor, given.get("to"))
+            case "propose_decision":
+                return self._judge_propose_decision(actor, option)
+            case "consent":
+                return self._judge_consent(actor)[0]
+            case "object":
+                return self._judge_object(actor)
+            case "impose":
+                return self._judge_impose(actor)
+            case _:  # add_topic, state_problem, add_goal, add_concern, evaluate
+                return self._verdict(command, actor)
+
+    def _verdict(
+        self,
+        command: str,
+        actor: Participant,
+        rules: Callable[[], Sequence[Reason]] | None = None,
+    ) -> Sequence[Reason]:
+        """The actor's role, then the phase, then ``rules``: the first that objects decides."""
+        reason = refusals.wrong_role(command, actor) or refusals.misplaced(
+            command, self._state, self._protocol
+        )
+        if reason is not None:
+            return (reason,)
+        return () if rules is None else rules()
+
+    def _judge_join(self, name: str | None) -> tuple[Reason, ...]:
+        state = self._state
+        if state.phase is P.CLOSED:
+            return (refusals.CLOSED,)
+        if name is not None:
+            same = check.identity(name)
+            for participant in state.participants.values():
+                if check.identity(participant.name) == same:
+                    return (refusals.name_taken(participant.name),)
+        return ()
+
+    def _judge_move_to(self, target: Phase | None) -> tuple[Reason, ...]:
+        # move_to() calls refusals.move_blocked itself (its hot path); so does this.
+        state = self._state
+        if target is None:
+            if state.phase not in (P.CLOSED, P.PAUSED):
+                return ()
+            target = state.phase  # move_blocked looks no further than closed or paused
+        return refusals.move_blocked(self, self._protocol, state, target)
+
+    def _judge_pause(self) -> tuple[Reason, ...]:
+        state = self._state
+        if state.phase is P.CLOSED:
+            return (refusals.CLOSED,)
+        if state.phase is P.PAUSED:
+            return (refusals.paused(state),)
+        return ()
+
+    def _judge_resume(self) -> tuple[Reason, ...]:
+        state = self._state
+        if state.phase is P.PAUSED:
+            return ()
+        return (refusals.CLOSED if state.phase is P.CLOSED else refusals.not_paused(state),)
+
+    def _judge_close(self) -> tuple[Reason, ...]:
+        return (refusals.CLOSED,) if self._state.phase is P.CLOSED else ()
+
+    def _judge_propose_option(self, actor: Participant, text: str | None) -> Sequence[Reason]:
+        state = self._state
+        if text is None:
+            return self._verdict("propose_option", actor)
+        return self._verdict(
+            "propose_option", actor, lambda: refusals.duplicate_option(state, text)
+        )
+
+    def _judge_add_consideration(
+        self, actor: Participant, item: OptionState | None
+    ) -> Sequence[Reason]:
+        if item is None:
+            return self._verdict("add_consideration", actor)
+        return self._verdict("add_consideration", actor, lambda: refusals.withdrawn(item))
+
+    def _judge_withdraw_option(
+        self, actor: Participant, item: OptionState | None
+    ) -> Sequence[Reason]:
+        state = self._state
+        return self._verdict(
+            "withdraw_option", actor, lambda: refusals.withdrawal_blocked(state, item)
+        )
+
+    def _judge_start_trial(self, actor: Participant, item: OptionState | None) -> Sequence[Reason]:
+        if item is None:
+            return self._verdict("start_trial", actor)
+        return self._verdict("start_trial", actor, lambda: refusals.trial_start_blocked(item))
+
+    def _judge_end_trial(self, actor: Participant, item: OptionState | None) -> Sequence[Reason]:
+        if item is None:
+            return self._verdict("end_trial", actor)
+        return self._verdict("end_trial", actor, lambda: refusals.no_running_trial(item))
+
+    def _judge_state_preference(
+        self, actor: Participant, item: OptionState | None
+    ) -> Sequence[Reason]:
+        # None is "no preference", which no rule refuses (and what an absent option is judged as).
+        if item is None:
+            return self._verdict("state_preference", actor)
+        return self._verdict("state_preference", actor, lambda: refusals.withdrawn(item))
+
+    def _judge_delegate(self, actor: Participant, to: Participant | None) -> Sequence[Reason]:
+        state = self._state
+        return self._verdict("delegate", actor, lambda: refusals.delegation_blocked(state, to))
+
+    def _judge_propose_decision(
+        self, actor: Participant, item: OptionState | None
+    ) -> Sequence[Reason]:
+        state = self._state
+        return self._verdict(
+            "propose_decision",
+            actor,
+            lambda: refusals.already_decided(state) + refusals.decision_blocked(self, item),
+        )
+
+    def _judge_consent(self, actor: Participant) -> tuple[Sequence[Reason], bool]:
+        """The verdict on a consent, and whether it would make the decision final."""
+        state = self._state
+        final = False
+
+        def rules() -> list[Reason]:
+            nonlocal final
+            proposal = state.proposal
+            if proposal is None or state.decision is not None:
+                return refusals.no_pending_proposal(state)
+            if actor.id in proposal.consents:
+                return refusals.already_consented(actor)
+            final = _clients(state) <= proposal.consents | {actor.id}
+            return (
+                refusals.decision_blocked(self, state.options[proposal.option.id]) if final else []
+            )
+
+        reasons = self._verdict("consent", actor, rules)
+        return reasons, final and not reasons
+
+    def _judge_object(self, actor: Participant) -> Sequence[Reason]:
+        state = self._state
+        return self._verdict("object", actor, lambda: refusals.no_pending_proposal(state))
+
+    def _judge_impose(self, actor: Participant) -> Sequence[Reason]:
+        state = self._state
+
+        def rules() -> list[Reason]:
+            found = refusals.imposing_not_allowed(self._protocol)
+            found = found or refusals.no_pending_proposal(state)
+            if found or state.proposal is None:
+                return found
+            return refusals.decision_blocked(self, state.options[state.proposal.option.id])
+
+        return self._verdict("impose", actor, rules)
 
     # ------------------------------------------------------------------ checks
 
@@ -1299,18 +1669,11 @@ class Conversation:
         command: str,
         actor: Participant,
         args: dict[str, Any],
-        rules: Callable[[], list[Reason]] | None = None,
+        reasons: Sequence[Reason],
     ) -> None:
-        """Refuse the command unless the actor's role, the phase and ``rules`` allow it."""
-        reason = refusals.wrong_role(command, actor) or refusals.misplaced(
-            command, self._state, self._protocol
-        )
-        if reason is not None:
-            self._refuse(at, command, actor, args, (reason,))
-        if rules is not None:
-            reasons = rules()
-            if reasons:
-                self._refuse(at, command, actor, args, reasons)
+        """Refuse the command (recording ``args``) when its verdict gave ``reasons``."""
+        if reasons:
+            self._refuse(at, command, actor, args, reasons)
 
     # ------------------------------------------------------------------ recording
 

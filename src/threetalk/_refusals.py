@@ -258,8 +258,13 @@ def duplicate_option(state: State, text: str) -> list[Reason]:
     return []
 
 
-def withdrawal_blocked(state: State, item: OptionState) -> list[Reason]:
-    """The option cannot be struck: withdrawn already, decided, or the pending proposal."""
+def withdrawal_blocked(state: State, item: OptionState | None) -> list[Reason]:
+    """The option cannot be struck: withdrawn already, decided, or the pending proposal.
+
+    With ``item`` ``None`` (no option given yet) only what needs no option: decided.
+    """
+    if item is None:
+        return already_decided(state)
     found = withdrawn(item) + already_decided(state)
     proposal = state.proposal
     if proposal is not None and proposal.option.id == item.option.id:
@@ -314,10 +319,10 @@ def no_pending_proposal(state: State) -> list[Reason]:
     return []
 
 
-def delegation_blocked(state: State, delegate: Participant) -> list[Reason]:
-    """The decision cannot be handed to ``delegate`` (R10)."""
+def delegation_blocked(state: State, delegate: Participant | None) -> list[Reason]:
+    """The decision cannot be handed to ``delegate`` (R10); ``None``: to anyone (decided)."""
     found = already_decided(state)
-    if delegate.role is not Role.PROFESSIONAL:
+    if delegate is not None and delegate.role is not Role.PROFESSIONAL:
         found.append(
             Reason(
                 "delegate-to-professional",
@@ -354,13 +359,14 @@ def imposing_not_allowed(protocol: SDMProtocol) -> list[Reason]:
     ]
 
 
-def decision_blocked(conversation: Governed, item: OptionState) -> list[Reason]:
+def decision_blocked(conversation: Governed, item: OptionState | None) -> list[Reason]:
     """Why a decision on ``item`` cannot be final now (R3, R4, R6, R7 and the protocol's).
 
-    ``conversation`` is what the protocol's decision rules' checks receive.
+    ``conversation`` is what the protocol's decision rules' checks receive. With ``item``
+    ``None`` (no option given yet) only the protocol's decision rules, which need none.
     """
-    found = withdrawn(item)
-    if item.trial is not None and item.trial.running:
+    found = [] if item is None else withdrawn(item)
+    if item is not None and item.trial is not None and item.trial.running:
         found.append(
             Reason(
                 "trial-still-running",

@@ -131,16 +131,63 @@ class ConversationStateMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ running
 
-    def _run(self, expectation: Expectation, command: Callable[[], object]) -> None:
-        """Run ``command`` on the conversation and hold it to ``expectation``."""
+    def _give(self, expectation: Expectation, command: str, by: Any, /, **arguments: Any) -> None:
+        """Give ``command`` with ``arguments`` and hold it to ``expectation``.
+
+        Before it is given, ``why_not_command`` and ``allowed_commands`` are asked about it
+        with the very same arguments, and their answers held to what the command then does
+        (see :meth:`_run`).
+        """
+        call = getattr(self.conv, command)
+        if command == "join":
+            self._run(expectation, lambda: call(**arguments), asked=(command, by, arguments))
+        else:
+            self._run(expectation, lambda: call(**arguments, by=by), asked=(command, by, arguments))
+
+    def _ask(self, command: str, by: Any, arguments: dict[str, Any]) -> tuple[Any, bool | None]:
+        """What ``why_not_command`` answers (reasons, or the error it raised) and whether
+        ``allowed_commands`` lists the command (``None``: not asked); nothing may change."""
         before = self.conv.snapshot()
         count = len(self.conv.events)
+        answer: Any
+        try:
+            answer = self.conv.why_not_command(command, by=by, **arguments)
+        except ThreetalkError as error:
+            answer = error
+        listed: bool | None = None
+        if command != "join":
+            try:
+                listed = command in self.conv.allowed_commands(by=by)
+            except InvalidInput:
+                listed = None
+        _check(len(self.conv.events) == count, "asking before acting recorded an event")
+        _check(self.conv.snapshot() == before, "asking before acting changed the state")
+        return answer, listed
+
+    def _run(
+        self,
+        expectation: Expectation,
+        command: Callable[[], object],
+        *,
+        asked: tuple[str, Any, dict[str, Any]] | None = None,
+    ) -> None:
+        """Run ``command`` on the conversation and hold it to ``expectation``.
+
+        With ``asked`` (the command's name, actor and arguments), also hold it to what
+        ``why_not_command`` and ``allowed_commands`` said beforehand: no reasons, accepted;
+        reasons, refused with the same ones; an error, the same error; not listed in
+        ``allowed_commands``, not accepted.
+        """
+        answer, listed = (None, None) if asked is None else self._ask(*asked)
+        before = self.conv.snapshot()
+        count = len(self.conv.events)
+        raised: ThreetalkError | None = None
         try:
             command()
-        except InvalidInput:
-            outcome = INVALID
+        except InvalidInput as error:
+            outcome, raised = INVALID, error
         except Refused as refusal:
-            outcome = REFUSED
+            outcome, raised = REFUSED, refusal
             missing = expectation.codes - set(refusal.codes)
             if missing:
                 msg = f"the refusal gives {refusal.codes}, the model also expects {missing}"
@@ -150,6 +197,8 @@ class ConversationStateMachine(RuleBasedStateMachine):
             raise Disagreement(msg) from None
         else:
             outcome = ACCEPTED
+        if asked is not None:
+            _check_answer(asked[0], answer, listed=listed, raised=raised)
         self.steps += 1
         if outcome not in expectation.outcomes:
             expected = set(expectation.outcomes)
@@ -305,7 +354,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
     def do_join(self, name: Any, role: Any) -> None:
         """Someone joins."""
         expectation = self.model.expect_join(name, role)
-        self._run(expectation, lambda: self.conv.join(name, role))
+        self._give(expectation, "join", None, name=name, role=role)
 
     @rule(phase=_values(st.sampled_from(Phase)), by=_ACTOR)
     def do_move_to(self, phase: Any, by: str) -> None:
@@ -326,7 +375,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
             )
         left, decided = self.conv.phase, self.conv.decision is not None
         expectation = self.model.expect_move_to(phase, actor)
-        self._run(expectation, lambda: self.conv.move_to(phase, by=actor))
+        self._give(expectation, "move_to", actor, phase=phase)
         if self.conv.phase is not left:
             _check((left, self.conv.phase) in self.protocol.moves, "a move the protocol lacks")
             moved = next(e for e in reversed(self.conv.events) if e.kind == "moved")
@@ -341,13 +390,13 @@ class ConversationStateMachine(RuleBasedStateMachine):
         """Someone pauses the conversation."""
         actor = self._actor(by)
         expectation = self.model.expect_pause(until, reason, actor)
-        self._run(expectation, lambda: self.conv.pause(until, reason, by=actor))
+        self._give(expectation, "pause", actor, until=until, reason=reason)
 
     @rule(by=_ACTOR)
     def do_resume(self, by: str) -> None:
         """Someone resumes the conversation."""
         actor = self._actor(by)
-        self._run(self.model.expect_resume(actor), lambda: self.conv.resume(by=actor))
+        self._give(self.model.expect_resume(actor), "resume", actor)
 
     @rule(reason=st.none() | _TEXT, by=_ACTOR, now=st.integers(0, 9).map(lambda roll: roll == 9))
     def do_close(self, reason: Any, by: str, now: bool) -> None:  # noqa: FBT001 - a drawn flag
@@ -356,7 +405,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
             return
         actor = self._actor(by)
         expectation = self.model.expect_close(reason, actor)
-        self._run(expectation, lambda: self.conv.close(reason, by=actor))
+        self._give(expectation, "close", actor, reason=reason)
 
     @rule(
         command=st.sampled_from(("add_topic", "state_problem", "add_goal", "add_concern")),
@@ -367,7 +416,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
         """Someone adds a topic, states the problem, names a goal or a concern."""
         actor = self._actor(by)
         expectation = self.model.expect_say(command, text, actor)
-        self._run(expectation, lambda: getattr(self.conv, command)(text, by=actor))
+        self._give(expectation, command, actor, text=text)
 
     @precondition(lambda self: len(self.conv.options) < 5)
     @rule(text=_TEXT, by=_ACTOR)
@@ -375,7 +424,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
         """Someone proposes an option."""
         actor = self._actor(by)
         expectation = self.model.expect_propose_option(text, actor)
-        self._run(expectation, lambda: self.conv.propose_option(text, by=actor))
+        self._give(expectation, "propose_option", actor, text=text)
 
     @rule(
         option=_OPTION,
@@ -387,28 +436,28 @@ class ConversationStateMachine(RuleBasedStateMachine):
         """Someone gives a pro or con of an option."""
         actor, item = self._actor(by), self._option(option)
         expectation = self.model.expect_add_consideration(item, stance, text, actor)
-        self._run(expectation, lambda: self.conv.add_consideration(item, stance, text, by=actor))
+        self._give(expectation, "add_consideration", actor, option=item, stance=stance, text=text)
 
     @rule(option=_OPTION, reason=_TEXT, by=_ACTOR)
     def do_withdraw_option(self, option: str, reason: Any, by: str) -> None:
         """Someone strikes an option."""
         actor, item = self._actor(by), self._option(option)
         expectation = self.model.expect_withdraw_option(item, reason, actor)
-        self._run(expectation, lambda: self.conv.withdraw_option(item, reason, by=actor))
+        self._give(expectation, "withdraw_option", actor, option=item, reason=reason)
 
     @rule(option=_OPTION, evaluate_on=_DAY, by=_ACTOR)
     def do_start_trial(self, option: str, evaluate_on: Any, by: str) -> None:
         """Someone starts trying an option out."""
         actor, item = self._actor(by), self._option(option)
         expectation = self.model.expect_start_trial(item, evaluate_on, actor)
-        self._run(expectation, lambda: self.conv.start_trial(item, evaluate_on, by=actor))
+        self._give(expectation, "start_trial", actor, option=item, evaluate_on=evaluate_on)
 
     @rule(option=_OPTION, outcome=_TEXT, by=_ACTOR)
     def do_end_trial(self, option: str, outcome: Any, by: str) -> None:
         """Someone records how a trial went."""
         actor, item = self._actor(by), self._option(option)
         expectation = self.model.expect_end_trial(item, outcome, actor)
-        self._run(expectation, lambda: self.conv.end_trial(item, outcome, by=actor))
+        self._give(expectation, "end_trial", actor, option=item, outcome=outcome)
 
     @rule(option=st.none() | _OPTION, by=_ACTOR)
     def do_state_preference(self, option: str | None, by: str) -> None:
@@ -416,14 +465,14 @@ class ConversationStateMachine(RuleBasedStateMachine):
         actor = self._actor(by)
         item = None if option is None else self._option(option)
         expectation = self.model.expect_state_preference(item, actor)
-        self._run(expectation, lambda: self.conv.state_preference(item, by=actor))
+        self._give(expectation, "state_preference", actor, option=item)
 
     @rule(to=_ACTOR, by=_ACTOR)
     def do_delegate(self, to: str, by: str) -> None:
         """A client asks someone to decide."""
         actor, delegate = self._actor(by), self._actor(to)
         expectation = self.model.expect_delegate(delegate, actor)
-        self._run(expectation, lambda: self.conv.delegate(delegate, by=actor))
+        self._give(expectation, "delegate", actor, to=delegate)
 
     @rule(
         option=_OPTION,
@@ -442,39 +491,43 @@ class ConversationStateMachine(RuleBasedStateMachine):
         if type(review_after) is int and abs(review_after) < 1000 and valid_day(when, date.min):
             review_on = when + timedelta(days=review_after)
         expectation = self.model.expect_propose_decision(item, who, what, when, review_on, actor)
-        self._run(
+        self._give(
             expectation,
-            lambda: self.conv.propose_decision(
-                item, who=who, what=what, when=when, review_on=review_on, by=actor
-            ),
+            "propose_decision",
+            actor,
+            option=item,
+            who=who,
+            what=what,
+            when=when,
+            review_on=review_on,
         )
 
     @rule(by=_ACTOR)
     def do_consent(self, by: str) -> None:
         """Someone consents to the proposal."""
         actor = self._actor(by)
-        self._run(self.model.expect_consent(actor), lambda: self.conv.consent(by=actor))
+        self._give(self.model.expect_consent(actor), "consent", actor)
 
     @rule(reason=_TEXT, by=_ACTOR)
     def do_object(self, reason: Any, by: str) -> None:
         """Someone objects to the proposal."""
         actor = self._actor(by)
         expectation = self.model.expect_object(reason, actor)
-        self._run(expectation, lambda: self.conv.object(reason, by=actor))
+        self._give(expectation, "object", actor, reason=reason)
 
     @rule(justification=_TEXT, by=_ACTOR)
     def do_impose(self, justification: Any, by: str) -> None:
         """Someone imposes the proposal."""
         actor = self._actor(by)
         expectation = self.model.expect_impose(justification, actor)
-        self._run(expectation, lambda: self.conv.impose(justification, by=actor))
+        self._give(expectation, "impose", actor, justification=justification)
 
     @rule(outcome=_TEXT, process=_TEXT, by=_ACTOR)
     def do_evaluate(self, outcome: Any, process: Any, by: str) -> None:
         """Someone looks back."""
         actor = self._actor(by)
         expectation = self.model.expect_evaluate(outcome, process, actor)
-        self._run(expectation, lambda: self.conv.evaluate(outcome, process, by=actor))
+        self._give(expectation, "evaluate", actor, outcome=outcome, process=process)
 
     @rule(choices=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=8))
     def do_progress(self, choices: list[int]) -> None:
@@ -696,6 +749,25 @@ class ConversationStateMachine(RuleBasedStateMachine):
 def _position(items: Any, key: str) -> str:
     """The label that names ``key`` among ``items`` by position (``first``...``last``)."""
     return _POSITIONS[list(items).index(key)]
+
+
+def _check_answer(
+    command: str, answer: Any, *, listed: bool | None, raised: Exception | None
+) -> None:
+    """What was asked beforehand agrees with what ``command`` did (``raised``, or nothing)."""
+    if isinstance(raised, Refused):
+        _check(
+            answer == raised.reasons,
+            f"why_not_command answered {answer!r}; {command} was refused with {raised.reasons!r}",
+        )
+    elif raised is not None:
+        _check(
+            type(answer) is type(raised) and str(answer) == str(raised),
+            f"why_not_command answered {answer!r}; {command} raised {raised!r}",
+        )
+    else:
+        _check(answer == (), f"why_not_command answered {answer!r}; {command} was accepted")
+        _check(listed is not False, f"{command} was accepted, yet not in allowed_commands")
 
 
 def _check(condition: bool, message: str) -> None:  # noqa: FBT001 - reads as an assertion
