@@ -32,7 +32,7 @@ from threetalk._memory import MemoryStore
 from threetalk._postgres import PostgresStore
 from threetalk._rebuild import open_conversation, retrying, verify_store
 from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
-from threetalk._stores import Finding, VerifyReport
+from threetalk._stores import ConversationInfo, DueItem, Finding, VerifyReport
 from threetalk._trail import MIN_KEY_BYTES
 from threetalk.typing import EventStore
 
@@ -40,6 +40,8 @@ __all__ = [
     "MIN_KEY_BYTES",
     "SCHEMA_VERSION",
     "ConflictError",
+    "ConversationInfo",
+    "DueItem",
     "EventStore",
     "Finding",
     "ImportReport",
