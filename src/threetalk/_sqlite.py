@@ -123,7 +123,7 @@ _PAGE: Final = (
 _FIRST_PAGE: Final = _PAGE.format(where="")
 _NEXT_PAGE: Final = _PAGE.format(where="WHERE conversation_id > ?")
 #: The events that set or settle a due date (no index on ``kind``: one pass over the table);
-#: one parameter per kind of ``DUE_KINDS`` (a test holds them equal).
+#: one parameter per kind of ``DUE_KINDS`` (SQLite refuses the query if they differ).
 _DUE: Final = (
     "SELECT conversation_id, seq, kind, data FROM events "
     "WHERE kind IN (?, ?, ?, ?, ?, ?, ?, ?) ORDER BY conversation_id, seq"
