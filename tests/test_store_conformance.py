@@ -627,6 +627,21 @@ class TestListing:
         assert store.conversations(after="bb") == store.conversations(after="b")
         assert store.conversations(after="e") == ()
 
+    def test_ids_page_in_code_point_order(self, opener: Opener) -> None:
+        """Ids sort as Python sorts them (by code point), whatever the store, so ``after``
+        never skips or repeats a conversation."""
+        store = opener()
+        ids = ["b", "\u00e9t\u00e9", "Z", "\U0001f600", "a", "a b", "\u4e2d", "10", "9"]
+        for cid in ids:
+            tt.Conversation(conversation_id=cid, clock=Clock(), store=store)
+
+        found, after = [], None
+        while page := store.conversations(limit=2, after=after):
+            found.extend(info.conversation_id for info in page)
+            after = page[-1].conversation_id
+
+        assert found == sorted(ids) == list(store.conversation_ids())
+
     def test_filters_by_protocol_and_phase(self, opener: Opener) -> None:
         """Only conversations under the protocol named and in the phase given."""
         store = opener()
