@@ -14,6 +14,11 @@ object that fits :class:`EventStore` can take the place of either; conversations
 ``append_events`` and read ``key``. See ``docs/store.md`` for what a hash chain protects
 against and how to anchor :meth:`SQLiteStore.head` elsewhere.
 
+The three stores also list their conversations a page at a time
+(``store.conversations(protocol=None, phase=None, limit=100, after=None)``, giving
+:class:`ConversationInfo` values) and what falls due by a date (``store.due(on)``, giving
+:class:`DueItem` values), both from the stored events, so they survive restarts.
+
 When two copies of a conversation write at once, one gets :class:`ConflictError` and
 wrote nothing; :func:`retrying` reopens the conversation and gives the command again.
 """
