@@ -192,6 +192,24 @@ class TestTypingModule:
 
         assert members(tt_typing.EventStore) == members(threetalk.store.EventStore)
 
+    def test_the_store_module_exports_listing_and_timers(self):
+        """threetalk.store's __all__ is sorted, names only what it defines, and has the
+        values of conversations() and due(); the concrete stores have both, the
+        EventStore protocol neither."""
+        from threetalk import store
+
+        names = list(store.__all__)
+        assert names == sorted(names, key=isort_key)
+        assert all(hasattr(store, name) for name in names)
+        assert {"ConversationInfo", "DueItem"} <= set(names)
+        for value in (store.ConversationInfo, store.DueItem):
+            assert inspect.getdoc(value)
+        for kind in (store.MemoryStore, store.SQLiteStore, store.PostgresStore):
+            assert callable(kind.conversations)
+            assert callable(kind.due)
+        assert not hasattr(store.EventStore, "conversations")
+        assert not hasattr(store.EventStore, "due")
+
     def test_the_conversation_uses_typings_event_sink(self):
         """EventSink is defined once, in threetalk.typing."""
         import threetalk._conversation

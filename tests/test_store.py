@@ -234,6 +234,48 @@ class TestTampering:
         assert [f.seq for f in broken] == [3]
         assert caught.value.seq == 3
 
+    @pytest.mark.parametrize(
+        ("which", "change"),
+        [
+            ("first", "UPDATE events SET data = '{not json' WHERE seq = ?"),
+            ("first", "UPDATE events SET at = '' WHERE seq = ?"),
+            ("last", "UPDATE events SET phase = 'nowhere' WHERE seq = ?"),
+            ("last", "UPDATE events SET at = 'yesterday' WHERE seq = ?"),
+        ],
+    )
+    def test_listing_a_row_that_is_no_event(self, db: Path, which: str, change: str) -> None:
+        """conversations() reads only the first and last rows, and says at which seq one
+        of them cannot be read, rather than listing nonsense."""
+        with SQLiteStore(db) as store:
+            grown(store, topics=3)
+            seq = 1 if which == "first" else store.head("c1").seq
+        with raw(db) as connection:
+            connection.execute("DROP TRIGGER events_no_update")
+            connection.execute(change, (seq,))
+
+        with SQLiteStore(db) as store, pytest.raises(tt.TamperedLog) as caught:
+            store.conversations()
+
+        assert caught.value.seq == seq
+
+    def test_a_due_date_that_is_no_date(self, db: Path) -> None:
+        """due() says at which seq a stored date cannot be read."""
+        with SQLiteStore(db) as store:
+            conv = grown(store)
+            conv.pause(date(2026, 12, 1), "Later", by=conv.participant("p1"))
+            seq = store.head("c1").seq
+        with raw(db) as connection:
+            connection.execute("DROP TRIGGER events_no_update")
+            connection.execute(
+                "UPDATE events SET data = ? WHERE seq = ?",
+                ('{"reason":"Later","until":"soon"}', seq),
+            )
+
+        with SQLiteStore(db) as store, pytest.raises(tt.TamperedLog) as caught:
+            store.due(date(2030, 1, 1))
+
+        assert caught.value.seq == seq
+
     @pytest.mark.parametrize("start", [1, 6])
     def test_bare_rewrite_of_a_keyed_chain(self, db: Path, start: int) -> None:
         """Rewriting a keyed chain with bare hashes is found where the rewrite starts."""

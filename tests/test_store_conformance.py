@@ -9,7 +9,7 @@ triggers, SQL tampering) is tested in ``test_store.py``.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -17,8 +17,11 @@ import pytest
 
 import threetalk as tt
 from conftest import postgres_database
+from scenarios import REVIEW_ON, Scene, advance
 from threetalk.store import (
     ConflictError,
+    ConversationInfo,
+    DueItem,
     EventStore,
     MemoryStore,
     PostgresStore,
@@ -513,3 +516,294 @@ class TestKeys:
         """Keys shorter than 32 bytes are refused."""
         with pytest.raises(tt.InvalidInput, match="32 bytes"):
             next(STORES[kind](tmp_path, b"short"))()
+
+
+def restarted(kind: str, store: Any, opener: Opener) -> Any:
+    """The store as the app sees it after a restart: closed and opened again.
+
+    A memory store has nothing to reopen (it lives as long as the process), so it is
+    handed back as it is.
+    """
+    if kind == "memory":
+        return store
+    store.close()
+    return opener()
+
+
+def scene(store: EventStore, conversation_id: str = "c1", upto: str = "joined") -> Scene:
+    """A stored conversation with a client and a professional, taken through ``upto``."""
+    conv = tt.Conversation(conversation_id=conversation_id, clock=Clock(), store=store)
+    client = conv.join("Client", tt.Role.CLIENT)
+    pro = conv.join("Therapist", tt.Role.PROFESSIONAL)
+    stages = ("team", "option", "options", "decision", "preferences", "proposed", "decided")
+    return advance(Scene(conv, client, None, pro), *stages[: stages.index(upto) + 1])
+
+
+class TestListing:
+    def test_an_empty_store_lists_nothing(self, opener: Opener) -> None:
+        """No conversations, no page."""
+        assert opener().conversations() == ()
+
+    def test_each_conversation_at_a_glance(self, kind: str, opener: Opener) -> None:
+        """Id, protocol name, phase now, event count, first and last time; by id, also
+        after a restart."""
+        store = opener()
+        started(store, "b")
+        tt.Conversation(tt.work_and_income(), conversation_id="a", clock=Clock(), store=store)
+        logs = {cid: store.load(cid) for cid in ("a", "b")}
+
+        store = restarted(kind, store, opener)
+        listed = store.conversations()
+
+        assert listed == (
+            ConversationInfo(
+                "a", "work_and_income", tt.Phase.PREPARATION, 1, logs["a"][0].at, logs["a"][0].at
+            ),
+            ConversationInfo(
+                "b", "three_talk", tt.Phase.TEAM_TALK, 4, logs["b"][0].at, logs["b"][-1].at
+            ),
+        )
+        assert logs["b"][0].at < logs["b"][-1].at
+
+    def test_the_phase_is_where_the_conversation_is_now(self, opener: Opener) -> None:
+        """After every kind of move, and after a refusal, the listed phase is the phase the
+        replayed conversation is in."""
+        store = opener()
+        conv = started(store)
+        pro = conv.participants[1]
+        seen = []
+
+        def check() -> None:
+            (info,) = store.conversations()
+            seen.append(info.phase)
+            assert info.phase is open_conversation(store, "c1").phase
+            assert info.events == len(store.load("c1"))
+
+        check()
+        conv.pause(date(2026, 12, 1), "Think it over", by=pro)
+        check()
+        with pytest.raises(tt.Refused):
+            conv.add_topic("Too late", by=pro)  # refused while paused: still paused
+        check()
+        conv.resume(by=pro)
+        check()
+        conv.close("Done", by=pro)
+        check()
+        with pytest.raises(tt.Refused):
+            conv.close("Again", by=pro)
+        check()
+
+        phases = tt.Phase
+        assert seen == [
+            phases.TEAM_TALK,
+            phases.PAUSED,
+            phases.PAUSED,
+            phases.TEAM_TALK,
+            phases.CLOSED,
+            phases.CLOSED,
+        ]
+
+    def test_pages_follow_each_other(self, kind: str, opener: Opener) -> None:
+        """Pages of ``limit`` ids, each after the last id of the one before, cover every
+        conversation once; after a restart the same pages come back."""
+        store = opener()
+        ids = ["e", "a", "d", "c", "b"]
+        for cid in ids:
+            tt.Conversation(conversation_id=cid, clock=Clock(), store=store)
+
+        def pages() -> list[list[str]]:
+            found, after = [], None
+            while page := store.conversations(limit=2, after=after):
+                found.append([info.conversation_id for info in page])
+                after = page[-1].conversation_id
+            return found
+
+        before = pages()
+        store = restarted(kind, store, opener)
+
+        assert before == [["a", "b"], ["c", "d"], ["e"]]
+        assert pages() == before
+        assert store.conversations(after="b", limit=1)[0].conversation_id == "c"
+        assert store.conversations(after="bb") == store.conversations(after="b")
+        assert store.conversations(after="e") == ()
+
+    def test_ids_page_in_code_point_order(self, opener: Opener) -> None:
+        """Ids sort as Python sorts them (by code point), whatever the store, so ``after``
+        never skips or repeats a conversation."""
+        store = opener()
+        ids = ["b", "\u00e9t\u00e9", "Z", "\U0001f600", "a", "a b", "\u4e2d", "10", "9"]
+        for cid in ids:
+            tt.Conversation(conversation_id=cid, clock=Clock(), store=store)
+
+        found, after = [], None
+        while page := store.conversations(limit=2, after=after):
+            found.extend(info.conversation_id for info in page)
+            after = page[-1].conversation_id
+
+        assert found == sorted(ids) == list(store.conversation_ids())
+
+    def test_filters_by_protocol_and_phase(self, opener: Opener) -> None:
+        """Only conversations under the protocol named and in the phase given."""
+        store = opener()
+        started(store, "t1")
+        other = tt.Conversation(
+            tt.work_and_income(), conversation_id="w1", clock=Clock(), store=store
+        )
+        other.join("Client", tt.Role.CLIENT)
+        closing = started(store, "t3")
+        closing.close("Done", by=closing.participants[1])
+
+        def ids(**filters: Any) -> list[str]:
+            return [info.conversation_id for info in store.conversations(**filters)]
+
+        assert ids() == ["t1", "t3", "w1"]
+        assert ids(protocol="three_talk") == ["t1", "t3"]
+        assert ids(protocol="work_and_income") == ["w1"]
+        assert ids(protocol="nobody") == []
+        assert ids(phase=tt.Phase.CLOSED) == ["t3"]
+        assert ids(phase=tt.Phase.TEAM_TALK, protocol="three_talk") == ["t1"]
+        assert ids(phase=tt.Phase.PREPARATION) == ["w1"]
+        assert ids(protocol="three_talk", limit=1) == ["t1"]
+        assert ids(protocol="three_talk", limit=1, after="t1") == ["t3"]
+
+    def test_a_filtered_page_fills_past_many_that_do_not_pass(self, opener: Opener) -> None:
+        """A filter that few conversations pass still fills its page, in order."""
+        store = opener()
+        events = [
+            event
+            for number in range(130)
+            for event in tt.Conversation(
+                tt.work_and_income() if number in (3, 120, 125) else None,
+                conversation_id=f"c{number:03d}",
+                clock=Clock(),
+            ).events
+        ]
+        store.append_many(events)
+
+        page = store.conversations(protocol="work_and_income", limit=2)
+
+        assert [info.conversation_id for info in page] == ["c003", "c120"]
+        rest = store.conversations(protocol="work_and_income", after="c120")
+        assert [info.conversation_id for info in rest] == ["c125"]
+        assert len(store.conversations(limit=1000)) == 130
+
+    @pytest.mark.parametrize(
+        "arguments",
+        [
+            {"limit": 0},
+            {"limit": 1001},
+            {"limit": True},
+            {"limit": "10"},
+            {"phase": "paused"},
+            {"protocol": 3},
+            {"after": 5},
+        ],
+    )
+    def test_malformed_arguments_are_invalid_input(
+        self, opener: Opener, arguments: dict[str, Any]
+    ) -> None:
+        """A limit outside 1..1000, a phase that is no Phase, a name that is no string."""
+        store = opener()
+        started(store)
+
+        with pytest.raises(tt.InvalidInput):
+            store.conversations(**arguments)
+
+    def test_the_largest_page(self, opener: Opener) -> None:
+        """limit=1000 and limit=1 are allowed."""
+        store = opener()
+        started(store)
+
+        assert len(store.conversations(limit=1000)) == len(store.conversations(limit=1)) == 1
+
+
+class TestDue:
+    def test_a_decision_review_falls_due_until_evaluated(self, kind: str, opener: Opener) -> None:
+        """The decision's review date is due from that day on, also after a restart, until
+        the decision is evaluated."""
+        store = opener()
+        decided = scene(store, "c1", "decided")
+        review = DueItem("c1", "review", REVIEW_ON, decided.wait.id)
+
+        assert store.due(REVIEW_ON - timedelta(days=1)) == ()
+        assert store.due(REVIEW_ON) == (review,)
+
+        store = restarted(kind, store, opener)
+        assert store.due(REVIEW_ON + timedelta(days=30)) == (review,)
+
+        conv = open_conversation(store, "c1", clock=Clock(day=28))
+        pro = conv.participant(decided.pro.id)
+        conv.move_to(tt.Phase.EVALUATION, by=pro)
+        assert store.due(REVIEW_ON) == (review,)
+        conv.evaluate("It helped", "We decided together", by=pro)
+        assert store.due(REVIEW_ON) == ()
+
+    def test_reopening_the_decision_drops_its_review(self, opener: Opener) -> None:
+        """A move that reopens the decision clears it, and its review with it."""
+        store = opener()
+        decided = scene(store, "c1", "decided")
+        decided.conv.move_to(tt.Phase.OPTION_TALK, by=decided.pro)
+
+        assert store.due(REVIEW_ON) == ()
+
+    def test_a_trial_falls_due_until_it_ends(self, kind: str, opener: Opener) -> None:
+        """Each trial's evaluation date, with its option, until that trial ends."""
+        store = opener()
+        options = scene(store, "c1", "options")
+        first, second = date(2026, 12, 3), date(2026, 12, 10)
+        options.conv.start_trial(options.wait, first, by=options.pro)
+        options.conv.start_trial(options.days, second, by=options.pro)
+        wait = DueItem("c1", "trial", first, options.wait.id)
+        days = DueItem("c1", "trial", second, options.days.id)
+
+        assert store.due(first - timedelta(days=1)) == ()
+        assert store.due(first) == (wait,)
+        assert store.due(second) == (wait, days)
+
+        store = restarted(kind, store, opener)
+        conv = open_conversation(store, "c1", clock=Clock(day=28))
+        conv.end_trial(
+            conv.option(options.wait.id), "Too slow", by=conv.participant(options.pro.id)
+        )
+
+        assert store.due(second) == (days,)
+
+    def test_a_pause_falls_due_until_resumed_or_closed(self, opener: Opener) -> None:
+        """The end of a pause is due from its date until the conversation resumes; a
+        closed conversation has nothing due."""
+        store = opener()
+        one, two = started(store, "one"), started(store, "two")
+        until = date(2026, 12, 1)
+        one.pause(until, "Think it over", by=one.participants[1])
+        two.pause(until - timedelta(days=2), "Ask family", by=two.participants[1])
+
+        assert store.due(until) == (
+            DueItem("two", "resume", until - timedelta(days=2)),
+            DueItem("one", "resume", until),
+        )
+        one.resume(by=one.participants[1])
+        two.close("Moved away", by=two.participants[1])
+
+        assert store.due(until) == ()
+
+    def test_due_items_of_many_conversations_by_date(self, opener: Opener) -> None:
+        """Items come by date, then conversation; nothing is due in a conversation that
+        sets no date."""
+        store = opener()
+        started(store, "quiet")
+        scene(store, "late", "decided")
+        paused = started(store, "early")
+        paused.pause(date(2026, 11, 30), "Holiday", by=paused.participants[1])
+
+        due = store.due(date(2030, 1, 1))
+
+        assert [(item.conversation_id, item.kind) for item in due] == [
+            ("early", "resume"),
+            ("late", "review"),
+        ]
+
+    @pytest.mark.parametrize("on", [datetime(2026, 12, 1, tzinfo=UTC), "2026-12-01", None])
+    def test_a_day_that_is_no_date_is_invalid_input(self, opener: Opener, on: object) -> None:
+        """``on`` is a date; a datetime, text or None is InvalidInput."""
+        with pytest.raises(tt.InvalidInput):
+            opener().due(on)

@@ -10,13 +10,28 @@ import threading
 from typing import TYPE_CHECKING
 
 from threetalk._exceptions import ConflictError, StoreError, UnknownConversation
-from threetalk._stores import Finding, StoredChains, VerifyReport, check_conversation_id
+from threetalk._stores import (
+    DUE_KINDS,
+    ConversationInfo,
+    DueItem,
+    Finding,
+    StoredChains,
+    VerifyReport,
+    check_conversation_id,
+    check_day,
+    check_page,
+    conversation_info,
+    due_items,
+    matches,
+)
 from threetalk._trail import Event, Head, as_event_list, check_key, store_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from datetime import date
     from types import TracebackType
 
+    from threetalk._phases import Phase
     from threetalk._trail import Row
 
 
@@ -188,6 +203,75 @@ class MemoryStore:
         heads, broken = chains.result()
         findings: tuple[Finding, ...] = tuple(broken)
         return VerifyReport(heads, findings)
+
+    def conversations(
+        self,
+        *,
+        protocol: str | None = None,
+        phase: Phase | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> tuple[ConversationInfo, ...]:
+        """One page of the stored conversations at a glance, ordered by id.
+
+        Args:
+            protocol: Only conversations under the protocol of this name.
+            phase: Only conversations in this phase now.
+            limit: The most conversations to return, 1 to 1000.
+            after: The last id of the previous page; ``None`` for the first page.
+
+        Returns:
+            Up to ``limit`` conversations whose ids sort after ``after``; fewer (or none)
+            at the end.
+
+        Raises:
+            InvalidInput: An argument is malformed, or ``limit`` is out of range.
+            StoreError: The store is closed.
+        """
+        check_page(protocol, phase, limit, after)
+        with self._lock:
+            self._open()
+            logs = [
+                (cid, self._events[cid][0], self._events[cid][-1], len(self._events[cid]))
+                for cid in sorted(self._events)
+                if after is None or cid > after
+            ]
+        page: list[ConversationInfo] = []
+        for cid, first, last, count in logs:
+            info = conversation_info(
+                cid, count, (first.at, first.data), (last.at, last.kind, last.phase, last.data)
+            )
+            if matches(info, protocol, phase):
+                page.append(info)
+                if len(page) == limit:
+                    break
+        return tuple(page)
+
+    def due(self, on: date) -> tuple[DueItem, ...]:
+        """What falls due by ``on`` in the stored conversations.
+
+        See :func:`threetalk._stores.due_items` for what is due and what settles it.
+
+        Args:
+            on: The day to look at; items due on it or earlier are listed.
+
+        Returns:
+            The items due, by date, then conversation, kind and option.
+
+        Raises:
+            InvalidInput: ``on`` is not a date.
+            StoreError: The store is closed.
+        """
+        check_day(on)
+        with self._lock:
+            self._open()
+            events = [
+                (event.conversation_id, event.seq, event.kind, event.data)
+                for cid in sorted(self._events)
+                for event in self._events[cid]
+                if event.kind in DUE_KINDS
+            ]
+        return due_items(events, on)
 
     def events(self) -> Iterable[Event]:
         """Every stored event, conversation by conversation (sorted by id), oldest first."""

@@ -31,23 +31,34 @@ from threetalk._exceptions import (
     UnknownConversation,
 )
 from threetalk._stores import (
+    DUE_KINDS,
+    ConversationInfo,
+    DueItem,
     Finding,
     StoredChains,
     VerifyReport,
     check_conversation_id,
+    check_day,
     check_keyed,
     check_layout,
+    check_page,
+    due_items,
     key_check,
+    listed,
+    stored_data,
     stored_events,
 )
 from threetalk._trail import Event, Head, check_key, store_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
+    from datetime import date
     from types import TracebackType
 
     import psycopg
     from psycopg_pool import ConnectionPool
+
+    from threetalk._phases import Phase
 
 #: The schema that holds a store's tables.
 SCHEMA: Final = "threetalk"
@@ -151,6 +162,25 @@ _IDS: Final = "SELECT DISTINCT conversation_id FROM threetalk.events ORDER BY co
 _ALL_ROWS: Final = (
     "SELECT conversation_id, seq, at, kind, actor, phase, data, prev, hash "
     "FROM threetalk.events ORDER BY conversation_id, seq"
+)
+
+#: One page of conversation summaries: count, first and last row of each conversation,
+#: through the index of ``UNIQUE (conversation_id, seq)``; no other index is needed.
+_PAGE: Final = (
+    "SELECT p.conversation_id, p.n, f.seq, f.at, f.data, l.seq, l.at, l.kind, l.phase, l.data "
+    "FROM (SELECT conversation_id, count(*) AS n, min(seq) AS lo, max(seq) AS hi "
+    "FROM threetalk.events {where} GROUP BY conversation_id ORDER BY conversation_id "
+    "LIMIT %s) AS p "
+    "JOIN threetalk.events AS f ON f.conversation_id = p.conversation_id AND f.seq = p.lo "
+    "JOIN threetalk.events AS l ON l.conversation_id = p.conversation_id AND l.seq = p.hi "
+    "ORDER BY p.conversation_id"
+)
+_FIRST_PAGE: Final = _PAGE.format(where="")
+_NEXT_PAGE: Final = _PAGE.format(where="WHERE conversation_id > %s")
+#: The events that set or settle a due date (no index on ``kind``: one pass over the table).
+_DUE: Final = (
+    "SELECT conversation_id, seq, kind, data FROM threetalk.events "
+    "WHERE kind = ANY(%s) ORDER BY conversation_id, seq"
 )
 
 #: Seconds to wait for a server when the conninfo does not say (libpq waits forever).
@@ -542,6 +572,70 @@ class PostgresStore:
                 )
         heads, broken = chains.result()
         return VerifyReport(heads, (*findings, *broken))
+
+    def conversations(
+        self,
+        *,
+        protocol: str | None = None,
+        phase: Phase | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> tuple[ConversationInfo, ...]:
+        """One page of the stored conversations at a glance, ordered by id.
+
+        Only the first and last row of each conversation are read (and its rows counted
+        through the ``(conversation_id, seq)`` index), never a whole log. A filter is
+        applied to those summaries, so a rare protocol or phase may take the summaries of
+        many conversations to fill a page.
+
+        Args:
+            protocol: Only conversations under the protocol of this name.
+            phase: Only conversations in this phase now.
+            limit: The most conversations to return, 1 to 1000.
+            after: The last id of the previous page; ``None`` for the first page.
+
+        Returns:
+            Up to ``limit`` conversations whose ids sort after ``after`` (by code point);
+            fewer (or none) at the end.
+
+        Raises:
+            InvalidInput: An argument is malformed, or ``limit`` is out of range.
+            TamperedLog: A stored row cannot be read.
+            StoreError: The store is closed or cannot be read.
+        """
+        check_page(protocol, phase, limit, after)
+
+        def fetch(after: str | None, count: int) -> list[tuple[Any, ...]]:
+            if after is None:
+                return self._read(_FIRST_PAGE, (count,))
+            return self._read(_NEXT_PAGE, (after, count))
+
+        return listed(fetch, protocol, phase, limit, after)
+
+    def due(self, on: date) -> tuple[DueItem, ...]:
+        """What falls due by ``on`` in the stored conversations.
+
+        Computed from the stored events of the kinds that set or settle a date (see
+        :func:`threetalk._stores.due_items`), so nothing is lost when the app restarts.
+        It reads those rows only, in one pass over the events table.
+
+        Args:
+            on: The day to look at; items due on it or earlier are listed.
+
+        Returns:
+            The items due, by date, then conversation, kind and option.
+
+        Raises:
+            InvalidInput: ``on`` is not a date.
+            TamperedLog: A stored row cannot be read.
+            StoreError: The store is closed or cannot be read.
+        """
+        check_day(on)
+        rows = self._read(_DUE, (list(DUE_KINDS),))
+        return due_items(
+            ((cid, int(seq), kind, stored_data(data, int(seq))) for cid, seq, kind, data in rows),
+            on,
+        )
 
     def events(self) -> Iterable[Event]:
         """Every stored event, conversation by conversation (sorted by id), oldest first.

@@ -32,13 +32,21 @@ from threetalk._exceptions import (
 )
 from threetalk._files import SIDE_FILES, hold, release
 from threetalk._stores import (
+    DUE_KINDS,
+    ConversationInfo,
+    DueItem,
     Finding,
     StoredChains,
     VerifyReport,
     check_conversation_id,
+    check_day,
     check_keyed,
     check_layout,
+    check_page,
+    due_items,
     key_check,
+    listed,
+    stored_data,
     stored_events,
 )
 from threetalk._sync import new_lock, serialised
@@ -46,7 +54,10 @@ from threetalk._trail import Event, Head, check_key, store_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from datetime import date
     from types import TracebackType
+
+    from threetalk._phases import Phase
 
 
 #: The layout version this threetalk reads and writes.
@@ -96,6 +107,26 @@ _LOAD: Final = (
 _ALL_ROWS: Final = (
     "SELECT conversation_id, seq, at, kind, actor, phase, data, prev, hash FROM events "
     "ORDER BY conversation_id, seq"
+)
+
+#: One page of conversation summaries: count, first and last row of each conversation.
+#: ``UNIQUE (conversation_id, seq)`` gives the index every part of it walks; no other
+#: index is needed (the schema stays version 1).
+_PAGE: Final = (
+    "SELECT p.conversation_id, p.n, f.seq, f.at, f.data, l.seq, l.at, l.kind, l.phase, l.data "
+    "FROM (SELECT conversation_id, count(*) AS n, min(seq) AS lo, max(seq) AS hi "
+    "FROM events {where} GROUP BY conversation_id ORDER BY conversation_id LIMIT ?) AS p "
+    "JOIN events AS f ON f.conversation_id = p.conversation_id AND f.seq = p.lo "
+    "JOIN events AS l ON l.conversation_id = p.conversation_id AND l.seq = p.hi "
+    "ORDER BY p.conversation_id"
+)
+_FIRST_PAGE: Final = _PAGE.format(where="")
+_NEXT_PAGE: Final = _PAGE.format(where="WHERE conversation_id > ?")
+#: The events that set or settle a due date (no index on ``kind``: one pass over the table);
+#: one parameter per kind of ``DUE_KINDS`` (SQLite refuses the query if they differ).
+_DUE: Final = (
+    "SELECT conversation_id, seq, kind, data FROM events "
+    "WHERE kind IN (?, ?, ?, ?, ?, ?, ?, ?) ORDER BY conversation_id, seq"
 )
 
 _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
@@ -460,6 +491,78 @@ class SQLiteStore:
             )
         heads, broken = chains.result()
         return VerifyReport(heads, (*findings, *broken))
+
+    @serialised
+    def conversations(
+        self,
+        *,
+        protocol: str | None = None,
+        phase: Phase | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> tuple[ConversationInfo, ...]:
+        """One page of the stored conversations at a glance, ordered by id.
+
+        Only the first and last row of each conversation are read (and its rows counted
+        through the ``(conversation_id, seq)`` index), never a whole log. A filter is
+        applied to those summaries, so a rare protocol or phase may take the summaries of
+        many conversations to fill a page.
+
+        Args:
+            protocol: Only conversations under the protocol of this name.
+            phase: Only conversations in this phase now.
+            limit: The most conversations to return, 1 to 1000.
+            after: The last id of the previous page; ``None`` for the first page.
+
+        Returns:
+            Up to ``limit`` conversations whose ids sort after ``after``; fewer (or none)
+            at the end.
+
+        Raises:
+            InvalidInput: An argument is malformed, or ``limit`` is out of range.
+            TamperedLog: A stored row cannot be read.
+            StoreError: The store is closed or cannot be read.
+        """
+        check_page(protocol, phase, limit, after)
+        db = self._db()
+
+        def fetch(after: str | None, count: int) -> list[tuple[object, ...]]:
+            try:
+                if after is None:
+                    return db.execute(_FIRST_PAGE, (count,)).fetchall()
+                return db.execute(_NEXT_PAGE, (after, count)).fetchall()
+            except sqlite3.Error as error:
+                raise self._read_failed(error) from None
+
+        return listed(fetch, protocol, phase, limit, after)
+
+    @serialised
+    def due(self, on: date) -> tuple[DueItem, ...]:
+        """What falls due by ``on`` in the stored conversations.
+
+        Computed from the stored events of the kinds that set or settle a date (see
+        :func:`threetalk._stores.due_items`), so nothing is lost when the app restarts.
+        It reads those rows only, in one pass over the events table.
+
+        Args:
+            on: The day to look at; items due on it or earlier are listed.
+
+        Returns:
+            The items due, by date, then conversation, kind and option.
+
+        Raises:
+            InvalidInput: ``on`` is not a date.
+            TamperedLog: A stored row cannot be read.
+            StoreError: The store is closed or cannot be read.
+        """
+        check_day(on)
+        try:
+            rows = self._db().execute(_DUE, DUE_KINDS).fetchall()
+        except sqlite3.Error as error:
+            raise self._read_failed(error) from None
+        return due_items(
+            ((cid, seq, kind, stored_data(data, seq)) for cid, seq, kind, data in rows), on
+        )
 
     def events(self) -> Iterable[Event]:
         """Every stored event, conversation by conversation (sorted by id), oldest first."""

@@ -12,21 +12,38 @@ and ``append_events``.
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import date, datetime
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
 from threetalk._exceptions import InvalidInput, StoreError, TamperedLog
-from threetalk._phases import PHASE_BY_VALUE
+from threetalk._phases import PHASE_BY_VALUE, Phase
 from threetalk._trail import Event, Head, Links
 from threetalk._trail.event import decode_data
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 _KEY_LABEL: Final = b"threetalk store key check, version 1"
+
+#: The most conversations one call of ``store.conversations()`` returns.
+MAX_PAGE: Final = 1000
+
+#: The kinds of event ``store.due()`` reads: those that set a date and those that settle it.
+DUE_KINDS: Final = (
+    "closed",
+    "decided",
+    "evaluated",
+    "moved",
+    "paused",
+    "resumed",
+    "trial-ended",
+    "trial-started",
+)
+
+DueKind = Literal["review", "trial", "resume"]
 
 
 @attrs.frozen
@@ -266,3 +283,292 @@ def stored_events(conversation_id: str, rows: Sequence[Sequence[Any]]) -> tuple[
             )
             raise TamperedLog(msg, position) from None
     return tuple(events)
+
+
+# ---------------------------------------------------------------------- listing
+
+
+@attrs.frozen
+class ConversationInfo:
+    """One stored conversation at a glance, as ``store.conversations()`` lists it.
+
+    Attributes:
+        conversation_id: The conversation's id.
+        protocol: The name of its protocol, from its opening event (``""`` when the first
+            stored event does not name one).
+        phase: The phase it is in now (see :func:`phase_after`).
+        events: How many events are stored of it.
+        first: When its first event happened.
+        last: When its last event happened.
+    """
+
+    conversation_id: str
+    protocol: str
+    phase: Phase
+    events: int
+    first: datetime
+    last: datetime
+
+
+@attrs.frozen
+class DueItem:
+    """Something in a stored conversation that falls due on a date, as ``store.due()`` lists it.
+
+    Attributes:
+        conversation_id: The conversation concerned.
+        kind: ``"review"`` (the review of the final decision), ``"trial"`` (the
+            evaluation of a trial) or ``"resume"`` (the end of a pause).
+        on: The date it falls due.
+        option: The option concerned (the decided or tried option), ``None`` for a pause.
+    """
+
+    conversation_id: str
+    kind: DueKind
+    on: date
+    option: str | None = None
+
+
+def phase_after(kind: str, phase: Phase, data: Mapping[str, Any]) -> Phase:
+    """The phase a conversation is in after an event, from the event alone.
+
+    An event records the phase it happened in. Four kinds of event take the conversation
+    elsewhere: ``moved`` to its ``data["to"]``, ``paused`` to ``PAUSED``, ``resumed`` back
+    to its ``data["to"]`` and ``closed`` to ``CLOSED``; after any other event (refusals and
+    advisories included) the conversation stays where the event happened. So the phase of
+    a stored conversation is that of its last event, without replaying it.
+
+    Args:
+        kind: The event's kind.
+        phase: The phase the event happened in.
+        data: The event's data.
+
+    Returns:
+        The phase after the event (``phase`` when the data does not name a known one).
+    """
+    if kind == "paused":
+        return Phase.PAUSED
+    if kind == "closed":
+        return Phase.CLOSED
+    if kind in ("moved", "resumed"):
+        target = data.get("to")
+        if isinstance(target, str) and target in PHASE_BY_VALUE:
+            return PHASE_BY_VALUE[target]
+    return phase
+
+
+def check_page(protocol: object, phase: object, limit: object, after: object) -> None:
+    """Check the arguments of ``store.conversations()``.
+
+    Raises:
+        InvalidInput: ``protocol`` or ``after`` is neither ``None`` nor a string, ``phase``
+            is neither ``None`` nor a :class:`~threetalk.Phase`, or ``limit`` is not an
+            integer from 1 to :data:`MAX_PAGE`.
+    """
+    if protocol is not None and not isinstance(protocol, str):
+        msg = f"protocol: expected a protocol name or None, got {type(protocol).__name__}"
+        raise InvalidInput(msg, "protocol")
+    if phase is not None and not isinstance(phase, Phase):
+        msg = f"phase: expected a Phase or None, got {phase!r:.40}"
+        raise InvalidInput(msg, "phase")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        msg = f"limit: expected a whole number from 1 to {MAX_PAGE}, got {limit!r:.40}"
+        raise InvalidInput(msg, "limit")
+    if after is not None:
+        check_conversation_id(after)
+
+
+def conversation_info(
+    conversation_id: str,
+    events: int,
+    first: tuple[str | datetime, Mapping[str, Any]],
+    last: tuple[str | datetime, str, Phase, Mapping[str, Any]],
+) -> ConversationInfo:
+    """A :class:`ConversationInfo` from a conversation's first and last stored events.
+
+    Args:
+        conversation_id: The conversation.
+        events: How many events are stored of it.
+        first: The first event's ``(at, data)``.
+        last: The last event's ``(at, kind, phase, data)``.
+
+    Returns:
+        The conversation at a glance.
+
+    Raises:
+        TamperedLog: A time cannot be read.
+    """
+    protocol = first[1].get("protocol")
+    kind, phase, data = last[1:]
+    return ConversationInfo(
+        conversation_id,
+        protocol if isinstance(protocol, str) else "",
+        phase_after(kind, phase, data),
+        events,
+        _time(first[0], 1),
+        _time(last[0], events),
+    )
+
+
+def matches(info: ConversationInfo, protocol: str | None, phase: Phase | None) -> bool:
+    """Whether a conversation passes the filters of ``store.conversations()``."""
+    return (protocol is None or info.protocol == protocol) and (
+        phase is None or info.phase is phase
+    )
+
+
+def listed(
+    fetch: Callable[[str | None, int], Sequence[Sequence[Any]]],
+    protocol: str | None,
+    phase: Phase | None,
+    limit: int,
+    after: str | None,
+) -> tuple[ConversationInfo, ...]:
+    """One page of ``store.conversations()`` from a database's summary rows.
+
+    ``fetch(after, n)`` returns the summaries of the first ``n`` conversations whose ids
+    sort after ``after`` (all, for ``None``), ordered by id: ``(conversation_id, events,
+    first_seq, first_at, first_data, last_seq, last_at, last_kind, last_phase,
+    last_data)``, times and data in their stored text. Without filters one fetch makes
+    the page; with filters, fetches go on from the last id seen until the page is full or
+    the ids run out (so a filter that few conversations pass reads the summaries of many).
+
+    Returns:
+        Up to ``limit`` conversations that pass the filters, ordered by id.
+
+    Raises:
+        TamperedLog: A summary row cannot be read.
+    """
+    filtered = protocol is not None or phase is not None
+    batch = max(limit, 100) if filtered else limit
+    page: list[ConversationInfo] = []
+    while True:
+        rows = fetch(after, batch)
+        for cid, count, seq1, at1, data1, seq2, at2, kind, phase_text, data2 in rows:
+            if phase_text not in PHASE_BY_VALUE:
+                msg = (
+                    f"The audit trail breaks at seq {seq2}: no phase is called {phase_text!r:.40}."
+                )
+                raise TamperedLog(msg, seq2)
+            info = conversation_info(
+                cid,
+                int(count),
+                (at1, stored_data(data1, seq1)),
+                (at2, kind, PHASE_BY_VALUE[phase_text], stored_data(data2, seq2)),
+            )
+            if matches(info, protocol, phase):
+                page.append(info)
+                if len(page) == limit:
+                    return tuple(page)
+        if len(rows) < batch:
+            return tuple(page)
+        after = rows[-1][0]
+
+
+def _time(at: str | datetime, seq: int) -> datetime:
+    if isinstance(at, datetime):
+        return at
+    try:
+        parsed = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        msg = f"The audit trail breaks at seq {seq}: the stored time {at!r:.40} cannot be read."
+        raise TamperedLog(msg, seq)
+    return parsed
+
+
+# ---------------------------------------------------------------------- timers
+
+
+def check_day(on: object) -> date:
+    """Check the argument of ``store.due()``.
+
+    Raises:
+        InvalidInput: ``on`` is not a date (a ``datetime`` is not one here).
+    """
+    if not isinstance(on, date) or isinstance(on, datetime):
+        msg = f"on: expected a date, got {on!r:.40}"
+        raise InvalidInput(msg, "on")
+    return on
+
+
+def due_items(
+    events: Iterable[tuple[str, int, str, Mapping[str, Any]]], on: date
+) -> tuple[DueItem, ...]:
+    """What falls due by ``on``, from the stored events that set and settle dates.
+
+    Feed ``(conversation_id, seq, kind, data)`` of each conversation's events in ``seq`` order
+    (conversations one after another or interleaved); events of other kinds than
+    :data:`DUE_KINDS` are ignored. An item is due from its date until the event that
+    settles it:
+
+    - ``"review"``: the ``review_on`` of the latest ``decided`` event, until an
+      ``evaluated`` event after it, or a ``moved`` event that reopens the decision;
+    - ``"trial"``: the ``evaluate_on`` of a ``trial-started`` event, until a
+      ``trial-ended`` event for the same option;
+    - ``"resume"``: the ``until`` of a ``paused`` event, until a ``resumed`` event.
+
+    A ``closed`` event settles everything of its conversation: nothing can be recorded
+    after it.
+
+    Args:
+        events: The events, as ``(conversation_id, seq, kind, data)``.
+        on: The day to look at; items due on it or earlier are listed.
+
+    Returns:
+        The items due, by date, then conversation, kind and option.
+
+    Raises:
+        TamperedLog: A stored date cannot be read.
+    """
+    # (conversation, kind, option of a trial) -> (date, option)
+    pending: dict[tuple[str, DueKind, str | None], tuple[date, str | None]] = {}
+    for conversation_id, seq, kind, data in events:
+        option = data.get("option")
+        option = option if isinstance(option, str) else None
+        if kind == "decided":
+            day = _day(data, "review_on", seq)
+            pending[conversation_id, "review", None] = (day, option)
+        elif kind == "evaluated" or (kind == "moved" and data.get("reopened") is True):
+            pending.pop((conversation_id, "review", None), None)
+        elif kind == "trial-started":
+            day = _day(data, "evaluate_on", seq)
+            pending[conversation_id, "trial", option] = (day, option)
+        elif kind == "trial-ended":
+            pending.pop((conversation_id, "trial", option), None)
+        elif kind == "paused":
+            pending[conversation_id, "resume", None] = (_day(data, "until", seq), None)
+        elif kind == "resumed":
+            pending.pop((conversation_id, "resume", None), None)
+        elif kind == "closed":
+            for settled in [item for item in pending if item[0] == conversation_id]:
+                del pending[settled]
+    items = [
+        DueItem(conversation_id, kind, day, option)
+        for (conversation_id, kind, _), (day, option) in pending.items()
+        if day <= on
+    ]
+    items.sort(key=lambda item: (item.on, item.conversation_id, item.kind, item.option or ""))
+    return tuple(items)
+
+
+def _day(data: Mapping[str, Any], name: str, seq: int) -> date:
+    text = data.get(name)
+    try:
+        return date.fromisoformat(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        msg = f"The audit trail breaks at seq {seq}: its {name} {text!r:.40} is not a date."
+        raise TamperedLog(msg, seq) from None
+
+
+def stored_data(text: str, seq: int) -> Mapping[str, Any]:
+    """An event's data from its stored canonical text.
+
+    Raises:
+        TamperedLog: The text cannot be read as event data (``.seq`` is ``seq``).
+    """
+    try:
+        return decode_data(text)
+    except (TypeError, ValueError) as error:
+        msg = f"The audit trail breaks at seq {seq}: its data cannot be read ({error})."
+        raise TamperedLog(msg, seq) from None

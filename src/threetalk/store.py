@@ -14,6 +14,11 @@ object that fits :class:`EventStore` can take the place of either; conversations
 ``append_events`` and read ``key``. See ``docs/store.md`` for what a hash chain protects
 against and how to anchor :meth:`SQLiteStore.head` elsewhere.
 
+The three stores also list their conversations a page at a time
+(``store.conversations(protocol=None, phase=None, limit=100, after=None)``, giving
+:class:`ConversationInfo` values) and what falls due by a date (``store.due(on)``, giving
+:class:`DueItem` values), both from the stored events, so they survive restarts.
+
 When two copies of a conversation write at once, one gets :class:`ConflictError` and
 wrote nothing; :func:`retrying` reopens the conversation and gives the command again.
 """
@@ -32,7 +37,7 @@ from threetalk._memory import MemoryStore
 from threetalk._postgres import PostgresStore
 from threetalk._rebuild import open_conversation, retrying, verify_store
 from threetalk._sqlite import SCHEMA_VERSION, SQLiteStore
-from threetalk._stores import Finding, VerifyReport
+from threetalk._stores import ConversationInfo, DueItem, Finding, VerifyReport
 from threetalk._trail import MIN_KEY_BYTES
 from threetalk.typing import EventStore
 
@@ -40,6 +45,8 @@ __all__ = [
     "MIN_KEY_BYTES",
     "SCHEMA_VERSION",
     "ConflictError",
+    "ConversationInfo",
+    "DueItem",
     "EventStore",
     "Finding",
     "ImportReport",
