@@ -19,7 +19,7 @@ PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 DEMO_STAMP := $(VENV)/.installed-demo
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest docs bench clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "threetalk needs Python 3.11 or newer on PATH" >&2; exit 2; }
@@ -38,7 +38,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 demo: $(DEMO_STAMP)
 	$(BIN)/threetalk demo
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -49,6 +49,11 @@ typecheck: $(DEV_STAMP)
 
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest --cov --cov-report=term
+
+# The documentation site, built as it would be published; --strict turns every warning
+# (a broken link, a reference that does not resolve) into a failure.
+docs: $(DEV_STAMP)
+	$(BIN)/mkdocs build --strict --site-dir build/site
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_core.py
