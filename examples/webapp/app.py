@@ -262,11 +262,19 @@ def create_app(store_url: str) -> FastAPI:  # noqa: PLR0915 - routes share store
         head = tt.verify(conv.events)
         names = {p.id: p.name for p in conv.participants}
         options = {o.id: o.text for o in conv.options}
+        targets = conv.protocol.targets.get(conv.phase, ())
         allowed = sorted(conv.allowed_commands(by=me)) if me else []
+        if me and targets and "move_to" not in allowed:
+            # Whether a move is refused depends on where to: the form stays, with the
+            # reasons of each move below it, and a refused move is recorded as such.
+            allowed.append("move_to")
         refused = {
             name: [reason.text(lang) for reason in conv.why_not_command(name, by=me)]
             for name in FIELDS
             if me and name not in allowed
+        }
+        moves = {
+            phase.label: [reason.text(lang) for reason in conv.why_not(phase)] for phase in targets
         }
         timeline = [
             {
@@ -287,7 +295,8 @@ def create_app(store_url: str) -> FastAPI:  # noqa: PLR0915 - routes share store
             "allowed": allowed,
             "refused": refused,
             "fields": FIELDS,
-            "targets": conv.protocol.targets.get(conv.phase, ()),
+            "targets": targets,
+            "moves": moves,
             "roles": list(tt.Role),
             "stances": list(tt.Stance),
             "open_options": [s.option for s in conv.option_states if s.withdrawn is None],
