@@ -42,6 +42,17 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
+def _gone(element: Any) -> bool:
+    """The element's page was replaced (Chromium may say so in either of two ways)."""
+    from selenium.common.exceptions import WebDriverException  # stale is one of these
+
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,16 +116,22 @@ def test_a_whole_conversation_in_chromium(  # noqa: PLR0915 - one story, click b
     served: tuple[str, Any], browser: Any, tmp_path: Path
 ) -> None:
     """Click through a conversation: a refusal's reason shows, and the store verifies."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     url, app = served
 
     def submit(button: Any) -> None:
         """Click a form's button and wait for the page that answers it."""
-        button.click()
-        WebDriverWait(browser, 10).until(expected_conditions.staleness_of(button))
+        try:
+            button.click()
+        except WebDriverException as error:  # the page left while the driver looked back
+            if "does not belong to the document" not in str(error):
+                raise
+        wait = WebDriverWait(browser, 10)
+        wait.until(lambda _driver: _gone(button))
+        wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
 
     def fill(command: str, **values: str) -> None:
         for field, value in values.items():
