@@ -311,3 +311,21 @@ class TestRecordedDataShapes:
             tt.replay(resealed(events))
 
         assert caught.value.seq == index + 1
+
+
+class TestSmallWrongAnswers:
+    """Two small faults from a breaker's review, each now answered in its own words."""
+
+    def test_a_mapping_is_not_a_trail_source(self) -> None:
+        """``read_jsonl({...})`` says what it expected, not that a line is cut off."""
+        with pytest.raises(tt.InvalidInput, match="a path or an open file"):
+            read_jsonl({"a": 1})  # type: ignore[arg-type]
+
+    def test_an_empty_store_path_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """``threetalk verify ""`` exits 2 saying the path is empty (it used to check ".")."""
+        from threetalk._cli import main
+
+        code = main(["verify", ""])
+
+        assert code == 2
+        assert "empty path" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -154,7 +155,11 @@ def read_jsonl(
             raise InvalidInput(msg, "source") from None
         with file:
             return _check(_lines(file), name, key, by_fingerprint)
-    if not callable(getattr(source, "__iter__", None)) or isinstance(source, str | bytes):
+    if (
+        not callable(getattr(source, "__iter__", None))
+        or isinstance(source, str | bytes | Mapping)
+        or not callable(getattr(source, "read", None))
+    ):
         msg = f"source: expected a path or an open file, got {type(source).__name__}"
         raise InvalidInput(msg, "source")
     return _check(_lines(source), None, key, by_fingerprint)

@@ -100,18 +100,30 @@ def _open_postgres(command: str, url: str, key: bytes | None, *, create: bool) -
 def _open(command: str, db: str, key: bytes | None, *, create: bool) -> Store | int:
     if is_postgres_url(db):
         return _open_postgres(command, db, key, create=create)
-    path = Path(db)
-    if not create and not path.exists():
-        return _fail(command, f"{db}: no such file", USAGE)
-    folder = path.parent
-    if create and not path.exists() and not folder.is_dir():
-        return _fail(command, f"{db}: no such folder: {folder}", USAGE)
-    if create and not path.exists() and not os.access(folder, os.W_OK):
-        return _fail(command, f"{db}: the folder {folder} cannot be written to", USAGE)
+    why = _unusable(db, create=create)
+    if why is not None:
+        return _fail(command, why, USAGE)
     try:
         return SQLiteStore(db, key=key, create=create)
     except StoreError as error:
         return _fail(command, error, FAILED)
+
+
+def _unusable(db: str, *, create: bool) -> str | None:
+    """Why ``db`` cannot name a store file to open (or, with ``create``, to make), if so."""
+    if not db:
+        return "the store is named by an empty path"
+    path = Path(db)
+    folder = path.parent
+    if path.exists():
+        return None
+    if not create:
+        return f"{db}: no such file"
+    if not folder.is_dir():
+        return f"{db}: no such folder: {folder}"
+    if not os.access(folder, os.W_OK):
+        return f"{db}: the folder {folder} cannot be written to"
+    return None
 
 
 def _open_existing(command: str, args: argparse.Namespace) -> Store | int:
