@@ -36,6 +36,18 @@ def _real(path: str | os.PathLike[str]) -> str:
     return os.path.realpath(os.fspath(path))
 
 
+def leftovers(path: str | os.PathLike[str]) -> list[Path]:
+    """The files SQLite keeps beside a database (``-wal``, ``-shm``, ``-journal``) that
+    exist for ``path``: left by an earlier database of that name when ``path`` itself is
+    gone. SQLite would replay a stale ``-wal`` (or roll back a ``-journal``) into a new
+    database there, bringing the old one's contents back. A dangling link counts too."""
+    return [
+        side
+        for suffix in SIDE_FILES[1:]
+        if os.path.lexists(side := Path(f"{os.fspath(path)}{suffix}"))
+    ]
+
+
 def hold(path: str | os.PathLike[str]) -> None:
     """Register that a store of this process opened the database at ``path``."""
     real = _real(path)
@@ -103,11 +115,15 @@ def refuse_database_file(path: str | os.PathLike[str], argument: str) -> None:
 def writable_path(path: str | os.PathLike[str], argument: str) -> Path:
     """``path`` as a :class:`Path`, once it is known that a file can be written there.
 
+    Whether it is a database a store of this process has open is the caller's question
+    (:func:`refuse_database_file`): a SQLite output may well be one.
+
     Raises:
-        InvalidInput: It is not a path, names a folder, its folder does not exist or
-            cannot be written, or it is a store this process has open.
+        InvalidInput: It is not a text path, is no usable file name (a NUL, a lone
+            surrogate, too long), names a folder, or its folder does not exist or cannot
+            be written.
     """
-    if not isinstance(path, str | os.PathLike):
+    if not isinstance(path, str | os.PathLike) or not isinstance(os.fspath(path), str):
         msg = f"{argument}: expected a file path, got {type(path).__name__}"
         raise InvalidInput(msg, argument)
     target = Path(path)
@@ -132,8 +148,15 @@ def writable_path(path: str | os.PathLike[str], argument: str) -> Path:
     if not writable:
         msg = f"{argument}: {str(target)!r} cannot be written (no permission)"
         raise InvalidInput(msg, argument)
-    refuse_database_file(target, argument)
     return target
+
+
+def file_mode() -> int:
+    """The mode a finished file gets: ``0o666`` less the process's umask (temporary
+    files are made 0600 and take this mode when they are renamed into place)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 @contextlib.contextmanager
@@ -155,9 +178,7 @@ def replaced_atomically(path: Path) -> Iterator[IO[str]]:
             yield file
             file.flush()
             os.fsync(file.fileno())
-        mask = os.umask(0o022)
-        os.umask(mask)
-        temporary.chmod(0o666 & ~mask)
+        temporary.chmod(file_mode())
         temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -103,6 +103,7 @@ def export_jsonl(store: EventStore, target: Target, *, force: bool = False) -> i
         raise InvalidInput(msg, "target")
     if isinstance(target, str | os.PathLike):
         path = writable_path(target, "target")
+        refuse_database_file(path, "target")
         try:
             with replaced_atomically(path) as file:
                 return _write_lines(store, file)

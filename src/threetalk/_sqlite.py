@@ -30,7 +30,7 @@ from threetalk._exceptions import (
     StoreError,
     UnknownConversation,
 )
-from threetalk._files import SIDE_FILES, hold, release
+from threetalk._files import hold, leftovers, release
 from threetalk._stores import (
     DUE_KINDS,
     ConversationInfo,
@@ -635,9 +635,9 @@ def _refuse_leftovers(path: Path) -> None:
     Raises:
         StoreError: Naming each leftover file and what to do; they are left untouched.
     """
-    leftovers = [name for suffix in SIDE_FILES[1:] if (name := Path(f"{path}{suffix}")).exists()]
-    if leftovers:
-        names = ", ".join(str(name) for name in leftovers)
+    found = leftovers(path)
+    if found:
+        names = ", ".join(str(name) for name in found)
         msg = (
             f"{path}: cannot create a new store there: an earlier database under that name "
             f"left {names}, which SQLite would bring back into the new store. If that "

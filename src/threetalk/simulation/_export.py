@@ -36,7 +36,7 @@ from xml.sax.saxutils import quoteattr
 import attrs
 
 from threetalk._exceptions import InvalidInput
-from threetalk._files import SIDE_FILES, refuse_database_file
+from threetalk._files import file_mode, leftovers, refuse_database_file, writable_path
 from threetalk._state import KINDS
 from threetalk._trail import format_time, thaw
 from threetalk.simulation._policy import PRESETS, Policy
@@ -98,40 +98,6 @@ def format_of(path: str | os.PathLike[str]) -> str:
         msg = f"out: cannot tell the format of {str(path)!r:.120}; use one of the suffixes {known}"
         raise InvalidInput(msg, "out")
     return found
-
-
-def check_writable(path: str | os.PathLike[str], argument: str = "out") -> Path:
-    """The path, once it is known that a file can be written there.
-
-    Raises:
-        InvalidInput: ``path`` is no file path (or holds a NUL), its folder does not exist
-            or is not writable, or it is a folder.
-    """
-    if not isinstance(path, str | os.PathLike) or not isinstance(os.fspath(path), str):
-        msg = f"{argument}: expected a file path, got {type(path).__name__}"
-        raise InvalidInput(msg, argument)
-    if "\x00" in os.fspath(path):
-        msg = f"{argument}: a file path cannot hold a NUL character, got {os.fspath(path)!r:.80}"
-        raise InvalidInput(msg, argument)
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path()
-    if target.is_dir():
-        msg = f"{argument}: {str(target)!r} is a folder, not a file"
-        raise InvalidInput(msg, argument)
-    if not folder.is_dir():
-        msg = f"{argument}: the folder {str(folder)!r} does not exist"
-        raise InvalidInput(msg, argument)
-    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        msg = f"{argument}: {str(target)!r} cannot be written (no permission)"
-        raise InvalidInput(msg, argument)
-    return target
-
-
-def _umask() -> int:
-    """The process's umask (temporary files are 0600; finished ones follow the umask)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def roles_of(events: Sequence[Event]) -> dict[str, str]:
@@ -226,7 +192,7 @@ class Writer:
         if activity not in ACTIVITIES:
             msg = f"activity: expected 'kind' or 'phase', got {activity!r:.40}"
             raise InvalidInput(msg, "activity")
-        self.path = check_writable(path)
+        self.path = writable_path(path, "out")
         refuse_database_file(self.path, "out")
         self.activity = activity
         try:
@@ -255,7 +221,7 @@ class Writer:
         """Finish the file and move it into place."""
         self.finish()
         self._file.close()
-        self._temp.chmod(0o666 & ~_umask())
+        self._temp.chmod(file_mode())
         self._temp.replace(self.path)
 
     def abort(self) -> None:
@@ -572,7 +538,7 @@ class SQLiteWriter:
         except ImportError:  # pragma: no cover - the store ships with threetalk
             msg = "out: SQLite output needs threetalk.store, which this installation lacks"
             raise InvalidInput(msg, "out") from None
-        self.path = check_writable(path)
+        self.path = writable_path(path, "out")
         self.events = 0
         self._batch: list[Event] = []
         self._folder: Path | None = None
@@ -586,15 +552,12 @@ class SQLiteWriter:
                 raise InvalidInput(msg, "out")
             self._store = SQLiteStore(self.path, durability="normal")
             return
-        leftovers = [
-            f"{self.path.name}{suffix}"
-            for suffix in SIDE_FILES[1:]
-            if os.path.lexists(f"{self.path}{suffix}")
-        ]
-        if leftovers:
+        found = leftovers(self.path)
+        if found:
+            names = ", ".join(side.name for side in found)
             msg = (
                 f"out: {str(self.path)!r} does not exist, but SQLite's files of an earlier "
-                f"store of that name do ({', '.join(leftovers)}); SQLite would bring their "
+                f"store of that name do ({names}); SQLite would bring their "
                 "contents back into the new store. Remove them or name another file"
             )
             raise InvalidInput(msg, "out")

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from threetalk._exceptions import InvalidInput
+from threetalk._files import writable_path
 from threetalk._protocols import Protocol
 from threetalk.simulation._export import (
     Run,
     SQLiteWriter,
     Writer,
-    check_writable,
     format_of,
     open_writer,
 )
@@ -118,7 +118,7 @@ def _out_paths(out: object) -> list[str | os.PathLike[str]]:
         raise InvalidInput(msg, "out")
     seen: set[str] = set()
     for path in paths:
-        target = check_writable(path)
+        target = writable_path(path, "out")
         format_of(target)
         real = os.path.realpath(target)
         if real in seen:
