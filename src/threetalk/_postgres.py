@@ -21,7 +21,6 @@ psycopg is optional: this module imports it only when a store is created, so
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from threetalk._exceptions import (
@@ -48,6 +47,7 @@ from threetalk._stores import (
     stored_data,
     stored_events,
 )
+from threetalk._sync import new_lock
 from threetalk._trail import Event, Head, check_key, store_rows
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ class PostgresStore:
             raise InvalidInput(msg, "create")
         pg = _import_psycopg()
         self._key = key
-        self._lock = threading.RLock()
+        self._lock = new_lock()
         self._closed = False
         self._own: psycopg.Connection[Any] | None = None
         self._pool: ConnectionPool[Any] | None = None
