@@ -80,6 +80,13 @@ def _team(scene: Scene) -> None:
 def _option(scene: Scene) -> None:
     scene.conv.state_problem("Progress has stalled", by=scene.pro)
     scene.conv.add_goal("Walk to the shop on my own", by=scene.client)
+    if "needs-understanding" in {
+        r.code for r in scene.conv.protocol.entry_rules[tt.Phase.OPTION_TALK]
+    }:
+        # Youth care (R15): the client shows they understood before option talk.
+        scene.conv.check_understanding(
+            scene.client, understood=True, note="Said it back in her own words", by=scene.pro
+        )
     scene.conv.move_to(tt.Phase.OPTION_TALK, by=scene.pro)
 
 
@@ -256,13 +263,50 @@ def step(scene: Scene, name: str, picks: tuple[int, int, int]) -> Exception | No
         "evaluate": lambda: conv.evaluate(text, text, by=actor),
         "move_to": lambda: conv.move_to(talks[picks[1] % 4], by=actor),
         "close": lambda: conv.close(text if picks[2] % 2 else None, by=actor),
+        "state_role_preference": lambda: conv.state_role_preference(
+            tuple(tt.DecisionRole)[picks[2] % 3], by=actor
+        ),
+        "check_conflict": lambda: conv.check_conflict(
+            sure=picks[1] % 2 == 0,
+            informed=picks[2] % 2 == 0,
+            values_clear=picks[1] % 3 != 0,
+            supported=True,
+            by=actor,
+        ),
+        "check_understanding": lambda: conv.check_understanding(
+            subject, understood=picks[2] % 3 != 0, note=text, by=actor
+        ),
+        "add_analysis": lambda: conv.add_analysis(tuple(tt.Analysis)[picks[2] % 5], text, by=actor),
+        "share_information": lambda: conv.share_information(
+            text, kind=tuple(tt.Information)[picks[2] % 5], option=option, by=actor
+        ),
+        "ask": lambda: conv.ask(f"{text}?", by=actor),
+        "answer": lambda: conv.answer(question, text, by=actor),
+        "decline": lambda: conv.decline(option, text, by=actor),
+        "waive": lambda: conv.waive(option, text, by=actor),
     }
+    if name == "propose_option" and picks[1] % 4 == 0 and conv.protocol.allows_obligations:
+        calls[name] = lambda: conv.propose_option(
+            f"{text} {len(options)}", obligation="Participation Act", by=actor
+        )
+    # Arguments that must be well formed: someone else's question, a client or relative
+    # other than the actor.
+    others = [q.question for q in conv.questions if q.question.asked_by != actor.id]
+    question = others[picks[2] % len(others)] if others else None
+    subjects = [p for p in people if p.role is not tt.Role.PROFESSIONAL and p.id != actor.id]
+    subject = subjects[picks[1] % len(subjects)] if subjects else None
+    if (name == "answer" and question is None) or (
+        name == "check_understanding" and subject is None
+    ):
+        return None
     if option is None and name in {
         "add_consideration",
         "withdraw_option",
         "start_trial",
         "end_trial",
         "propose_decision",
+        "decline",
+        "waive",
     }:
         return None
     try:
@@ -279,7 +323,7 @@ def scripted(draw: st.DrawFn, check: Callable[[Scene, str, Exception | None], No
     ``check(scene, command, error)`` runs after every command of the script.
     """
     stage = draw(st.sampled_from(STAGES))
-    protocol = draw(st.sampled_from([tt.three_talk(), tt.work_and_income()]))
+    protocol = draw(st.sampled_from(list(tt.builtin_protocols().values())))
     scene = build(StepClock(), stage, protocol=protocol)
     picks = st.tuples(st.integers(0, 11), st.integers(0, 11), st.integers(0, 11))
     script = draw(st.lists(st.tuples(st.sampled_from(STEP_COMMANDS), picks), max_size=12))

@@ -93,6 +93,36 @@ class SnapshotView:
     def sitting(self) -> int:
         return self.snap.sitting
 
+    @property
+    def role_preferences(self) -> MappingProxyType[str, tt.DecisionRole]:
+        return MappingProxyType(dict(self.snap.role_preferences))
+
+    @property
+    def sure_checks(self) -> MappingProxyType[str, tt.SureCheck]:
+        return MappingProxyType({check.by: check for check in self.snap.sure_checks})
+
+    @property
+    def understanding(self) -> MappingProxyType[str, tt.UnderstandingCheck]:
+        return MappingProxyType({check.of: check for check in self.snap.understanding})
+
+    @property
+    def analysis(self) -> tuple[tt.AnalysisEntry, ...]:
+        return self.snap.analysis
+
+    @property
+    def information(self) -> tuple[tt.SharedInformation, ...]:
+        return self.snap.information
+
+    @property
+    def questions(self) -> tuple[tt.QuestionState, ...]:
+        return self.snap.questions
+
+    @property
+    def decision_option(self) -> tt.Option | None:
+        if self.snap.proposal is not None:
+            return self.snap.proposal.option
+        return None if self.snap.decision is None else self.snap.decision.option
+
     def participant(self, participant_id: str) -> tt.Participant:
         (found,) = [p for p in self.snap.participants if p.id == participant_id]
         return found
@@ -107,7 +137,14 @@ def view_values(view: ConversationView) -> dict[str, object]:
     for name in MEMBERS:
         if isinstance(getattr(ConversationView, name), property):
             value = getattr(view, name)
-            found[name] = dict(value) if name in {"preferences", "delegations"} else value
+            mappings = {
+                "preferences",
+                "delegations",
+                "role_preferences",
+                "sure_checks",
+                "understanding",
+            }
+            found[name] = dict(value) if name in mappings else value
     return found
 
 

@@ -1,4 +1,4 @@
-"""Advisories A1-A4: what the system observes and records, without ever blocking.
+"""Advisories A1-A6: what the system observes and records, without ever blocking.
 
 Each function looks at the state *before* a command's events are applied and returns the
 advisories that command gives rise to, as ``(code, rule, participant id, message,
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 #: ``(code, rule, participant id or None, message, params)``: ``params`` are what the
 #: message is built from (see ``Advisory.text``).
-Observation = tuple[str, str, str | None, str, dict[str, str]]
+Observation = tuple[str, str, str | None, str, dict[str, object]]
 
 
 def professional_first(state: State, actor: Participant) -> list[Observation]:
@@ -49,7 +49,7 @@ def silent_participants(state: State, mover: Participant) -> list[Observation]:
             message = (
                 f"{participant.name} left {state.phase.label} without having contributed to it."
             )
-            params = {"name": participant.name, "phase": state.phase.value}
+            params: dict[str, object] = {"name": participant.name, "phase": state.phase.value}
             found.append(("silent-participant", "A3", pid, message, params))
     return found
 
@@ -63,3 +63,51 @@ def hasty_decision(state: State) -> list[Observation]:
         "without a pause to think it over."
     )
     return [("no-pause-before-decision", "A4", None, message, {})]
+
+
+def decisional_conflict(state: State) -> list[Observation]:
+    """A5: a decision becomes final while a client's latest SURE score is below 4.
+
+    One advisory per such client (SURE, Légaré et al. 2010: below 4 of 4 signals
+    decisional conflict).
+    """
+    acts = state.acts
+    if acts is None or not acts.sure_checks:
+        return []
+    checks = acts.sure_checks
+    found: list[Observation] = []
+    for pid, check in checks.items():
+        participant = state.participants[pid]
+        if participant.role is Role.CLIENT and check.conflict:
+            message = (
+                f"The decision became final while {participant.name}'s latest SURE check "
+                f"scored {check.score} of 4, which signals doubt about the choice."
+            )
+            params = {"name": participant.name, "score": check.score}
+            found.append(("decisional-conflict", "A5", pid, message, params))
+    return found
+
+
+def open_questions(state: State) -> list[Observation]:
+    """A6: a decision becomes final while a question of a client or relative is unanswered.
+
+    One advisory, counting the questions and naming them.
+    """
+    acts = state.acts
+    if acts is None or not acts.questions:
+        return []
+    participants = state.participants
+    waiting = [
+        item.question.text
+        for item in acts.question_states
+        if not item.answers and participants[item.question.asked_by].role is not Role.PROFESSIONAL
+    ]
+    if not waiting:
+        return []
+    count = len(waiting)
+    noun = "question" if count == 1 else "questions"
+    message = (
+        f"The decision became final while {count} {noun} of a client or relative "
+        f"stayed unanswered: {'; '.join(waiting)}."
+    )
+    return [("open-question", "A6", None, message, {"count": count, "questions": waiting})]

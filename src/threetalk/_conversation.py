@@ -32,10 +32,19 @@ from threetalk._exceptions import (
     ThreetalkError,
     UnknownParticipant,
 )
-from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._phases import (
+    Analysis,
+    Decided,
+    DecisionRole,
+    Information,
+    Phase,
+    Role,
+    Source,
+    Stance,
+)
 from threetalk._prompts import choose
 from threetalk._protocols import COMMANDS, Protocol, three_talk
-from threetalk._state import KINDS, State, apply, data_problem
+from threetalk._state import KINDS, State, acts_tuple, acts_view, apply, data_problem
 from threetalk._sync import new_lock
 from threetalk._text import check_language, unknown_language
 from threetalk._trail import CannedData, Event, Sealer, Spec, format_time, freeze
@@ -46,16 +55,27 @@ from threetalk._values import (
     OptionState,
     Participant,
     Proposal,
+    Question,
+    QuestionState,
     Reason,
     Snapshot,
 )
 from threetalk.typing import EventSink
 
 if typing.TYPE_CHECKING:
+    import enum
+
     from threetalk._advisories import Observation
     from threetalk._prompts import Prompt
     from threetalk._steps import Step, StepProgress
-    from threetalk._values import Evaluation, Statement
+    from threetalk._values import (
+        AnalysisEntry,
+        Evaluation,
+        SharedInformation,
+        Statement,
+        SureCheck,
+        UnderstandingCheck,
+    )
     from threetalk.typing import ConversationView
 
 Clock = Callable[[], datetime]
@@ -81,15 +101,24 @@ _MOVED: dict[tuple[Phase, bool], CannedData] = {
 #: Each command's parameters (``by`` where the command checks it), in the order it checks them.
 _PARAMETERS: Final[dict[str, tuple[str, ...]]] = {
     "join": ("name", "role"),
+    "state_role_preference": ("by", "preference"),
+    "ask": ("by", "text"),
+    "answer": ("by", "question", "text"),
     "add_topic": ("by", "text"),
     "state_problem": ("by", "text"),
     "add_goal": ("by", "text"),
     "add_concern": ("by", "text"),
-    "propose_option": ("by", "text"),
+    "add_analysis": ("by", "kind", "text"),
+    "check_understanding": ("by", "of", "understood", "note"),
+    "propose_option": ("by", "text", "source", "expected_result", "obligation"),
     "add_consideration": ("by", "option", "stance", "text"),
+    "share_information": ("by", "text", "kind", "option"),
     "withdraw_option": ("by", "option", "reason"),
+    "decline": ("by", "option", "reason"),
+    "waive": ("by", "option", "justification"),
     "start_trial": ("by", "option", "evaluate_on"),
     "end_trial": ("by", "option", "outcome"),
+    "check_conflict": ("by", "sure", "informed", "values_clear", "supported"),
     "state_preference": ("by", "option"),
     "delegate": ("by", "to"),
     "propose_decision": ("by", "option", "who", "what", "when", "review_on"),
@@ -109,31 +138,53 @@ _CHECKS: Final = {
     "role": "role",
     "stance": "stance",
     "phase": "phase",
+    "preference": "preference",
     "option": "option",
+    "question": "question",
     "to": "participant",
+    "of": "participant",
     "evaluate_on": "day",
     "when": "day",
     "review_on": "day",
     "until": "day",
+    "understood": "flag",
+    "sure": "flag",
+    "informed": "flag",
+    "values_clear": "flag",
+    "supported": "flag",
 }
 _OPTIONAL: Final = {
     ("close", "reason"): "optional text",
     ("state_preference", "option"): "optional option",
+    ("share_information", "option"): "optional option",
+    ("add_analysis", "kind"): "analysis",
+    ("share_information", "kind"): "information",
+    ("propose_option", "source"): "optional source",
+    ("propose_option", "expected_result"): "optional text",
+    ("propose_option", "obligation"): "optional text",
 }
-_MEMBERS: Final[dict[str, type[Role] | type[Stance] | type[Phase]]] = {
+_MEMBERS: Final[dict[str, type[enum.Enum]]] = {
     "role": Role,
     "stance": Stance,
     "phase": Phase,
+    "preference": DecisionRole,
+    "analysis": Analysis,
+    "information": Information,
+    "source": Source,
 }
 
 #: The argument allowed_commands() tries every value of, for the commands that have one.
 _CHOSEN: Final = {
     "add_consideration": "option",
     "withdraw_option": "option",
+    "decline": "option",
+    "waive": "option",
     "start_trial": "option",
     "end_trial": "option",
     "propose_decision": "option",
     "delegate": "to",
+    "check_understanding": "of",
+    "answer": "question",
     "move_to": "phase",
 }
 
@@ -161,6 +212,37 @@ def _terms(state: State) -> dict[str, Any]:
         "when": proposal.when.isoformat(),
         "review_on": proposal.review_on.isoformat(),
     }
+
+
+def _origin(source: Any, expected_result: Any, obligation: Any) -> dict[str, Any]:
+    """The checked ``source``, ``expected_result`` and ``obligation`` of a proposed option,
+    as its event records them (only those given; ``source`` always when one is).
+
+    Raises:
+        InvalidInput: One is malformed, or ``source`` and ``obligation`` do not go together.
+    """
+    found: dict[str, Any] = {}
+    chosen = check.optional_member(source, Source, "source")
+    result = check.optional_text(expected_result, "expected_result")
+    basis = check.optional_text(obligation, "obligation")
+    if basis is not None:
+        if chosen not in (None, Source.OBLIGATION):
+            msg = (
+                f"source: an option with an obligation comes from the law "
+                f"(Source.OBLIGATION), not {chosen!r}"
+            )
+            raise InvalidInput(msg, "source")
+        chosen = Source.OBLIGATION
+    elif chosen is Source.OBLIGATION:
+        msg = "obligation: Source.OBLIGATION needs the obligation's legal basis (obligation=...)"
+        raise InvalidInput(msg, "obligation")
+    if chosen is not None:
+        found["source"] = chosen.value
+    if result is not None:
+        found["expected_result"] = result
+    if basis is not None:
+        found["obligation"] = basis
+    return found
 
 
 @attrs.define(init=False, eq=False, repr=False)
@@ -220,6 +302,8 @@ class Conversation:
     _lock: threading.RLock
     _sealer: Sealer
     _store: EventSink | None
+    # While propose_decision is judged: (the option proposed or None,); else None.
+    _judged: tuple[Option | None] | None
 
     def __init__(
         self,
@@ -277,6 +361,7 @@ class Conversation:
         self._delivering = False
         self._tolerance = CLOCK_TOLERANCE
         self._reading = None
+        self._judged = None
         if store is not None and not callable(getattr(store, "append_events", None)):
             msg = f"store: expected an event store, got {type(store).__name__}"
             raise InvalidInput(msg, "store")
@@ -397,6 +482,77 @@ class Conversation:
     def sitting(self) -> int:
         """Which sitting this is: 1 at first, one more at every :meth:`resume`."""
         return self._state.sitting
+
+    @property
+    def role_preferences(self) -> Mapping[str, DecisionRole]:
+        """Participant id to how they want to take part in deciding (the latest counts).
+
+        A read-only mapping that shows later statements too; someone who stated none is
+        not a key (see :meth:`state_role_preference`).
+        """
+        return acts_view(self._state, "role_preferences")
+
+    @property
+    def sure_checks(self) -> Mapping[str, SureCheck]:
+        """Participant id to their latest SURE check (see :meth:`check_conflict`).
+
+        A read-only mapping that shows later checks too.
+        """
+        return acts_view(self._state, "sure_checks")
+
+    @property
+    def understanding(self) -> Mapping[str, UnderstandingCheck]:
+        """Client or relative id to the latest teach-back check of their understanding.
+
+        A read-only mapping that shows later checks too (see :meth:`check_understanding`).
+        """
+        return acts_view(self._state, "understanding")
+
+    @property
+    def analysis(self) -> tuple[AnalysisEntry, ...]:
+        """The problem-and-strengths analysis, oldest entry first (see :meth:`add_analysis`)."""
+        return acts_tuple(self._state, "analysis")
+
+    @property
+    def information(self) -> tuple[SharedInformation, ...]:
+        """The information handed over, oldest first (see :meth:`share_information`)."""
+        return acts_tuple(self._state, "information")
+
+    @property
+    def questions(self) -> tuple[QuestionState, ...]:
+        """Every question asked, with its answers, in order of asking (see :meth:`ask`)."""
+        return acts_tuple(self._state, "question_states")
+
+    @property
+    def decision_option(self) -> Option | None:
+        """The option a decision is about, as decision rules see it (rule R16 reads it).
+
+        While ``propose_decision`` is judged, the option proposed (``None`` when
+        :meth:`why_not_command` is asked without one); else the pending proposal's
+        option; else the final decision's; else ``None``.
+        """
+        judged = self._judged
+        if judged is not None:
+            return judged[0]
+        state = self._state
+        if state.proposal is not None:
+            return state.proposal.option
+        return None if state.decision is None else state.decision.option
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id (``"q1"``, ...).
+
+        Raises:
+            InvalidInput: No question with that id was asked.
+        """
+        acts = self._state.acts
+        found = None
+        if acts is not None and isinstance(question_id, str):
+            found = acts.questions.get(question_id)
+        if found is None:
+            msg = f"question_id: no question with id {question_id!r:.80} was asked here"
+            raise InvalidInput(msg, "question_id")
+        return found.question
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -840,23 +996,47 @@ class Conversation:
 
     # ------------------------------------------------------------------ option talk
 
-    def propose_option(self, text: str, *, by: Participant) -> Option:
+    def propose_option(
+        self,
+        text: str,
+        *,
+        by: Participant,
+        source: Source | None = None,
+        expected_result: str | None = None,
+        obligation: str | None = None,
+    ) -> Option:
         """Put an option on the table (option talk).
 
         A professional proposing one before any client or relative has raises advisory A1.
+
+        Args:
+            text: What the option is.
+            source: Where it comes from; by default from the proposer's role (a client's or
+                relative's :attr:`Source.OWN_IDEA`, a professional's
+                :attr:`Source.PROFESSIONAL`). :attr:`Source.OBLIGATION` goes with
+                ``obligation`` only.
+            expected_result: What it is expected to bring (the youth-care guide asks it of
+                professional help).
+            obligation: The legal basis of an option the law imposes (its source is then
+                :attr:`Source.OBLIGATION`); only a professional gives it, and only in a
+                protocol that ``allows_obligations`` (:func:`~threetalk.work_and_income`).
+                An obligation cannot be withdrawn, only waived (:meth:`waive`), and a
+                decision needs every one decided on or waived (rule R16).
 
         Returns:
             The option, to pass to the commands that concern it.
 
         Raises:
-            InvalidInput: An argument is malformed, ``by`` has not joined
-                (``UnknownParticipant``), or the clock returned no aware time; nothing is
-                recorded.
+            InvalidInput: An argument is malformed (blank text, a ``source`` that is not a
+                :class:`Source`, :attr:`Source.OBLIGATION` without ``obligation`` or
+                another source with it), ``by`` has not joined (``UnknownParticipant``),
+                or the clock returned no aware time; nothing is recorded.
             ClockSkew: The clock reads further before the last event than the
                 tolerance; nothing is recorded.
             Refused: The command does not belong in the current phase (or the conversation
-                is paused or closed), or an open option with the same text is on the table
-                already; the refusal is recorded.
+                is paused or closed), an open option with the same text is on the table
+                already, or an obligation is given where the protocol has none or by
+                someone who is not a professional; the refusal is recorded.
             ConflictError: With a store: another writer appended to this conversation first;
                 nothing is recorded, here or in the store.
             StoreError: With a store: it could not write the events; nothing is recorded.
@@ -864,11 +1044,23 @@ class Conversation:
         with self._lock:
             actor = self._actor(by)
             text = check.text(text, "text")
+            args: dict[str, Any] = {"text": text}
+            if source is not None or expected_result is not None or obligation is not None:
+                args.update(_origin(source, expected_result, obligation))
             at = self._now()
-            args = {"text": text}
             state = self._state
-            self._gate(at, "propose_option", actor, args, self._judge_propose_option(actor, text))
+            self._gate(
+                at,
+                "propose_option",
+                actor,
+                args,
+                self._judge_propose_option(actor, text, args.get("obligation")),
+            )
             oid = f"o{len(state.options) + 1}"
+            if "source" not in args:
+                args["source"] = (
+                    Source.PROFESSIONAL if actor.role is Role.PROFESSIONAL else Source.OWN_IDEA
+                ).value
             self._commit(
                 at,
                 [("option-proposed", actor.id, state.phase, {"option": oid, **args})],
@@ -1200,10 +1392,14 @@ class Conversation:
         terms: dict[str, Any],
         how: Decided,
     ) -> None:
-        """Record the decision as final (after ``before``), with advisory A4 if it is due."""
+        """Record the decision as final (after ``before``), with advisories A4-A6 if due."""
         state = self._state
         decided: _Spec = ("decided", actor.id, state.phase, {**terms, "how": how.value})
-        self._commit(at, [*before, decided], _advisories.hasty_decision(state))
+        observed = _advisories.hasty_decision(state)
+        if state.acts is not None:
+            observed += _advisories.decisional_conflict(state)
+            observed += _advisories.open_questions(state)
+        self._commit(at, [*before, decided], observed)
 
     # ------------------------------------------------------------------ evaluation
 
@@ -1230,6 +1426,312 @@ class Conversation:
             args = {"outcome": outcome, "process": process}
             self._gate(at, "evaluate", actor, args, self._verdict("evaluate", actor))
             self._commit(at, [("evaluated", actor.id, self._state.phase, args)])
+
+    # ------------------------------------------------------------------ the acts of the guides
+    #
+    # What the practice guides name besides the three talks: role preference (Control
+    # Preferences Scale), SURE, teach-back, the problem-and-strengths analysis, information
+    # handed over, questions and answers, and a client's decline and a professional's
+    # waiver of a legal obligation. Where each belongs is the protocol's placement; a
+    # protocol that leaves one out does not offer it (``not-offered``).
+
+    def state_role_preference(self, preference: DecisionRole, *, by: Participant) -> None:
+        """Say how one wants to take part in deciding: alone, together, or leave it.
+
+        For a client or relative, about themselves (the broad roles of the Control
+        Preferences Scale, Degner 1997); the latest statement counts. Built-in protocols
+        place it in preparation and team talk.
+
+        Raises:
+            InvalidInput: ``preference`` is not a :class:`DecisionRole`, ``by`` has not
+                joined (``UnknownParticipant``), or the clock returned no aware time;
+                nothing is recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: ``by`` is a professional (R14), the protocol does not offer it, or it
+                does not belong in the current phase (or the conversation is paused or
+                closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            preference = check.member(preference, DecisionRole, "preference")
+            self._record(
+                "state_role_preference",
+                "role-preference-stated",
+                actor,
+                {"preference": preference.value},
+            )
+
+    def check_conflict(
+        self, *, sure: bool, informed: bool, values_clear: bool, supported: bool, by: Participant
+    ) -> None:
+        """Record one's own SURE check of decisional conflict (Légaré et al., 2010).
+
+        Four yes/no answers: sure of the best choice, knowing the benefits and risks,
+        clear about what matters most, enough support. The score is the number of yes
+        (0-4); below 4 signals decisional conflict, and a decision made final while a
+        client's latest score is below 4 raises advisory A5. For a client or relative, about
+        themselves; built-in protocols place it in option and decision talk.
+
+        Raises:
+            InvalidInput: An answer is not ``True`` or ``False``, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: ``by`` is a professional (R14), the protocol does not offer it, or it
+                does not belong in the current phase (or the conversation is paused or
+                closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            answers = {
+                "sure": check.flag(sure, "sure"),
+                "informed": check.flag(informed, "informed"),
+                "values_clear": check.flag(values_clear, "values_clear"),
+                "supported": check.flag(supported, "supported"),
+            }
+            self._record("check_conflict", "conflict-checked", actor, answers)
+
+    def check_understanding(
+        self, of: Participant, *, understood: bool, note: str, by: Participant
+    ) -> None:
+        """A professional records a teach-back check of a client's or relative's understanding.
+
+        The professional asked them to say in their own words what was explained. In
+        :func:`~threetalk.youth_care` option talk starts only when every client's latest
+        check says understood (rule R15). Built-in protocols place it in team, option and
+        decision talk.
+
+        Args:
+            of: The client or relative whose understanding was checked.
+            understood: Whether they had understood.
+            note: What showed it, or what was not clear yet.
+
+        Raises:
+            InvalidInput: An argument is malformed (``understood`` not ``True`` or
+                ``False``, a blank note), ``of`` is ``by`` themselves or a professional,
+                ``by`` or ``of`` has not joined (``UnknownParticipant``), or the clock
+                returned no aware time; nothing is recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: ``by`` is not a professional (R14), the protocol does not offer it, or
+                it does not belong in the current phase (or the conversation is paused or
+                closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            subject = self._subject(of, actor)
+            args = {
+                "of": subject.id,
+                "understood": check.flag(understood, "understood"),
+                "note": check.text(note, "note"),
+            }
+            self._record("check_understanding", "understanding-checked", actor, args)
+
+    def add_analysis(self, kind: Analysis, text: str, *, by: Participant) -> None:
+        """Add to the problem-and-strengths analysis (youth care; built-ins: team talk).
+
+        Args:
+            kind: What the entry is about: a cause, what keeps the problem going, a
+                consequence, an expectation, or a strength of the family.
+            text: The entry.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The protocol does not offer it, or it does not belong in the current
+                phase (or the conversation is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            args = {
+                "kind": check.member(kind, Analysis, "kind").value,
+                "text": check.text(text, "text"),
+            }
+            self._record("add_analysis", "analysis-added", actor, args)
+
+    def share_information(
+        self,
+        text: str,
+        *,
+        kind: Information,
+        option: Option | None = None,
+        by: Participant,
+    ) -> None:
+        """Record information handed over: a leaflet, a website, peers' experience, a decision aid.
+
+        Built-in protocols place it in option and decision talk.
+
+        Args:
+            text: What was handed over (a title, an address, a summary).
+            kind: What kind of information it is.
+            option: The option it is about, if one.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time; nothing is recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The protocol does not offer it, or it does not belong in the current
+                phase (or the conversation is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            text = check.text(text, "text")
+            kind = check.member(kind, Information, "kind")
+            item = None if option is None else self._option(option)
+            args = {
+                "kind": kind.value,
+                "text": text,
+                "option": None if item is None else item.option.id,
+            }
+            self._record("share_information", "information-shared", actor, args)
+
+    def ask(self, text: str, *, by: Participant) -> Question:
+        """Ask a question (about the diagnosis, the options, the treatment, ...).
+
+        Anyone may ask; built-in protocols place it in every phase but paused and closed.
+        A decision made final while a client's or relative's question is unanswered raises
+        advisory A6.
+
+        Returns:
+            The question, to pass to :meth:`answer`.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The protocol does not offer it, or it does not belong in the current
+                phase (or the conversation is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            text = check.text(text, "text")
+            acts = self._state.acts
+            qid = f"q{1 if acts is None else len(acts.questions) + 1}"
+            self._record("ask", "question-asked", actor, {"question": qid, "text": text})
+            return self.question(qid)
+
+    def answer(self, question: Question, text: str, *, by: Participant) -> None:
+        """Answer a question; nobody answers their own, and a question may get several answers.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``question`` is not one of this
+                conversation's or was asked by ``by``, ``by`` has not joined
+                (``UnknownParticipant``), or the clock returned no aware time; nothing is
+                recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: The protocol does not offer it, or it does not belong in the current
+                phase (or the conversation is paused or closed); the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            item = self._question(question, actor)
+            args = {"question": item.question.id, "text": check.text(text, "text")}
+            self._record("answer", "question-answered", actor, args)
+
+    def decline(self, option: Option, reason: str, *, by: Participant) -> None:
+        """A client records that they decline an option, and why.
+
+        The option stays on the table (an obligation stays open: the law still stands);
+        the client's latest decline of it counts. Built-in protocols place it in option
+        and decision talk.
+
+        Raises:
+            InvalidInput: An argument is malformed, ``by`` has not joined
+                (``UnknownParticipant``), the option is not one of this conversation's, or
+                the clock returned no aware time; nothing is recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: ``by`` is not a client (R14), the protocol does not offer it, it does
+                not belong in the current phase (or the conversation is paused or closed),
+                or the option was withdrawn or waived; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            item = self._option(option)
+            args = {"option": item.option.id, "reason": check.text(reason, "reason")}
+            self._record(
+                "decline", "option-declined", actor, args, self._judge_decline(actor, item)
+            )
+
+    def waive(self, option: Option, justification: str, *, by: Participant) -> None:
+        """A professional records why a legal obligation is not applied in this case (R16).
+
+        The justification says what serves the goal better, and on what that expectation
+        rests. A waived obligation no longer counts as an open option (for R3 and R4), can
+        no longer be decided on, and settles it for rule R16. Built-in protocols place it in
+        option and decision talk (a waiver is not a withdrawal: R5 does not forbid it).
+
+        Raises:
+            InvalidInput: An argument is malformed (a blank justification), ``by`` has not
+                joined (``UnknownParticipant``), the option is not one of this
+                conversation's, or the clock returned no aware time; nothing is recorded.
+            ClockSkew: The clock reads further before the last event than the
+                tolerance; nothing is recorded.
+            Refused: ``by`` is not a professional (R14), the protocol does not offer it, it
+                does not belong in the current phase (or the conversation is paused or
+                closed), the option is not an obligation, was waived already, is the
+                pending proposal, or a decision is final; the refusal is recorded.
+            ConflictError: With a store: another writer appended to this conversation first;
+                nothing is recorded, here or in the store.
+            StoreError: With a store: it could not write the events; nothing is recorded.
+        """
+        with self._lock:
+            actor = self._actor(by)
+            item = self._option(option)
+            args = {
+                "option": item.option.id,
+                "justification": check.text(justification, "justification"),
+            }
+            self._record("waive", "obligation-waived", actor, args, self._judge_waive(actor, item))
+
+    def _record(
+        self,
+        command: str,
+        kind: str,
+        actor: Participant,
+        args: dict[str, Any],
+        reasons: Sequence[Reason] | None = None,
+    ) -> None:
+        """Judge an act whose arguments are checked (role and placement unless ``reasons``
+        are given), then record its one event."""
+        at = self._now()
+        verdict = self._verdict(command, actor) if reasons is None else reasons
+        self._gate(at, command, actor, args, verdict)
+        self._commit(at, [(kind, actor.id, self._state.phase, args)])
 
     # ------------------------------------------------------------------ asking before acting
     #
@@ -1307,6 +1809,9 @@ class Conversation:
           ``propose_decision``: for some option of the conversation (e.g. an open one, one
           under a running trial for ``end_trial``, one the decision rules allow).
         - ``delegate``: to some participant (a professional).
+        - ``decline``, ``waive``: for some option (an open one; an obligation for
+          ``waive``); ``answer``: for some question someone else asked;
+          ``check_understanding``: of some client or relative other than ``by``.
         - ``state_preference``: always judged as "no preference", which any open option
           also allows.
         - ``propose_option``: with a text no open option has; ``pause``, ``close`` and
@@ -1334,6 +1839,16 @@ class Conversation:
                 "option": tuple(state.options.values()),
                 "to": tuple(state.participants.values()),
                 "phase": tuple(Phase),
+                "of": tuple(
+                    p
+                    for p in state.participants.values()
+                    if p.role is not Role.PROFESSIONAL and p.id != actor.id
+                ),
+                "question": tuple(
+                    item
+                    for item in (state.acts.question_states if state.acts else ())
+                    if item.question.asked_by != actor.id
+                ),
             }
             allowed = []
             for command in COMMANDS:
@@ -1372,7 +1887,15 @@ class Conversation:
                 continue
             value = arguments[name]
             kind = _OPTIONAL.get((command, name)) or _CHECKS.get(name, "text")
-            if kind == "option":
+            if command == "check_understanding" and name == "of":
+                given[name] = self._subject(value, given["by"])
+            elif command == "answer" and name == "question":
+                given[name] = self._question(value, given["by"])
+            elif kind == "flag":
+                given[name] = check.flag(value, name)
+            elif kind.startswith("optional ") and kind[9:] in _MEMBERS:
+                given[name] = check.optional_member(value, _MEMBERS[kind[9:]], name)
+            elif kind == "option":
                 given[name] = self._option(value)
             elif kind == "optional option":
                 given[name] = None if value is None else self._option(value)
@@ -1391,6 +1914,9 @@ class Conversation:
                 given[name] = check.text(value, name)
             else:
                 given[name] = check.member(value, _MEMBERS[kind], name)
+        if command == "propose_option":
+            origin = {name: given.get(name) for name in ("source", "expected_result", "obligation")}
+            given.update(_origin(**origin))
         return given
 
     def _today(self) -> date:
@@ -1422,7 +1948,11 @@ class Conversation:
             case "close":
                 return self._judge_close()
             case "propose_option":
-                return self._judge_propose_option(actor, given.get("text"))
+                return self._judge_propose_option(actor, given.get("text"), given.get("obligation"))
+            case "decline":
+                return self._judge_decline(actor, option)
+            case "waive":
+                return self._judge_waive(actor, option)
             case "add_consideration":
                 return self._judge_add_consideration(actor, option)
             case "withdraw_option":
@@ -1443,7 +1973,7 @@ class Conversation:
                 return self._judge_object(actor)
             case "impose":
                 return self._judge_impose(actor)
-            case _:  # add_topic, state_problem, add_goal, add_concern, evaluate
+            case _:  # the statements, the acts judged on role and placement alone, evaluate
                 return self._verdict(command, actor)
 
     def _verdict(
@@ -1497,13 +2027,29 @@ class Conversation:
     def _judge_close(self) -> tuple[Reason, ...]:
         return (refusals.CLOSED,) if self._state.phase is P.CLOSED else ()
 
-    def _judge_propose_option(self, actor: Participant, text: str | None) -> Sequence[Reason]:
+    def _judge_propose_option(
+        self, actor: Participant, text: str | None, obligation: str | None = None
+    ) -> Sequence[Reason]:
         state = self._state
-        if text is None:
+        if text is None and obligation is None:
             return self._verdict("propose_option", actor)
-        return self._verdict(
-            "propose_option", actor, lambda: refusals.duplicate_option(state, text)
-        )
+
+        def rules() -> list[Reason]:
+            found = [] if text is None else refusals.duplicate_option(state, text)
+            if obligation is not None:
+                found += refusals.obligation_blocked(self._protocol, actor)
+            return found
+
+        return self._verdict("propose_option", actor, rules)
+
+    def _judge_decline(self, actor: Participant, item: OptionState | None) -> Sequence[Reason]:
+        if item is None:
+            return self._verdict("decline", actor)
+        return self._verdict("decline", actor, lambda: refusals.withdrawn(item))
+
+    def _judge_waive(self, actor: Participant, item: OptionState | None) -> Sequence[Reason]:
+        state = self._state
+        return self._verdict("waive", actor, lambda: refusals.waiver_blocked(state, item))
 
     def _judge_add_consideration(
         self, actor: Participant, item: OptionState | None
@@ -1546,11 +2092,16 @@ class Conversation:
         self, actor: Participant, item: OptionState | None
     ) -> Sequence[Reason]:
         state = self._state
-        return self._verdict(
-            "propose_decision",
-            actor,
-            lambda: refusals.already_decided(state) + refusals.decision_blocked(self, item),
-        )
+
+        def rules() -> list[Reason]:
+            # The decision rules see the option proposed as the decision's (R16 reads it).
+            self._judged = (None if item is None else item.option,)
+            try:
+                return refusals.already_decided(state) + refusals.decision_blocked(self, item)
+            finally:
+                self._judged = None
+
+        return self._verdict("propose_decision", actor, rules)
 
     def _judge_consent(self, actor: Participant) -> tuple[Sequence[Reason], bool]:
         """The verdict on a consent, and whether it would make the decision final."""
@@ -1634,6 +2185,42 @@ class Conversation:
             msg = f"option: {value.text} ({value.id}) was never proposed in this conversation"
             raise InvalidInput(msg, "option")
         return item
+
+    def _question(self, value: Any, actor: Participant) -> QuestionState:
+        """``value`` as a question of this conversation that ``actor`` did not ask."""
+        acts = self._state.acts
+        questions = {} if acts is None else acts.questions
+        if not isinstance(value, Question):
+            msg = f"question: expected a Question returned by ask(), got {type(value).__name__}"
+            raise InvalidInput(msg, "question")
+        if value.conversation_id != self._id:
+            msg = (
+                f"question: {value.text} was asked in conversation {value.conversation_id!r}, "
+                f"not in {self._id!r}"
+            )
+            raise InvalidInput(msg, "question")
+        item = questions.get(value.id) if isinstance(value.id, str) else None
+        if item is None or item.question != value:
+            msg = f"question: {value.text} ({value.id}) was never asked in this conversation"
+            raise InvalidInput(msg, "question")
+        if item.question.asked_by == actor.id:
+            msg = f"question: {actor.name} asked it; nobody answers their own question"
+            raise InvalidInput(msg, "question")
+        return item
+
+    def _subject(self, value: Any, actor: Participant) -> Participant:
+        """``value`` as a client or relative of this conversation other than ``actor``."""
+        subject = self._actor(value, "of")
+        if subject.id == actor.id:
+            msg = f"of: {actor.name} cannot check their own understanding"
+            raise InvalidInput(msg, "of")
+        if subject.role is Role.PROFESSIONAL:
+            msg = (
+                f"of: {subject.name} takes part as professional; teach-back checks the "
+                "understanding of a client or relative"
+            )
+            raise InvalidInput(msg, "of")
+        return subject
 
     def _now(self) -> datetime:
         """The time of a command: the clock's reading, never before the last event.

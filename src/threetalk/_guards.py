@@ -1,6 +1,6 @@
 """The guards of the three-talk model: each rule that a state can meet or not.
 
-The rules (R1-R14) are described in ``docs/guide.md``. A :class:`Rule` pairs a stable
+The rules (R1-R16) are described in ``docs/guide.md``. A :class:`Rule` pairs a stable
 ``code`` with a check that looks at a :class:`~threetalk.typing.ConversationView` and
 returns ``None`` when the rule is met, or a message in plain words when it is not. The
 engine collects every unmet rule, so a refusal explains everything that stands in the way,
@@ -191,7 +191,7 @@ def _too_few_options(view: ConversationView) -> str | None:
     found = 0
     items = view.option_states
     for item in items:
-        if item.withdrawn is None:
+        if item.withdrawn is None and item.waiver is None:
             found += 1
             if found == 2:
                 return None
@@ -213,7 +213,7 @@ def _the_open_option(view: ConversationView) -> dict[str, object]:
 def _option_without_considerations(view: ConversationView) -> str | None:
     items = view.option_states
     for item in items:
-        if item.withdrawn is None and not item.considerations:
+        if item.withdrawn is None and item.waiver is None and not item.considerations:
             break
     else:
         return None
@@ -282,3 +282,70 @@ PREFERENCES_STATED = Rule(
     "missing-preference", "R7", _preference_missing, params=_without_preference
 )
 SOMETHING_TO_EVALUATE = Rule("nothing-to-evaluate", "R13", _nothing_to_evaluate)
+
+
+def _client_not_understood(view: ConversationView) -> str | None:
+    lacking = _not_understood(view)
+    if not lacking:
+        return None
+    verb = "has" if len(lacking) == 1 else "have"
+    return (
+        "Option talk needs every client to have shown, in their own words, that they "
+        f"understood (teach-back); {join_names(lacking)} {verb} not yet."
+    )
+
+
+def _not_understood(view: ConversationView) -> list[str]:
+    """The clients whose latest teach-back check is missing or says not understood."""
+    understanding = view.understanding
+    lacking = []
+    for participant in view.participants:
+        if participant.role is Role.CLIENT:
+            latest = understanding.get(participant.id)
+            if latest is None or not latest.understood:
+                lacking.append(participant.name)
+    return lacking
+
+
+def _names_not_understood(view: ConversationView) -> dict[str, object]:
+    return {"names": _not_understood(view)}
+
+
+def _obligations_open(view: ConversationView) -> list[str]:
+    """The open obligations besides the one a decision is about (at most one may stay)."""
+    chosen = view.decision_option
+    open_ones = [
+        item.option
+        for item in view.option_states
+        if item.option.obligation is not None and item.waiver is None and item.withdrawn is None
+    ]
+    if chosen is None:
+        # No option named yet: one obligation may still become the decision.
+        return [option.text for option in open_ones] if len(open_ones) > 1 else []
+    return [option.text for option in open_ones if option.id != chosen.id]
+
+
+def _obligation_open(view: ConversationView) -> str | None:
+    for item in view.option_states:
+        if item.option.obligation is not None and item.waiver is None:
+            break
+    else:
+        return None  # the common case: no obligation open
+    lacking = _obligations_open(view)
+    if not lacking:
+        return None
+    verb = "is" if len(lacking) == 1 else "are"
+    return (
+        "Every obligation must be the option decided on or be waived with a justification; "
+        f"{join_names(lacking)} {verb} neither."
+    )
+
+
+def _open_obligations(view: ConversationView) -> dict[str, object]:
+    return {"options": _obligations_open(view)}
+
+
+UNDERSTOOD = Rule(
+    "needs-understanding", "R15", _client_not_understood, params=_names_not_understood
+)
+OBLIGATIONS_SETTLED = Rule("obligation-open", "R16", _obligation_open, params=_open_obligations)

@@ -17,12 +17,14 @@ from threetalk import _guards as guards
 from threetalk import _steps as done
 from threetalk._phases import Phase
 from threetalk._prompts import builtin_prompts
-from threetalk._protocols import Protocol, three_talk, work_and_income
+from threetalk._protocols import BEFORE_ACTS, Protocol, three_talk, work_and_income
 from threetalk._steps import Step
 from threetalk._text import Text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from threetalk._guards import Rule
 
 P = Phase
 
@@ -126,8 +128,6 @@ _SIX_STEP_STEPS: Final = (
     ),
 )
 
-# TODO(issue 11): client_guide's "prepare" also wants a question asked by the client, and
-# "next_steps" no question of the client left unanswered (ask/answer do not exist yet).
 _CLIENT_GUIDE_STEPS: Final = (
     _step(
         "prepare",
@@ -138,6 +138,7 @@ _CLIENT_GUIDE_STEPS: Final = (
             "De cliënt heeft opgeschreven wat hij of zij wil bespreken en wil weten.",
         ),
         done.CLIENT_TOPIC,
+        done.CLIENT_QUESTION,
     ),
     _step(
         "agenda",
@@ -186,11 +187,10 @@ _CLIENT_GUIDE_STEPS: Final = (
             "De cliënt heeft gezegd hoe het plan en het gesprek voor hem of haar zijn verlopen.",
         ),
         done.EVALUATED,
+        done.CLIENT_QUESTIONS_ANSWERED,
     ),
 )
 
-# TODO(issue 11): rehabilitation's "preparation" also wants every client's role
-# preference (state_role_preference does not exist yet).
 _REHABILITATION_STEPS: Final = (
     _step(
         "preparation",
@@ -201,6 +201,7 @@ _REHABILITATION_STEPS: Final = (
             "Wensen, beperkingen en gezondheidsdoelen zijn bekend, en ook wie meebeslist.",
         ),
         done.A_GOAL,
+        done.ROLE_PREFERENCES,
     ),
     _step(
         "choice",
@@ -246,10 +247,6 @@ _REHABILITATION_STEPS: Final = (
     ),
 )
 
-# TODO(issue 11): youth_care's "analysis" also wants a strength recorded and every
-# client's understanding checked (add_analysis, check_understanding and rule R15 do not
-# exist yet); "help" wants options of the family's own or their network's (sources) and
-# professional options with expected results (propose_option(source=, expected_result=)).
 _YOUTH_CARE_STEPS: Final = (
     _PREPARATION,
     _step(
@@ -274,6 +271,8 @@ _YOUTH_CARE_STEPS: Final = (
             ),
         ),
         guards.PROBLEM_STATEMENT,
+        done.A_STRENGTH,
+        guards.UNDERSTOOD,
     ),
     _step(
         "goals",
@@ -299,7 +298,8 @@ _YOUTH_CARE_STEPS: Final = (
                 "hulp komt erbij met wat die moet opleveren."
             ),
         ),
-        done.OPTION_FROM_CLIENT_SIDE,
+        done.OWN_OR_NETWORK_OPTION,
+        done.RESULTS_EXPECTED,
         guards.CONSIDERED_OPTIONS,
     ),
     _step(
@@ -326,14 +326,30 @@ _YOUTH_CARE_STEPS: Final = (
 )
 
 
-def _guide(name: str, steps: tuple[Step, ...]) -> Protocol:
-    return attrs.evolve(three_talk(), name=name, steps=steps, prompts=builtin_prompts(name))
+def _guide(
+    name: str, steps: tuple[Step, ...], entry_rules: Mapping[Phase, tuple[Rule, ...]] | None = None
+) -> Protocol:
+    base = three_talk()
+    return attrs.evolve(
+        base,
+        name=name,
+        steps=steps,
+        prompts=builtin_prompts(name),
+        entry_rules=base.entry_rules if entry_rules is None else entry_rules,
+    ).continuing(BEFORE_ACTS[name])
 
 
 _SIX_STEP: Final = _guide("six_step", _SIX_STEP_STEPS)
 _CLIENT_GUIDE: Final = _guide("client_guide", _CLIENT_GUIDE_STEPS)
 _REHABILITATION: Final = _guide("rehabilitation", _REHABILITATION_STEPS)
-_YOUTH_CARE: Final = _guide("youth_care", _YOUTH_CARE_STEPS)
+_YOUTH_CARE: Final = _guide(
+    "youth_care",
+    _YOUTH_CARE_STEPS,
+    entry_rules={
+        **three_talk().entry_rules,
+        P.OPTION_TALK: (*three_talk().entry_rules[P.OPTION_TALK], guards.UNDERSTOOD),
+    },
+)
 
 
 def six_step() -> Protocol:
@@ -373,8 +389,10 @@ def rehabilitation() -> Protocol:
 def youth_care() -> Protocol:
     """The youth-care steps, with parents and children both taking part as clients.
 
-    Team talk has three steps (the question of every client, the analysis, the goals of
-    every client).
+    Team talk has three steps (the question of every client, the problem-and-strengths
+    analysis, the goals of every client). Option talk starts only when every client's
+    latest teach-back check says they understood (rule R15); its step wants the family's
+    own ideas or their network's first, and professional help with what it should bring.
 
     >>> [step.id for step in youth_care().steps]
     ['preparation', 'question', 'analysis', 'goals', 'help', 'deciding', 'evaluation']

@@ -62,6 +62,19 @@ def optional_text(value: object, argument: str) -> str | None:
     return None if value is None else text(value, argument)
 
 
+def flag(value: object, argument: str) -> bool:
+    """``True`` or ``False`` itself (not 0, 1, ``"yes"`` or another truthy value)."""
+    if type(value) is not bool:
+        msg = f"expected True or False, got {value!r:.80}"
+        raise _fail(msg, argument)
+    return value
+
+
+def optional_member(value: object, kind: type[E], argument: str) -> E | None:
+    """``None``, or a member of the enum ``kind``."""
+    return None if value is None else member(value, kind, argument)
+
+
 def member(value: object, kind: type[E], argument: str) -> E:
     """A member of the enum ``kind``."""
     if not isinstance(value, kind):

@@ -1,4 +1,5 @@
-"""The vocabulary of a conversation: phases, roles, stances and how a decision was made."""
+"""The vocabulary of a conversation: phases, roles, stances, how a decision was made, and the
+kinds of the acts the practice guides name (role preference, analysis, information, source)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,67 @@ class Decided(_Vocabulary):
 ROLE_BY_VALUE: dict[str, Role] = {role.value: role for role in Role}
 STANCE_BY_VALUE: dict[str, Stance] = {stance.value: stance for stance in Stance}
 DECIDED_BY_VALUE: dict[str, Decided] = {how.value: how for how in Decided}
+
+
+class DecisionRole(_Vocabulary):
+    """How a client or relative wants to take part in deciding.
+
+    The three broad roles of the Control Preferences Scale (Degner, 1997), whose five
+    statements run from "I decide" to "the professional decides".
+    """
+
+    DECIDE_MYSELF = "decide_myself"
+    """I make the decision myself (having heard the professional)."""
+    SHARE = "share"
+    """The professional and I decide together."""
+    LEAVE_TO_PROFESSIONAL = "leave_to_professional"
+    """The professional decides (having heard me)."""
+
+
+class Analysis(_Vocabulary):
+    """What an entry of the problem-and-strengths analysis of youth care is about."""
+
+    CAUSE = "cause"
+    """What brought the problem about."""
+    MAINTAINING_FACTOR = "maintaining_factor"
+    """What keeps the problem going."""
+    CONSEQUENCE = "consequence"
+    """What the problem leads to."""
+    EXPECTATION = "expectation"
+    """What is expected for the future, with or without help."""
+    STRENGTH = "strength"
+    """What the family (or the client) is good at, or who stands by them."""
+
+
+class Information(_Vocabulary):
+    """The kind of information handed over in a conversation."""
+
+    LEAFLET = "leaflet"
+    """A leaflet or other information on paper."""
+    WEBSITE = "website"
+    """A website (of a patient organisation, say)."""
+    PEER_EXPERIENCE = "peer_experience"
+    """The experience of peers who made the same choice before."""
+    DECISION_AID = "decision_aid"
+    """A decision aid."""
+    OTHER = "other"
+    """Anything else."""
+
+
+class Source(_Vocabulary):
+    """Where an option comes from."""
+
+    OWN_IDEA = "own_idea"
+    """A client's or relative's own idea (the default for their options)."""
+    NETWORK = "network"
+    """The client's network: family, friends, neighbours."""
+    PROFESSIONAL = "professional"
+    """A professional (the default for a professional's options)."""
+    OBLIGATION = "obligation"
+    """The law: an obligation, proposed by a professional with its legal basis."""
+
+
+DECISION_ROLE_BY_VALUE: dict[str, DecisionRole] = {each.value: each for each in DecisionRole}
+ANALYSIS_BY_VALUE: dict[str, Analysis] = {each.value: each for each in Analysis}
+INFORMATION_BY_VALUE: dict[str, Information] = {each.value: each for each in Information}
+SOURCE_BY_VALUE: dict[str, Source] = {each.value: each for each in Source}

@@ -18,26 +18,36 @@ import attrs
 
 from threetalk import _guards as guards
 from threetalk import _inputs as check
+from threetalk import _steps as done
 from threetalk._exceptions import InvalidInput, InvalidProtocol
 from threetalk._guards import Rule
 from threetalk._phases import TALK_PHASES, Phase
 from threetalk._prompts import Prompt, builtin_prompts, prompt_problems
-from threetalk._steps import Step, are_defaults, default_steps, step_problems
+from threetalk._steps import Step, are_defaults, default_step, default_steps, step_problems
 
 P = Phase
 
 #: Every command of a conversation, in the order of the talks.
 COMMANDS: Final = (
     "join",
+    "state_role_preference",
+    "ask",
+    "answer",
     "add_topic",
     "state_problem",
     "add_goal",
     "add_concern",
+    "add_analysis",
+    "check_understanding",
     "propose_option",
     "add_consideration",
+    "share_information",
     "withdraw_option",
+    "decline",
+    "waive",
     "start_trial",
     "end_trial",
+    "check_conflict",
     "state_preference",
     "delegate",
     "propose_decision",
@@ -57,6 +67,23 @@ PLACED_COMMANDS: Final = tuple(
     command
     for command in COMMANDS
     if command not in {"join", "pause", "resume", "move_to", "close"}
+)
+
+#: The acts the practice guides name, which a protocol may leave out of its ``placement``:
+#: it then does not offer them (a protocol written before they existed stays valid), and
+#: giving one is refused with the code ``not-offered``.
+OPTIONAL_COMMANDS: Final = frozenset(
+    {
+        "state_role_preference",
+        "ask",
+        "answer",
+        "add_analysis",
+        "check_understanding",
+        "share_information",
+        "decline",
+        "waive",
+        "check_conflict",
+    }
 )
 
 _CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -102,6 +129,9 @@ class Protocol:
         decision_rules: The guards of making a decision final (checked again when it does).
         placement: For each command of :data:`PLACED_COMMANDS`, the phases it belongs to.
         allows_imposition: Whether a professional may impose a decision (rule R9).
+        allows_obligations: Whether a professional may propose an option the law
+            imposes (``propose_option(obligation=...)``; rule R16 is then up to the
+            protocol's decision rules, as in :func:`work_and_income`).
         initial: Where conversations start.
         steps: The stages of the guide the protocol follows, in order, each inside one
             phase; every phase the protocol uses has at least one. A protocol given none
@@ -126,6 +156,7 @@ class Protocol:
     placement: Mapping[str, frozenset[Phase]] = attrs.field(converter=_frozen_placement)
     allows_imposition: bool = False
     initial: Phase = Phase.PREPARATION
+    allows_obligations: bool = attrs.field(default=False, kw_only=True)
     steps: tuple[Step, ...] = attrs.field(default=(), converter=_step_tuple)
     prompts: tuple[Prompt, ...] = attrs.field(default=(), converter=_prompt_tuple)
     fingerprint: str = attrs.field(init=False)
@@ -266,10 +297,12 @@ def _problems(protocol: Protocol) -> list[str]:  # noqa: PLR0912 - one flat list
     problems.extend(
         f"placement does not say where {command} belongs"
         for command in PLACED_COMMANDS
-        if command not in protocol.placement
+        if command not in protocol.placement and command not in OPTIONAL_COMMANDS
     )
     if not isinstance(protocol.allows_imposition, bool):
         problems.append("allows_imposition must be True or False")
+    if not isinstance(protocol.allows_obligations, bool):
+        problems.append("allows_obligations must be True or False")
     return problems
 
 
@@ -314,6 +347,7 @@ def _fingerprint(protocol: Protocol) -> str:
             for command, phases in protocol.placement.items()
         },
         "allows_imposition": protocol.allows_imposition,
+        "allows_obligations": protocol.allows_obligations,
         "steps": [
             [step.id, step.phase.value, [rule.code for rule in step.done]]
             for step in protocol.steps
@@ -330,18 +364,40 @@ WORK_AND_INCOME_BEFORE_STEPS: Final = (
     "93094c574d3db9e9f11f74f1671f947dbe29c5ba44e7af297f5756a90f3b77a8"
 )
 
+#: The fingerprints every built-in had before the acts of the guides were placed (role
+#: preference, SURE, teach-back, analysis, information, questions, declines, waivers):
+#: conversations recorded under them still open and continue.
+BEFORE_ACTS: Final[Mapping[str, str]] = {
+    "three_talk": "11887be440a07a4969b7d24cec4ab731ff5c65fcdf10fbb7bc5bb4571bd4706e",
+    "six_step": "2818b4c4004e46035aafa406a862cb91553b9116e61da2c481131e44267a54e0",
+    "rehabilitation": "b06375f0d298e1193c2ce82d006464c6dba447e69b98a0ec1cf2eed8a0ded989",
+    "youth_care": "f2d88c2f2a26558289a2d7aaa36f2ba86b9c84c97f9edbed7847dc11d7432f08",
+    "client_guide": "1bfde820c77341ac5f927de352e3d4732c9604ba35962db40abb6e22fcf948d0",
+    "work_and_income": "c602cd5ad485f525e4bce90881977571a843b648b29d5659f7daffdcb72c715e",
+}
+
 _TALKS: Final = (P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK, P.EVALUATION)
+_SPEAKING: Final = {P.PREPARATION, *_TALKS}
 
 _THREE_TALK_PLACEMENT: Final = {
+    "state_role_preference": {P.PREPARATION, P.TEAM_TALK},
+    "ask": _SPEAKING,
+    "answer": _SPEAKING,
     "add_topic": {P.PREPARATION, P.TEAM_TALK},
     "state_problem": {P.TEAM_TALK},
     "add_goal": {P.PREPARATION, P.TEAM_TALK},
     "add_concern": {P.TEAM_TALK},
+    "add_analysis": {P.TEAM_TALK},
+    "check_understanding": {P.TEAM_TALK, P.OPTION_TALK, P.DECISION_TALK},
     "propose_option": {P.OPTION_TALK},
     "add_consideration": {P.OPTION_TALK},
+    "share_information": {P.OPTION_TALK, P.DECISION_TALK},
     "withdraw_option": {P.DECISION_TALK},
+    "decline": {P.OPTION_TALK, P.DECISION_TALK},
+    "waive": {P.OPTION_TALK, P.DECISION_TALK},
     "start_trial": {P.OPTION_TALK},
     "end_trial": {P.OPTION_TALK, P.EVALUATION},
+    "check_conflict": {P.OPTION_TALK, P.DECISION_TALK},
     "state_preference": {P.OPTION_TALK, P.DECISION_TALK},
     "delegate": {P.DECISION_TALK},
     "propose_decision": {P.DECISION_TALK},
@@ -371,8 +427,16 @@ def three_talk() -> Protocol:
 def work_and_income() -> Protocol:
     """Three-talk for re-integration under the Participation Act.
 
-    The same phases and rules as :func:`three_talk`, but the client manager may impose a
-    decision when a client does not consent, and must then record why (rule R9).
+    The phases and rules of :func:`three_talk`, and what the law adds: the client manager
+    may impose a decision when a client does not consent, and must then record why (rule
+    R9); the law imposes obligations (``propose_option(obligation=...)``), which a client
+    may decline and the client manager may waive with a justification; a decision becomes
+    final only when every obligation is the option decided on or waived (rule R16). Its
+    steps are those of :func:`three_talk`; option talk is done when every obligation has
+    been discussed, decision talk when every one is settled.
+
+    >>> [step.id for step in work_and_income().steps]
+    ['preparation', 'team_talk', 'option_talk', 'decision_talk', 'evaluation']
     """
     return _WORK_AND_INCOME
 
@@ -389,13 +453,27 @@ _THREE_TALK: Final = Protocol(
     decision_rules=(guards.TWO_OPTIONS, guards.CONSIDERED_OPTIONS, guards.PREFERENCES_STATED),
     placement=_THREE_TALK_PLACEMENT,
     prompts=builtin_prompts("three_talk"),
-).continuing(THREE_TALK_BEFORE_STEPS)
+).continuing(THREE_TALK_BEFORE_STEPS, BEFORE_ACTS["three_talk"])
 
-# TODO(issue 11): work_and_income's option and decision steps also want every obligation
-# discussed and decided on or waived (R16), once obligations can be recorded.
+
+def _with_rules(phase: Phase, *rules: Rule) -> Step:
+    """The default step of ``phase`` with ``rules`` added to its done rules."""
+    step = default_step(phase)
+    return attrs.evolve(step, done=(*step.done, *rules))
+
+
 _WORK_AND_INCOME: Final = attrs.evolve(
     _THREE_TALK,
     name="work_and_income",
     allows_imposition=True,
+    allows_obligations=True,
+    decision_rules=(*_THREE_TALK.decision_rules, guards.OBLIGATIONS_SETTLED),
+    steps=(
+        default_step(P.PREPARATION),
+        default_step(P.TEAM_TALK),
+        _with_rules(P.OPTION_TALK, done.OBLIGATIONS_DISCUSSED),
+        _with_rules(P.DECISION_TALK, guards.OBLIGATIONS_SETTLED),
+        default_step(P.EVALUATION),
+    ),
     prompts=builtin_prompts("work_and_income"),
-).continuing(WORK_AND_INCOME_BEFORE_STEPS)
+).continuing(WORK_AND_INCOME_BEFORE_STEPS, BEFORE_ACTS["work_and_income"])

@@ -56,6 +56,28 @@ _WHAT: Final = {
     "object": "Objections are raised",
     "impose": "A decision is imposed",
     "evaluate": "Evaluations are recorded",
+    "state_role_preference": "Role preferences are stated",
+    "ask": "Questions are asked",
+    "answer": "Questions are answered",
+    "add_analysis": "The problem and strengths are analysed",
+    "check_understanding": "Understanding is checked",
+    "share_information": "Information is shared",
+    "decline": "Options are declined",
+    "waive": "Obligations are waived",
+    "check_conflict": "SURE checks are taken",
+}
+
+# The acts a protocol may leave out (see ``OPTIONAL_COMMANDS``), in words: "to <act>".
+_ACTS: Final = {
+    "state_role_preference": "state how one wants to take part in deciding",
+    "ask": "ask a question",
+    "answer": "answer a question",
+    "add_analysis": "record a problem-and-strengths analysis",
+    "check_understanding": "check understanding (teach-back)",
+    "share_information": "record information handed over",
+    "decline": "decline an option",
+    "waive": "waive an obligation",
+    "check_conflict": "take a SURE check of decisional conflict",
 }
 
 # Who may give a command, where not everyone may: roles, code, what the command does.
@@ -64,6 +86,23 @@ _ROLES: Final = {
     "object": ({Role.CLIENT}, "only-clients-object", "object to a proposed decision"),
     "delegate": ({Role.CLIENT}, "only-clients-delegate", "hand a decision to a professional"),
     "impose": ({Role.PROFESSIONAL}, "only-professionals-impose", "impose a decision"),
+    "state_role_preference": (
+        {Role.CLIENT, Role.RELATIVE},
+        "only-clients-and-relatives-state-role-preferences",
+        "say how they want to take part in deciding",
+    ),
+    "check_conflict": (
+        {Role.CLIENT, Role.RELATIVE},
+        "only-clients-and-relatives-check-conflict",
+        "take a SURE check of their own decisional conflict",
+    ),
+    "check_understanding": (
+        {Role.PROFESSIONAL},
+        "only-professionals-check-understanding",
+        "check someone's understanding (teach-back)",
+    ),
+    "decline": ({Role.CLIENT}, "only-clients-decline", "decline an option"),
+    "waive": ({Role.PROFESSIONAL}, "only-professionals-waive", "waive an obligation"),
 }
 
 #: The first sentence of a refusal, per command.
@@ -88,6 +127,15 @@ SUMMARY: Final = {
     "resume": "The conversation was not resumed.",
     "evaluate": "The evaluation was not recorded.",
     "close": "The conversation was not closed.",
+    "state_role_preference": "The role preference was not recorded.",
+    "ask": "The question was not recorded.",
+    "answer": "The answer was not recorded.",
+    "add_analysis": "The analysis entry was not added.",
+    "check_understanding": "The understanding check was not recorded.",
+    "share_information": "The information was not recorded.",
+    "decline": "The decline was not recorded.",
+    "waive": "The obligation was not waived.",
+    "check_conflict": "The SURE check was not recorded.",
 }
 
 CLOSED: Final = Reason(
@@ -157,7 +205,9 @@ def misplaced(command: str, state: State, protocol: SDMProtocol) -> Reason | Non
         return CLOSED
     if here is Phase.PAUSED:
         return paused(state)
-    where = protocol.placement[command]
+    where = protocol.placement.get(command)
+    if where is None:
+        return not_offered(command, protocol)
     if here in where:
         return None
     if command == "withdraw_option" and here is Phase.OPTION_TALK:
@@ -171,6 +221,17 @@ def misplaced(command: str, state: State, protocol: SDMProtocol) -> Reason | Non
             "phases": [phase.value for phase in Phase if phase in where],
             "phase": here.value,
         },
+    )
+
+
+def not_offered(command: str, protocol: SDMProtocol) -> Reason:
+    """The protocol leaves this act out of its placement (a protocol of before the acts)."""
+    act = _ACTS.get(command, command)
+    return Reason(
+        "not-offered",
+        f"The {protocol.name} protocol does not offer to {act}.",
+        "",
+        {"protocol": protocol.name, "act": f"{command}_act"},
     )
 
 
@@ -240,11 +301,71 @@ def move_blocked(
 
 
 def withdrawn(item: OptionState) -> list[Reason]:
-    """The option was struck."""
+    """The option was struck, or (an obligation) waived."""
     if item.withdrawn is None:
-        return []
+        if item.waiver is None:
+            return []
+        text = item.option.text
+        message = f"{text} is an obligation that was waived; it cannot be chosen."
+        return [Reason("option-waived", message, "R16", {"option": text})]
     text = item.option.text
     return [Reason("option-withdrawn", f"{text} was withdrawn.", "", {"option": text})]
+
+
+def obligation_blocked(protocol: SDMProtocol, actor: Participant) -> list[Reason]:
+    """An obligation cannot be proposed: the protocol has none, or the actor is no professional."""
+    if not protocol.allows_obligations:
+        return [
+            Reason(
+                "obligations-not-allowed",
+                f"The {protocol.name} protocol has no legal obligations; propose the option "
+                "without one.",
+                "R16",
+                {"protocol": protocol.name},
+            )
+        ]
+    if actor.role is Role.PROFESSIONAL:
+        return []
+    return [
+        Reason(
+            "only-professionals-propose-obligations",
+            f"Only a professional can propose an obligation; {actor.name} takes part as "
+            f"{actor.role.label}.",
+            "R14",
+            {"name": actor.name, "role": actor.role.value},
+        )
+    ]
+
+
+def waiver_blocked(state: State, item: OptionState | None) -> list[Reason]:
+    """The option cannot be waived: not an obligation, waived already, proposed, or decided.
+
+    With ``item`` ``None`` (no option given yet) only what needs no option: decided.
+    """
+    if item is None:
+        return already_decided(state)
+    text = item.option.text
+    if not item.option.is_obligation:
+        message = f"{text} is not an obligation; only what the law imposes is waived."
+        return [Reason("not-an-obligation", message, "R16", {"option": text})]
+    if item.waiver is not None:
+        message = f"{text} was waived already."
+        return [Reason("already-waived", message, "R16", {"option": text})]
+    return _under_proposal(state, item) + already_decided(state)
+
+
+def _under_proposal(state: State, item: OptionState) -> list[Reason]:
+    proposal = state.proposal
+    if proposal is None or proposal.option.id != item.option.id:
+        return []
+    return [
+        Reason(
+            "option-under-proposal",
+            f"{item.option.text} is the proposed decision; propose another first.",
+            "",
+            {"option": item.option.text},
+        )
+    ]
 
 
 def duplicate_option(state: State, text: str) -> list[Reason]:
@@ -265,18 +386,14 @@ def withdrawal_blocked(state: State, item: OptionState | None) -> list[Reason]:
     """
     if item is None:
         return already_decided(state)
-    found = withdrawn(item) + already_decided(state)
-    proposal = state.proposal
-    if proposal is not None and proposal.option.id == item.option.id:
-        found.append(
-            Reason(
-                "option-under-proposal",
-                f"{item.option.text} is the proposed decision; propose another first.",
-                "",
-                {"option": item.option.text},
-            )
+    if item.option.is_obligation:
+        text = item.option.text
+        message = (
+            f"{text} is an obligation: the law still stands, so it cannot be withdrawn; "
+            "waive it with a justification instead."
         )
-    return found
+        return [Reason("obligation-not-withdrawn", message, "R16", {"option": text})]
+    return withdrawn(item) + already_decided(state) + _under_proposal(state, item)
 
 
 def trial_start_blocked(item: OptionState) -> list[Reason]:

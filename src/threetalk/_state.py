@@ -16,24 +16,40 @@ import attrs
 
 from threetalk._engine import Engine
 from threetalk._phases import (
+    ANALYSIS_BY_VALUE,
     DECIDED_BY_VALUE,
+    DECISION_ROLE_BY_VALUE,
+    INFORMATION_BY_VALUE,
     PHASE_BY_VALUE,
     ROLE_BY_VALUE,
+    SOURCE_BY_VALUE,
     STANCE_BY_VALUE,
+    DecisionRole,
     Phase,
+    Role,
+    Source,
 )
 from threetalk._trail import Event
 from threetalk._values import (
+    AnalysisEntry,
+    Answer,
     Consideration,
     Decision,
+    Decline,
     Evaluation,
     Option,
     OptionState,
     Participant,
     Proposal,
+    Question,
+    QuestionState,
+    SharedInformation,
     Snapshot,
     Statement,
+    SureCheck,
     Trial,
+    UnderstandingCheck,
+    Waiver,
 )
 
 
@@ -86,6 +102,9 @@ class State:
     # Read-only proxies of ``preferences`` and ``delegations``, made when first read.
     _preferences_view: Mapping[str, str | None] | None = None
     _delegations_view: Mapping[str, str] | None = None
+    #: What the acts of the practice guides recorded; made by the first such act (most
+    #: conversations of the abstract model have none, and then this costs one slot).
+    acts: Acts | None = None
 
     def frozen(self, field: str) -> tuple[Any, ...]:
         """The statements (or evaluations) of ``field`` as a tuple, frozen once if needed.
@@ -115,6 +134,13 @@ class State:
             view = self._delegations_view = MappingProxyType(self.delegations)
         return view
 
+    def recorded_acts(self) -> Acts:
+        """``acts``, made when the first act of the guides is applied."""
+        acts = self.acts
+        if acts is None:
+            acts = self.acts = Acts()
+        return acts
+
     def put_option(self, item: OptionState) -> None:
         """Record ``item`` as the latest state of its option (new or not)."""
         options = self.options
@@ -142,7 +168,79 @@ class State:
             evaluations=self.frozen("evaluations"),
             sitting=self.sitting,
             closed_reason=self.closed_reason,
+            **({} if self.acts is None else self.acts.snapshot_fields()),
         )
+
+
+_NOTHING: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+@attrs.define
+class Acts:
+    """What the acts of the practice guides recorded (part of ``State``).
+
+    The latest role preference, SURE check and teach-back check per person (dicts, read
+    through read-only proxies made once), the analysis and the information in order
+    (lists while growing, frozen to tuples when read, as ``State``'s statements), and the
+    questions with their answers.
+    """
+
+    role_preferences: dict[str, DecisionRole] = attrs.field(factory=dict)
+    sure_checks: dict[str, SureCheck] = attrs.field(factory=dict)
+    understanding: dict[str, UnderstandingCheck] = attrs.field(factory=dict)
+    questions: dict[str, QuestionState] = attrs.field(factory=dict)
+    #: The values of ``questions``, in order of asking (rebuilt on every change to one).
+    question_states: tuple[QuestionState, ...] = ()
+    analysis: list[AnalysisEntry] | tuple[AnalysisEntry, ...] = ()
+    information: list[SharedInformation] | tuple[SharedInformation, ...] = ()
+    _views: dict[str, Mapping[str, Any]] = attrs.field(factory=dict)
+
+    def view(self, field: str) -> Mapping[str, Any]:
+        """The dict ``field`` (``role_preferences``, ...), read-only; it shows later changes."""
+        found = self._views.get(field)
+        if found is None:
+            found = self._views[field] = MappingProxyType(getattr(self, field))
+        return found
+
+    def frozen(self, field: str) -> tuple[Any, ...]:
+        """``analysis`` or ``information`` as a tuple, frozen once if needed."""
+        items = getattr(self, field)
+        if type(items) is not tuple:
+            items = tuple(items)
+            setattr(self, field, items)
+        return items
+
+    def put_question(self, item: QuestionState) -> None:
+        """Record ``item`` as the latest state of its question (new or not)."""
+        self.questions[item.question.id] = item
+        self.question_states = tuple(self.questions.values())
+
+    def snapshot_fields(self) -> dict[str, Any]:
+        """The fields of a :class:`Snapshot` that these acts fill."""
+        return {
+            "role_preferences": tuple(sorted(self.role_preferences.items())),
+            "sure_checks": tuple(check for _, check in sorted(self.sure_checks.items())),
+            "understanding": tuple(check for _, check in sorted(self.understanding.items())),
+            "analysis": self.frozen("analysis"),
+            "information": self.frozen("information"),
+            "questions": self.question_states,
+        }
+
+
+def acts_view(state: State, field: str) -> Mapping[str, Any]:
+    """The acts' dict ``field`` of ``state``, read-only (empty before any act)."""
+    acts = state.acts
+    return _NOTHING if acts is None else acts.view(field)
+
+
+def acts_tuple(state: State, field: str) -> tuple[Any, ...]:
+    """The acts' ``analysis``, ``information`` or ``question_states`` (empty before any act)."""
+    acts = state.acts
+    if acts is None:
+        return ()
+    if field == "question_states":
+        return acts.question_states
+    return acts.frozen(field)
 
 
 Applier = Callable[[State, Event, Engine], None]
@@ -204,7 +302,11 @@ def _joined(state: State, event: Event, _engine: Engine) -> None:
     state.participant_tuple = (*state.participant_tuple, joiner)
 
 
-def _append(state: State, field: str, item: Statement | Evaluation) -> None:
+def _append(
+    state: State | Acts,
+    field: str,
+    item: Statement | Evaluation | AnalysisEntry | SharedInformation,
+) -> None:
     items = getattr(state, field)
     if type(items) is tuple:
         items = list(items)
@@ -249,7 +351,27 @@ def _option(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
     if oid != f"o{len(state.options) + 1}":
         raise KeyError(oid)
-    option = Option(oid, event.data["text"], _actor(event), event.conversation_id)
+    data = event.data
+    actor = _actor(event)
+    source = data.get("source")
+    if source is None:  # recorded before options had sources: the proposer's role says
+        professional = state.participants[actor].role is Role.PROFESSIONAL
+        found = Source.PROFESSIONAL if professional else Source.OWN_IDEA
+    else:
+        found = SOURCE_BY_VALUE[source]
+    obligation = data.get("obligation")
+    if (obligation is None) is (found is Source.OBLIGATION):
+        msg = "obligation"
+        raise KeyError(msg)
+    option = Option(
+        oid,
+        data["text"],
+        actor,
+        event.conversation_id,
+        source=found,
+        expected_result=data.get("expected_result"),
+        obligation=obligation,
+    )
     state.put_option(OptionState(option))
     state.option_tuple = (*state.option_tuple, option)
     if state.first_option_sitting is None:
@@ -267,7 +389,11 @@ def _consideration(state: State, event: Event, _engine: Engine) -> None:
     item = state.options[oid]
     added = Consideration(STANCE_BY_VALUE[data["stance"]], data["text"], _actor(event))
     considerations = (*item.considerations, added)
-    state.put_option(OptionState(item.option, considerations, item.withdrawn, item.trial))
+    state.put_option(
+        OptionState(
+            item.option, considerations, item.withdrawn, item.trial, item.declines, item.waiver
+        )
+    )
 
 
 @_applies("option-withdrawn")
@@ -275,9 +401,12 @@ def _withdrawn(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
     item = state.options[oid]
     reason = event.data["reason"]
-    state.put_option(OptionState(item.option, item.considerations, reason, item.trial))
-    for pid in [pid for pid, preferred in state.preferences.items() if preferred == oid]:
-        del state.preferences[pid]
+    state.put_option(
+        OptionState(
+            item.option, item.considerations, reason, item.trial, item.declines, item.waiver
+        )
+    )
+    _forget_preferences(state, oid)
 
 
 @_applies("trial-started")
@@ -285,7 +414,11 @@ def _trial_started(state: State, event: Event, _engine: Engine) -> None:
     oid = event.data["option"]
     item = state.options[oid]
     trial = Trial(date.fromisoformat(event.data["evaluate_on"]), _actor(event))
-    state.put_option(OptionState(item.option, item.considerations, item.withdrawn, trial))
+    state.put_option(
+        OptionState(
+            item.option, item.considerations, item.withdrawn, trial, item.declines, item.waiver
+        )
+    )
 
 
 @_applies("trial-ended")
@@ -297,7 +430,101 @@ def _trial_ended(state: State, event: Event, _engine: Engine) -> None:
         msg = "trial"
         raise KeyError(msg)
     ended = Trial(trial.evaluate_on, trial.started_by, event.data["outcome"])
-    state.put_option(OptionState(item.option, item.considerations, item.withdrawn, ended))
+    state.put_option(
+        OptionState(
+            item.option, item.considerations, item.withdrawn, ended, item.declines, item.waiver
+        )
+    )
+
+
+def _forget_preferences(state: State, oid: str) -> None:
+    """Drop the preferences for option ``oid``, which can no longer be chosen."""
+    for pid in [pid for pid, preferred in state.preferences.items() if preferred == oid]:
+        del state.preferences[pid]
+
+
+@_applies("option-declined")
+def _declined(state: State, event: Event, _engine: Engine) -> None:
+    item = state.options[event.data["option"]]
+    actor = _actor(event)
+    declines = (
+        *(each for each in item.declines if each.by != actor),
+        Decline(event.data["reason"], actor),
+    )
+    state.put_option(attrs.evolve(item, declines=declines))
+
+
+@_applies("obligation-waived")
+def _waived(state: State, event: Event, _engine: Engine) -> None:
+    oid = event.data["option"]
+    item = state.options[oid]
+    if not item.option.is_obligation or item.waiver is not None:
+        msg = "obligation"
+        raise KeyError(msg)
+    waiver = Waiver(event.data["justification"], _actor(event))
+    state.put_option(attrs.evolve(item, waiver=waiver))
+    _forget_preferences(state, oid)
+
+
+@_applies("role-preference-stated")
+def _role_preference(state: State, event: Event, _engine: Engine) -> None:
+    preference = DECISION_ROLE_BY_VALUE[event.data["preference"]]
+    state.recorded_acts().role_preferences[_actor(event)] = preference
+
+
+@_applies("conflict-checked")
+def _conflict_checked(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    actor = _actor(event)
+    state.recorded_acts().sure_checks[actor] = SureCheck(
+        data["sure"], data["informed"], data["values_clear"], data["supported"], actor
+    )
+
+
+@_applies("understanding-checked")
+def _understanding_checked(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    of = data["of"]
+    if of not in state.participants:
+        raise KeyError(of)
+    state.recorded_acts().understanding[of] = UnderstandingCheck(
+        of, data["understood"], data["note"], _actor(event)
+    )
+
+
+@_applies("analysis-added")
+def _analysis(state: State, event: Event, _engine: Engine) -> None:
+    entry = AnalysisEntry(ANALYSIS_BY_VALUE[event.data["kind"]], event.data["text"], _actor(event))
+    _append(state.recorded_acts(), "analysis", entry)
+
+
+@_applies("information-shared")
+def _information(state: State, event: Event, _engine: Engine) -> None:
+    data = event.data
+    option = data["option"]
+    if option is not None and option not in state.options:
+        raise KeyError(option)
+    kind = INFORMATION_BY_VALUE[data["kind"]]
+    shared = SharedInformation(kind, data["text"], option, _actor(event))
+    _append(state.recorded_acts(), "information", shared)
+
+
+@_applies("question-asked")
+def _asked(state: State, event: Event, _engine: Engine) -> None:
+    acts = state.recorded_acts()
+    qid = event.data["question"]
+    if qid != f"q{len(acts.questions) + 1}":
+        raise KeyError(qid)
+    question = Question(qid, event.data["text"], _actor(event), event.conversation_id)
+    acts.put_question(QuestionState(question))
+
+
+@_applies("question-answered")
+def _answered(state: State, event: Event, _engine: Engine) -> None:
+    acts = state.recorded_acts()
+    item = acts.questions[event.data["question"]]
+    answer = Answer(event.data["text"], _actor(event))
+    acts.put_question(QuestionState(item.question, (*item.answers, answer)))
 
 
 @_applies("preference-stated")
@@ -428,6 +655,7 @@ KINDS: Final = frozenset(_APPLY) | SILENT_KINDS
 
 _TEXT: Final = (str,)
 _MAYBE_TEXT: Final = (str, type(None))
+_BOOL: Final = (bool,)
 
 #: For each kind of event, the fields of its data that the live path always writes as
 #: text (or, where marked, text or null, or a boolean): what ``replay`` checks again
@@ -442,6 +670,20 @@ DATA_SHAPES: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "goal-added": {"text": _TEXT},
     "concern-added": {"text": _TEXT},
     "option-proposed": {"option": _TEXT, "text": _TEXT},
+    "option-declined": {"option": _TEXT, "reason": _TEXT},
+    "obligation-waived": {"option": _TEXT, "justification": _TEXT},
+    "role-preference-stated": {"preference": _TEXT},
+    "conflict-checked": {
+        "sure": _BOOL,
+        "informed": _BOOL,
+        "values_clear": _BOOL,
+        "supported": _BOOL,
+    },
+    "understanding-checked": {"of": _TEXT, "understood": _BOOL, "note": _TEXT},
+    "analysis-added": {"kind": _TEXT, "text": _TEXT},
+    "information-shared": {"kind": _TEXT, "text": _TEXT, "option": _MAYBE_TEXT},
+    "question-asked": {"question": _TEXT, "text": _TEXT},
+    "question-answered": {"question": _TEXT, "text": _TEXT},
     "consideration-added": {"option": _TEXT, "stance": _TEXT, "text": _TEXT},
     "option-withdrawn": {"option": _TEXT, "reason": _TEXT},
     "trial-started": {"option": _TEXT, "evaluate_on": _TEXT},
@@ -461,6 +703,12 @@ DATA_SHAPES: Final[dict[str, dict[str, tuple[type, ...]]]] = {
 }
 
 
+#: Fields a kind's data has only sometimes, and their types when it has them.
+OPTIONAL_SHAPES: Final[dict[str, dict[str, tuple[type, ...]]]] = {
+    "option-proposed": {"source": _TEXT, "expected_result": _TEXT, "obligation": _TEXT},
+}
+
+
 def data_problem(event: Event) -> str | None:
     """Why the data of a recorded event cannot be what the live path wrote, if it cannot.
 
@@ -475,5 +723,8 @@ def data_problem(event: Event) -> str | None:
         if name not in data:
             return f"its data lacks {name!r}"
         if type(data[name]) not in types:
+            return f"its {name!r} is {type(data[name]).__name__}, not what was recorded"
+    for name, types in OPTIONAL_SHAPES.get(event.kind, {}).items():
+        if name in data and type(data[name]) not in types:
             return f"its {name!r} is {type(data[name]).__name__}, not what was recorded"
     return None

@@ -15,7 +15,7 @@ import attrs
 
 from threetalk import _guards as guards
 from threetalk._guards import Rule
-from threetalk._phases import TALK_PHASES, Phase, Role, Stance
+from threetalk._phases import TALK_PHASES, Analysis, Phase, Role, Source, Stance
 from threetalk._text import Text
 from threetalk._values import Reason, fields_dict
 
@@ -148,15 +148,26 @@ def _silent_relatives(view: ConversationView) -> dict[str, object]:
 
 def has_spoken(view: ConversationView, pid: str) -> bool:
     """Whether participant ``pid`` has said anything the state keeps."""
-    said = (*view.topics, *view.goals, *view.concerns)
-    if any(statement.by == pid for statement in said):
+    if pid in view.preferences or pid in view.role_preferences or pid in view.sure_checks:
         return True
-    if view.problem is not None and view.problem.by == pid:
+    said = (*view.topics, *view.goals, *view.concerns)
+    if any(statement.by == pid for statement in said) or (
+        view.problem is not None and view.problem.by == pid
+    ):
+        return True
+    if any(entry.by == pid for entry in view.analysis) or any(
+        entry.by == pid for entry in view.information
+    ):
         return True
     for item in view.option_states:
         if item.option.proposed_by == pid or any(c.by == pid for c in item.considerations):
             return True
-    return pid in view.preferences
+        if any(decline.by == pid for decline in item.declines):
+            return True
+    return any(
+        question.question.asked_by == pid or any(a.by == pid for a in question.answers)
+        for question in view.questions
+    )
 
 
 def _no_option_from_client_side(view: ConversationView) -> str | None:
@@ -227,6 +238,112 @@ def _client_without_own_topic(view: ConversationView) -> str | None:
     return "No client has put a topic of their own on the agenda yet."
 
 
+def _no_strength(view: ConversationView) -> str | None:
+    for entry in view.analysis:
+        if entry.kind is Analysis.STRENGTH:
+            return None
+    return "No strength of the family or the client has been named in the analysis yet."
+
+
+def _clients_without_role_preference(view: ConversationView) -> list[str]:
+    stated = view.role_preferences
+    return [
+        participant.name
+        for participant in view.participants
+        if participant.role is Role.CLIENT and participant.id not in stated
+    ]
+
+
+def _role_preference_missing(view: ConversationView) -> str | None:
+    quiet = _clients_without_role_preference(view)
+    if not quiet:
+        return None
+    return f"{guards.join_names(quiet)} has not yet said how they want to take part in deciding."
+
+
+def _without_role_preference(view: ConversationView) -> dict[str, object]:
+    return {"names": _clients_without_role_preference(view)}
+
+
+def _no_client_question(view: ConversationView) -> str | None:
+    participant = view.participant
+    for item in view.questions:
+        if participant(item.question.asked_by).role is Role.CLIENT:
+            return None
+    return "No client has written down a question of their own yet."
+
+
+def _open_client_questions(view: ConversationView) -> list[str]:
+    participant = view.participant
+    return [
+        item.question.text
+        for item in view.questions
+        if not item.answers and participant(item.question.asked_by).role is Role.CLIENT
+    ]
+
+
+def _client_question_open(view: ConversationView) -> str | None:
+    waiting = _open_client_questions(view)
+    if not waiting:
+        return None
+    return f"A question of the client is still unanswered: {guards.join_names(waiting)}."
+
+
+def _unanswered_client_questions(view: ConversationView) -> dict[str, object]:
+    return {"questions": _open_client_questions(view)}
+
+
+def _no_own_or_network_option(view: ConversationView) -> str | None:
+    for item in view.option_states:
+        if item.open and item.option.source in (Source.OWN_IDEA, Source.NETWORK):
+            return None
+    return "No option on the table is the family's own idea or comes from their network yet."
+
+
+def _results_unsaid(view: ConversationView) -> list[str]:
+    return [
+        item.option.text
+        for item in view.option_states
+        if item.open
+        and item.option.source is Source.PROFESSIONAL
+        and item.option.expected_result is None
+    ]
+
+
+def _result_not_expected(view: ConversationView) -> str | None:
+    lacking = _results_unsaid(view)
+    if not lacking:
+        return None
+    return f"Professional help needs what it should bring; {guards.join_names(lacking)} lacks it."
+
+
+def _options_without_result(view: ConversationView) -> dict[str, object]:
+    return {"options": _results_unsaid(view)}
+
+
+def _undiscussed(view: ConversationView) -> list[str]:
+    return [
+        item.option.text
+        for item in view.option_states
+        if item.option.obligation is not None
+        and item.waiver is None
+        and not item.considerations
+        and not item.declines
+    ]
+
+
+def _obligation_undiscussed(view: ConversationView) -> str | None:
+    lacking = _undiscussed(view)
+    if not lacking:
+        return None
+    names = guards.join_names(lacking)
+    return f"Every obligation is discussed with the client; {names} is not yet."
+
+
+def _undiscussed_obligations(view: ConversationView) -> dict[str, object]:
+    return {"options": _undiscussed(view)}
+
+
 TOPIC_OR_GOAL: Final = Rule("needs-topic-or-goal", "", _no_topic_or_goal)
 DECIDED: Final = Rule("needs-final-decision", "", _no_decision)
 EVALUATED: Final = Rule("needs-evaluation", "", _not_evaluated)
@@ -245,6 +362,21 @@ EVERY_CLIENT_GOAL: Final = Rule(
     "client-without-goal", "", _client_without_goal, params=_clients_without_goal
 )
 CLIENT_TOPIC: Final = Rule("needs-client-topic", "", _client_without_own_topic)
+A_STRENGTH: Final = Rule("needs-strength", "", _no_strength)
+ROLE_PREFERENCES: Final = Rule(
+    "client-without-role-preference", "", _role_preference_missing, params=_without_role_preference
+)
+CLIENT_QUESTION: Final = Rule("needs-client-question", "", _no_client_question)
+CLIENT_QUESTIONS_ANSWERED: Final = Rule(
+    "client-question-open", "", _client_question_open, params=_unanswered_client_questions
+)
+OWN_OR_NETWORK_OPTION: Final = Rule("needs-own-or-network-option", "", _no_own_or_network_option)
+RESULTS_EXPECTED: Final = Rule(
+    "option-without-expected-result", "", _result_not_expected, params=_options_without_result
+)
+OBLIGATIONS_DISCUSSED: Final = Rule(
+    "obligation-not-discussed", "", _obligation_undiscussed, params=_undiscussed_obligations
+)
 
 
 # ---------------------------------------------------------------------- default steps

@@ -14,7 +14,16 @@ from typing import Any, Final
 import attrs
 
 from threetalk import _messages
-from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._phases import (
+    Analysis,
+    Decided,
+    DecisionRole,
+    Information,
+    Phase,
+    Role,
+    Source,
+    Stance,
+)
 from threetalk._trail import FrozenData, freeze
 
 
@@ -99,16 +108,31 @@ class Option:
         text: What the option is.
         proposed_by: The id of the participant who proposed it.
         conversation_id: The conversation it belongs to.
+        source: Where it comes from: a client's or relative's own idea, their network, a
+            professional, or the law (an obligation).
+        expected_result: What it is expected to bring, where the proposer said so (the
+            youth-care guide asks it of professional help).
+        obligation: The legal basis of an option the law imposes (rule R16), else ``None``.
     """
 
     id: str
     text: str
     proposed_by: str
     conversation_id: str
+    source: Source = attrs.field(default=Source.OWN_IDEA, kw_only=True)
+    expected_result: str | None = attrs.field(default=None, kw_only=True)
+    obligation: str | None = attrs.field(default=None, kw_only=True)
+
+    @property
+    def is_obligation(self) -> bool:
+        """Whether the law imposes this option (it has a legal basis, rule R16)."""
+        return self.obligation is not None
 
     def to_dict(self) -> dict[str, Any]:
         """The option as JSON-ready data: ``{"id", "text", "proposed_by",
-        "conversation_id"}`` (``proposed_by`` a participant id).
+        "conversation_id", "source", "expected_result", "obligation"}`` (``proposed_by`` a
+        participant id, ``source`` the value of :class:`Source`, the last two ``None`` when
+        not given).
 
         Returns:
             A new dict that ``json.dumps`` takes as it is.
@@ -181,6 +205,43 @@ class Trial:
 
 
 @attrs.frozen
+class Decline:
+    """A client's word that they decline an option (the option stays open)."""
+
+    reason: str
+    by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decline as JSON-ready data: ``{"reason", "by"}`` (``by`` a participant id).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
+class Waiver:
+    """Why a professional did not apply an obligation in this case (rule R16).
+
+    Attributes:
+        justification: What serves the goal better, and on what that expectation rests.
+        by: The id of the professional who waived it.
+    """
+
+    justification: str
+    by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The waiver as JSON-ready data: ``{"justification", "by"}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
 class OptionState:
     """An option with everything recorded about it.
 
@@ -189,23 +250,205 @@ class OptionState:
         considerations: Its pros and cons, in the order they were given.
         withdrawn: Why it was struck, or ``None`` while it is still open.
         trial: The latest trial of it, if any.
+        declines: The clients who declined it, each with their reason (the latest per
+            client); declining records a stance and leaves the option open.
+        waiver: Why the professional did not apply this obligation in this case (rule
+            R16); ``None`` for an option that is not waived.
     """
 
     option: Option
     considerations: tuple[Consideration, ...] = ()
     withdrawn: str | None = None
     trial: Trial | None = None
+    declines: tuple[Decline, ...] = ()
+    waiver: Waiver | None = None
 
     @property
     def open(self) -> bool:
-        """Whether the option can still be chosen."""
-        return self.withdrawn is None
+        """Whether the option can still be chosen: neither withdrawn nor (an obligation) waived."""
+        return self.withdrawn is None and self.waiver is None
 
     def to_dict(self) -> dict[str, Any]:
         """The option with its record as JSON-ready data.
 
         ``{"option": Option.to_dict(), "considerations": [Consideration.to_dict(), ...],
-        "withdrawn": str | None, "trial": Trial.to_dict() | None}``.
+        "withdrawn": str | None, "trial": Trial.to_dict() | None, "declines":
+        [Decline.to_dict(), ...], "waiver": Waiver.to_dict() | None}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
+class SureCheck:
+    """A client's or relative's own SURE test of decisional conflict.
+
+    SURE (Légaré et al., 2010) asks four yes/no questions: feeling Sure of the best choice
+    (``sure``), Understanding the benefits and risks (``informed``), being clear about the
+    Risk-benefit ratio, what matters most (``values_clear``), and having Enough support
+    (``supported``).
+
+    Attributes:
+        sure: Sure of the best choice.
+        informed: Knows the benefits and risks of each option.
+        values_clear: Clear about which benefits and risks matter most to them.
+        supported: Has enough support and advice to choose.
+        by: The id of the participant who answered (for themselves).
+    """
+
+    sure: bool
+    informed: bool
+    values_clear: bool
+    supported: bool
+    by: str
+
+    @property
+    def score(self) -> int:
+        """The number of yes answers, 0 to 4."""
+        return self.sure + self.informed + self.values_clear + self.supported
+
+    @property
+    def conflict(self) -> bool:
+        """Whether the score signals decisional conflict (below 4; advisory A5)."""
+        return self.score < 4
+
+    def to_dict(self) -> dict[str, Any]:
+        """The check as JSON-ready data: ``{"sure", "informed", "values_clear",
+        "supported", "by", "score"}`` (``score`` 0-4).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return {**fields_dict(self), "score": self.score}
+
+
+@attrs.frozen
+class UnderstandingCheck:
+    """A teach-back check: whether a client or relative could say in their own words what
+    was explained (rule R15 in youth care).
+
+    Attributes:
+        of: The id of the client or relative whose understanding was checked.
+        understood: Whether they had understood.
+        note: What showed it (or what was not clear yet).
+        by: The id of the professional who checked.
+    """
+
+    of: str
+    understood: bool
+    note: str
+    by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The check as JSON-ready data: ``{"of", "understood", "note", "by"}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
+class AnalysisEntry:
+    """One entry of the problem-and-strengths analysis (youth care)."""
+
+    kind: Analysis
+    text: str
+    by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready data: ``{"kind", "text", "by"}`` (``kind`` the value of
+        :class:`Analysis`).
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
+class SharedInformation:
+    """Information handed over in the conversation (a leaflet, a decision aid, ...).
+
+    Attributes:
+        kind: What kind of information it is.
+        text: What was handed over (a title, an address, a summary).
+        option: The id of the option it is about, or ``None``.
+        by: The id of the participant who shared it.
+    """
+
+    kind: Information
+    text: str
+    option: str | None
+    by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The information as JSON-ready data: ``{"kind", "text", "option", "by"}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
+class Question:
+    """A question asked in the conversation; pass it back to :meth:`Conversation.answer`.
+
+    Attributes:
+        id: Stable within the conversation: ``q1``, ``q2``, ... in order of asking.
+        text: The question.
+        asked_by: The id of the participant who asked it.
+        conversation_id: The conversation it belongs to.
+    """
+
+    id: str
+    text: str
+    asked_by: str
+    conversation_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The question as JSON-ready data: ``{"id", "text", "asked_by", "conversation_id"}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
+class Answer:
+    """An answer to a question."""
+
+    text: str
+    by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready data: ``{"text", "by"}``.
+
+        Returns:
+            A new dict that ``json.dumps`` takes as it is.
+        """
+        return fields_dict(self)
+
+
+@attrs.frozen
+class QuestionState:
+    """A question with its answers, in the order they were given."""
+
+    question: Question
+    answers: tuple[Answer, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        """Whether anyone answered it."""
+        return bool(self.answers)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The question with its answers as JSON-ready data: ``{"question":
+        Question.to_dict(), "answers": [Answer.to_dict(), ...]}``.
 
         Returns:
             A new dict that ``json.dumps`` takes as it is.
@@ -436,6 +679,12 @@ class Snapshot:
     evaluations: tuple[Evaluation, ...]
     sitting: int
     closed_reason: str | None
+    role_preferences: tuple[tuple[str, DecisionRole], ...] = ()
+    sure_checks: tuple[SureCheck, ...] = ()
+    understanding: tuple[UnderstandingCheck, ...] = ()
+    analysis: tuple[AnalysisEntry, ...] = ()
+    information: tuple[SharedInformation, ...] = ()
+    questions: tuple[QuestionState, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The whole state as JSON-ready data; the shape of ``snapshot.schema.json``.
@@ -444,7 +693,10 @@ class Snapshot:
         ``participants``, ``topics``, ``goals``, ``concerns``, ``options`` and
         ``evaluations`` lists of their values' :meth:`to_dict`; ``preferences`` maps a
         participant id to an option id (or ``None``: no preference), ``delegations`` a
-        client's id to the id of whom they delegated to.
+        client's id to the id of whom they delegated to, ``role_preferences`` a
+        participant id to the value of :class:`DecisionRole`; ``sure_checks`` and
+        ``understanding`` hold the latest check per person, ``analysis``, ``information``
+        and ``questions`` everything recorded, in order.
 
         >>> import json
         >>> import threetalk as tt
@@ -456,5 +708,8 @@ class Snapshot:
             A new dict that ``json.dumps`` takes as it is.
         """
         return fields_dict(
-            self, preferences=dict(self.preferences), delegations=dict(self.delegations)
+            self,
+            preferences=dict(self.preferences),
+            delegations=dict(self.delegations),
+            role_preferences={pid: role.value for pid, role in self.role_preferences},
         )

@@ -31,18 +31,23 @@ if TYPE_CHECKING:
     from datetime import date
     from random import Random
 
-    from threetalk._phases import Phase, Role, Stance
+    from threetalk._phases import DecisionRole, Phase, Role, Stance
     from threetalk._trail import Event, Head
     from threetalk._values import (
+        AnalysisEntry,
         Decision,
         Evaluation,
         Option,
         OptionState,
         Participant,
         Proposal,
+        QuestionState,
         Reason,
+        SharedInformation,
         Snapshot,
         Statement,
+        SureCheck,
+        UnderstandingCheck,
     )
 
 __all__ = [
@@ -152,6 +157,45 @@ class ConversationView(Protocol):
     @property
     def sitting(self) -> int:
         """Which sitting this is: 1 at first, one more at every ``resume``."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def role_preferences(self) -> Mapping[str, DecisionRole]:
+        """Participant id to how they want to take part in deciding (the latest counts)."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def sure_checks(self) -> Mapping[str, SureCheck]:
+        """Participant id to their latest SURE check of decisional conflict."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def understanding(self) -> Mapping[str, UnderstandingCheck]:
+        """Client or relative id to the latest teach-back check of their understanding."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def analysis(self) -> tuple[AnalysisEntry, ...]:
+        """The problem-and-strengths analysis, oldest entry first."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def information(self) -> tuple[SharedInformation, ...]:
+        """The information handed over, oldest first."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def questions(self) -> tuple[QuestionState, ...]:
+        """Every question asked, with its answers, in order of asking."""
+        ...  # pragma: no cover - protocol
+
+    @property
+    def decision_option(self) -> Option | None:
+        """The option a decision is about, for decision rules (rule R16 reads it).
+
+        While a proposal is judged (``propose_decision``), the option proposed; else the
+        pending proposal's option; else the final decision's; else ``None``.
+        """
         ...  # pragma: no cover - protocol
 
     def participant(self, participant_id: str) -> Participant:
