@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from threetalk._exceptions import InvalidInput, InvalidProtocol
-from threetalk._phases import ROLE_BY_VALUE, Role
+from threetalk._phases import ROLE_BY_VALUE, DecisionRole, Role
 from threetalk._steps import has_spoken
 from threetalk._text import Text
 from threetalk._values import fields_dict
@@ -105,11 +105,37 @@ def _preferences_differ(view: ConversationView) -> bool:
 
 
 def _leaves_to_professional(view: ConversationView) -> bool:
-    return bool(view.delegations)
+    if view.delegations:
+        return True
+    return any(
+        preference is DecisionRole.LEAVE_TO_PROFESSIONAL
+        for preference in view.role_preferences.values()
+    )
 
 
-def _not_recorded_yet(_view: ConversationView) -> bool:
-    return False
+def _decisional_conflict(view: ConversationView) -> bool:
+    participant = view.participant
+    return any(
+        check.conflict and participant(pid).role is not Role.PROFESSIONAL
+        for pid, check in view.sure_checks.items()
+    )
+
+
+def _question_open(view: ConversationView) -> bool:
+    participant = view.participant
+    return any(
+        not item.answers and participant(item.question.asked_by).role is not Role.PROFESSIONAL
+        for item in view.questions
+    )
+
+
+def _obligation_open(view: ConversationView) -> bool:
+    decision = view.decision
+    decided = None if decision is None else decision.option.id
+    return any(
+        item.option.obligation is not None and item.waiver is None and item.option.id != decided
+        for item in view.option_states
+    )
 
 
 #: Every condition a prompt's ``when`` may name: what it checks, and the check.
@@ -127,28 +153,22 @@ CONDITIONS: Final[Mapping[str, tuple[str, Callable[[ConversationView], bool]]]] 
     ),
     "leaves-to-professional": (
         (
-            "a client handed the decision to a professional (until role preferences can "
-            "be recorded, a delegation is how a client leaves it to the professional)"
+            "a client or relative would leave the decision to the professional (their latest "
+            "role preference), or a client handed it over (a delegation)"
         ),
         _leaves_to_professional,
     ),
     "decisional-conflict": (
-        "a client's SURE check shows doubt (false until SURE checks can be recorded)",
-        _not_recorded_yet,
+        "the latest SURE check of a client or relative scores below 4",
+        _decisional_conflict,
     ),
     "question-open": (
-        (
-            "a question of a client or relative is unanswered (false until questions can "
-            "be recorded)"
-        ),
-        _not_recorded_yet,
+        "a question of a client or relative is unanswered",
+        _question_open,
     ),
     "obligation-open": (
-        (
-            "a legal obligation is neither decided on nor waived (false until obligations "
-            "can be recorded)"
-        ),
-        _not_recorded_yet,
+        "a legal obligation is neither the decided option nor waived",
+        _obligation_open,
     ),
 }
 
