@@ -149,7 +149,11 @@ def test_six_step_addresses_client_and_relative() -> None:
 
 
 def test_youth_care_walks_through_team_talk() -> None:
-    """Question, analysis, goals: the step moves on as the family's words come in."""
+    """Question, analysis, goals: the step moves on as the family's words come in.
+
+    The issue's own example: the analysis wants a strength and every client's
+    understanding checked, and R15 holds option talk back until the son understood.
+    """
     conv = tt.Conversation(tt.youth_care(), clock=_clock())
     mother = conv.join("Ilse", tt.Role.CLIENT)
     son = conv.join("Daan", tt.Role.CLIENT)
@@ -167,9 +171,26 @@ def test_youth_care_walks_through_team_talk() -> None:
     conv.add_topic("I want to play football again", by=son)
     assert conv.step.id == "analysis"
     conv.state_problem("Evenings end in arguments; Daan stopped training", by=worker)
-    assert conv.step.id == "goals"
+    assert conv.step.id == "analysis"
+    assert [r.code for r in conv.progress()[2].missing] == ["needs-strength", "needs-understanding"]
+    conv.add_analysis(tt.Analysis.STRENGTH, "Daan and his grandfather get on well", by=worker)
     conv.add_goal("Quiet evenings at home", by=mother)
     conv.add_goal("Play football twice a week", by=son)
+    conv.check_understanding(
+        mother, understood=True, note="Put the plan in her own words", by=worker
+    )
+    conv.check_understanding(son, understood=False, note="Asked what 'plan' means", by=worker)
+    assert conv.step.id == "analysis"
+
+    (r15,) = conv.why_not(P.OPTION_TALK)
+    assert (r15.code, r15.rule) == ("needs-understanding", "R15")
+    assert "Daan" in r15.text("en")
+    assert "Daan" in r15.text("nl")
+    assert "Ilse" not in r15.message
+
+    conv.check_understanding(
+        son, understood=True, note="Explained it back with an example", by=worker
+    )
     assert conv.step.id == "goals"
     statuses = [item.status for item in conv.progress()]
     assert statuses[:4] == [
@@ -178,6 +199,17 @@ def test_youth_care_walks_through_team_talk() -> None:
         tt.StepStatus.DONE,
         tt.StepStatus.CURRENT,
     ]
+    conv.move_to(P.OPTION_TALK, by=worker)
+    assert conv.step.id == "help"
+    network = conv.propose_option(
+        "Grandfather takes Daan to training", source=tt.Source.NETWORK, by=mother
+    )
+    assert network.source is tt.Source.NETWORK
+    conv.check_conflict(sure=False, informed=True, values_clear=True, supported=True, by=mother)
+    assert conv.sure_checks[mother.id].score == 3
+    reason = conv.why_not(P.DECISION_TALK)[0]
+    assert reason.code == "needs-two-options"
+    assert reason.text("nl") != reason.text("en")
 
 
 def test_rehabilitation_weighs_both_sides() -> None:

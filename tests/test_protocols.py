@@ -96,9 +96,11 @@ class TestInvalidProtocol:
 
         assert any("'dance'" in problem for problem in problems)
 
-    @pytest.mark.parametrize("command", tt.PLACED_COMMANDS)
+    @pytest.mark.parametrize(
+        "command", [c for c in tt.PLACED_COMMANDS if c not in tt.OPTIONAL_COMMANDS]
+    )
     def test_missing_placement(self, command):
-        """Every placed command must be placed somewhere."""
+        """Every placed command but the guides' optional acts must be placed somewhere."""
         placement = {
             name: where for name, where in tt.three_talk().placement.items() if name != command
         }
@@ -106,6 +108,23 @@ class TestInvalidProtocol:
         problems = _problems(placement=placement)
 
         assert problems == (f"placement does not say where {command} belongs",)
+
+    @pytest.mark.parametrize("command", sorted(tt.OPTIONAL_COMMANDS))
+    def test_an_optional_act_may_be_left_out(self, command, clock):
+        """A protocol written before the acts of the guides stays valid and refuses them."""
+        placement = {
+            name: where for name, where in tt.three_talk().placement.items() if name != command
+        }
+        protocol = attrs.evolve(tt.three_talk(), name="older", placement=placement)
+        scene = build(clock, "options", protocol=protocol)
+
+        reasons = scene.conv.why_not_command(command, by=scene.client)
+
+        assert [reason.code for reason in reasons] == ["not-offered"]
+        assert "older" in reasons[0].message
+        assert "older" in reasons[0].text("nl")
+        assert command not in scene.conv.allowed_commands(by=scene.client)
+        assert command not in scene.conv.allowed_commands(by=scene.pro)
 
     def test_placement_in_unknown_phase(self):
         """A command placed in a phase that is not part of the protocol is named."""

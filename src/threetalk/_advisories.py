@@ -110,4 +110,9 @@ def open_questions(state: State) -> list[Observation]:
         f"The decision became final while {count} {noun} of a client or relative "
         f"stayed unanswered: {'; '.join(waiting)}."
     )
-    return [("open-question", "A6", None, message, {"count": count, "questions": waiting})]
+    params: dict[str, object] = {
+        "case": "one" if count == 1 else "many",
+        "count": count,
+        "questions": waiting,
+    }
+    return [("open-question", "A6", None, message, params)]

@@ -43,7 +43,7 @@ from threetalk._phases import (
     Stance,
 )
 from threetalk._prompts import choose
-from threetalk._protocols import COMMANDS, Protocol, three_talk
+from threetalk._protocols import COMMANDS, OPTIONAL_COMMANDS, Protocol, three_talk
 from threetalk._state import KINDS, State, acts_tuple, acts_view, apply, data_problem
 from threetalk._sync import new_lock
 from threetalk._text import check_language, unknown_language
@@ -1830,7 +1830,7 @@ class Conversation:
         >>> conv = tt.Conversation()
         >>> client = conv.join("Client", tt.Role.CLIENT)
         >>> sorted(conv.allowed_commands(by=client))
-        ['add_goal', 'add_topic', 'close', 'pause']
+        ['add_goal', 'add_topic', 'ask', 'close', 'pause', 'state_role_preference']
         """
         with self._lock:
             actor = self._actor(by)
@@ -1982,9 +1982,13 @@ class Conversation:
         actor: Participant,
         rules: Callable[[], Sequence[Reason]] | None = None,
     ) -> Sequence[Reason]:
-        """The actor's role, then the phase, then ``rules``: the first that objects decides."""
+        """Whether the protocol offers the command at all, the actor's role, then the phase,
+        then ``rules``: the first that objects decides."""
+        protocol = self._protocol
+        if command not in protocol.placement and command in OPTIONAL_COMMANDS:
+            return (refusals.not_offered(command, protocol),)
         reason = refusals.wrong_role(command, actor) or refusals.misplaced(
-            command, self._state, self._protocol
+            command, self._state, protocol
         )
         if reason is not None:
             return (reason,)

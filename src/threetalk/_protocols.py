@@ -128,6 +128,9 @@ class Protocol:
         entry_rules: The guards of entering each phase.
         decision_rules: The guards of making a decision final (checked again when it does).
         placement: For each command of :data:`PLACED_COMMANDS`, the phases it belongs to.
+            The acts of :data:`OPTIONAL_COMMANDS` may be left out (the protocol then does
+            not offer them); their phases are trimmed to those the protocol has, so a
+            protocol derived from a built-in with fewer phases stays valid.
         allows_imposition: Whether a professional may impose a decision (rule R9).
         allows_obligations: Whether a professional may propose an option the law
             imposes (``propose_option(obligation=...)``; rule R16 is then up to the
@@ -169,6 +172,12 @@ class Protocol:
         if problems:
             raise InvalidProtocol(problems)
         phases = frozenset({self.initial, *(phase for move in self.moves for phase in move)})
+        placement = self.placement
+        if any(not where <= phases for where in placement.values()):
+            # The acts of the guides are placed in every talk phase by the built-ins; a
+            # protocol derived from one without some phase keeps them where it can.
+            trimmed = {command: where & phases for command, where in placement.items()}
+            object.__setattr__(self, "placement", trimmed)
         if are_defaults(self.steps):
             # Default steps follow the phases, and so do the prompts of their steps: a
             # protocol derived from a built-in without some phase keeps working.
@@ -292,6 +301,8 @@ def _problems(protocol: Protocol) -> list[str]:  # noqa: PLR0912 - one flat list
         if command not in PLACED_COMMANDS:
             problems.append(f"placement names an unknown command {command!r}")
         for phase in where:
+            if command in OPTIONAL_COMMANDS and phase in TALK_PHASES:
+                continue  # trimmed to the protocol's phases (see Protocol.placement)
             if not isinstance(phase, Phase) or phase not in phases:
                 problems.append(f"placement puts {command} in {phase!r}, which is not a phase here")
     problems.extend(
@@ -467,12 +478,12 @@ _WORK_AND_INCOME: Final = attrs.evolve(
     name="work_and_income",
     allows_imposition=True,
     allows_obligations=True,
-    decision_rules=(*_THREE_TALK.decision_rules, guards.OBLIGATIONS_SETTLED),
+    decision_rules=(*_THREE_TALK.decision_rules, guards.OBLIGATIONS_DECIDED_OR_WAIVED),
     steps=(
         default_step(P.PREPARATION),
         default_step(P.TEAM_TALK),
         _with_rules(P.OPTION_TALK, done.OBLIGATIONS_DISCUSSED),
-        _with_rules(P.DECISION_TALK, guards.OBLIGATIONS_SETTLED),
+        _with_rules(P.DECISION_TALK, guards.OBLIGATIONS_DECIDED_OR_WAIVED),
         default_step(P.EVALUATION),
     ),
     prompts=builtin_prompts("work_and_income"),
