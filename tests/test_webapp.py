@@ -249,3 +249,36 @@ def test_listing_pages(webapp: FastAPI) -> None:
 
 def test_unknown_conversation_is_404(webapp: FastAPI) -> None:
     assert TestClient(webapp).get("/c/no-such-talk").status_code == 404
+
+
+def test_the_acts_of_the_guides_through_the_forms(webapp: FastAPI) -> None:
+    """Role preference, a question and its answer, teach-back and a SURE check by form."""
+    conv, ann, doctor = start(webapp)
+    ok = 200
+
+    page = ann.get(f"/c/{conv}")
+    assert 'id="do-state_role_preference"' in page.text
+    assert 'id="do-ask"' in page.text
+    assert ann.do(conv, "state_role_preference", preference="share").status_code == ok
+    assert ann.do(conv, "ask", text="How long will it take?").status_code == ok
+    answer_form = doctor.get(f"/c/{conv}")
+    assert 'id="do-answer"' in answer_form.text
+    assert "How long will it take?" in answer_form.text
+    assert doctor.do(conv, "answer", question="q1", text="About six weeks").status_code == ok
+    assert doctor.do(conv, "move_to", phase="team_talk").status_code == ok
+    assert (
+        doctor.do(
+            conv, "check_understanding", of="p1", understood="yes", note="Said it back"
+        ).status_code
+        == ok
+    )
+    bad = doctor.do(conv, "check_understanding", of="p1", understood="maybe", note="x")
+
+    assert bad.status_code == 400
+    assert "yes or no" in bad.text
+    kinds = [event.kind for event in events(webapp, conv)]
+    assert kinds.count("question-answered") == 1
+    assert "understanding-checked" in kinds
+    assert "role-preference-stated" in kinds
+    assert "refused" not in kinds
+    assert verify_store(webapp.state.store).ok

@@ -72,6 +72,28 @@ FIELDS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "resume": (),
     "close": (("reason", "text"),),
     "evaluate": (("outcome", "text"), ("process", "text")),
+    "state_role_preference": (("preference", "decision_role"),),
+    "ask": (("text", "text"),),
+    "answer": (("question", "question"), ("text", "text")),
+    "add_analysis": (("kind", "analysis"), ("text", "text")),
+    "check_understanding": (("of", "participant"), ("understood", "yes_no"), ("note", "text")),
+    "share_information": (("text", "text"), ("kind", "information"), ("option", "option_or_none")),
+    "decline": (("option", "option"), ("reason", "text")),
+    "waive": (("option", "option"), ("justification", "text")),
+    "check_conflict": (
+        ("sure", "yes_no"),
+        ("informed", "yes_no"),
+        ("values_clear", "yes_no"),
+        ("supported", "yes_no"),
+    ),
+}
+# The values a select offers, per kind of field (the enums' values; yes/no for booleans).
+CHOICES: Mapping[str, tuple[str, ...]] = {
+    "stance": tuple(each.value for each in tt.Stance),
+    "decision_role": tuple(each.value for each in tt.DecisionRole),
+    "analysis": tuple(each.value for each in tt.Analysis),
+    "information": tuple(each.value for each in tt.Information),
+    "yes_no": ("yes", "no"),
 }
 # Arguments given by position rather than by name.
 POSITIONAL: Mapping[str, tuple[str, ...]] = {
@@ -84,6 +106,13 @@ POSITIONAL: Mapping[str, tuple[str, ...]] = {
     "propose_decision": ("option",),
     "pause": ("until", "reason"),
     "evaluate": ("outcome", "process"),
+    "state_role_preference": ("preference",),
+    "answer": ("question", "text"),
+    "add_analysis": ("kind", "text"),
+    "check_understanding": ("of",),
+    "share_information": ("text",),
+    "decline": ("option", "reason"),
+    "waive": ("option", "justification"),
 }
 
 
@@ -120,6 +149,13 @@ def open_store(store_url: str) -> EventStore:
     return SQLiteStore(store_url)
 
 
+def _yes_no(raw: str) -> bool:
+    """``yes`` or ``no`` as a form sends it."""
+    if raw not in {"yes", "no"}:
+        raise ValueError(raw)
+    return raw == "yes"
+
+
 def _parse(conv: tt.Conversation, kind: str, name: str, raw: str) -> object:
     """One form value as the command's argument; malformed input is ``InvalidInput``."""
     on_conversation: dict[str, Callable[[str], object]] = {
@@ -127,12 +163,17 @@ def _parse(conv: tt.Conversation, kind: str, name: str, raw: str) -> object:
         "option": conv.option,
         "option_or_none": lambda value: None if value in {"", "none"} else conv.option(value),
         "participant": conv.participant,
+        "question": conv.question,
     }
     if kind in on_conversation:
         return on_conversation[kind](raw)  # their own InvalidInput for an unknown id
     plain: dict[str, tuple[Callable[[str], object], str]] = {
         "phase": (tt.Phase, "phase"),
         "stance": (tt.Stance, "stance (pro or con)"),
+        "decision_role": (tt.DecisionRole, "role (decide_myself, share, leave_to_professional)"),
+        "analysis": (tt.Analysis, "kind of analysis"),
+        "information": (tt.Information, "kind of information"),
+        "yes_no": (_yes_no, "yes or no"),
         "date": (date.fromisoformat, "day as YYYY-MM-DD"),
     }
     parse, expected = plain[kind]
@@ -298,8 +339,11 @@ def create_app(store_url: str) -> FastAPI:  # noqa: PLR0915 - routes share store
             "targets": targets,
             "moves": moves,
             "roles": list(tt.Role),
-            "stances": list(tt.Stance),
-            "open_options": [s.option for s in conv.option_states if s.withdrawn is None],
+            "choices": CHOICES,
+            "open_options": [s.option for s in conv.option_states if s.open],
+            "questions": [
+                q.question for q in conv.questions if me is None or q.question.asked_by != me.id
+            ],
             "timeline": timeline,
             "head": head,
             "error": error,
