@@ -348,4 +348,6 @@ def _open_obligations(view: ConversationView) -> dict[str, object]:
 UNDERSTOOD = Rule(
     "needs-understanding", "R15", _client_not_understood, params=_names_not_understood
 )
-OBLIGATIONS_DECIDED_OR_WAIVED = Rule("obligation-open", "R16", _obligation_open, params=_open_obligations)
+OBLIGATIONS_DECIDED_OR_WAIVED = Rule(
+    "obligation-open", "R16", _obligation_open, params=_open_obligations
+)
