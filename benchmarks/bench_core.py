@@ -3,7 +3,8 @@
 Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--quick]``.
 
 1. ``move_to`` (rules + audit event) vs a bare ``transitions`` trigger with the same number
-   of cheap guards; target ratio <= 1.5.
+   of cheap guards, under ``three_talk()``, ``six_step()`` and ``youth_care()`` (whose
+   option talk adds rule R15); target ratio <= 1.5.
 2. ``allowed_moves()`` vs idiomatic transitions (``get_triggers`` + ``may_<trigger>``);
    target >= 10x faster.
 3. Creating 100,000 conversations with 3 participants each: time per creation must stay
@@ -14,8 +15,8 @@ Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--quick]
    ratio <= 2.5. The same rule written against ``snapshot()``, as it was before the view,
    is measured beside them.
 6. ``conv.progress()`` and ``conv.prompts()`` in a typical decision-talk state vs one
-   ``move_to`` (decision talk and back) of the same conversation, under ``three_talk()``
-   and ``six_step()``; target: each costs at most one move (ratio <= 1).
+   ``move_to`` (decision talk and back) of the same conversation, under every built-in
+   protocol; target: each costs at most one move (ratio <= 1).
 """
 
 from __future__ import annotations
@@ -73,15 +74,27 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def in_team_talk() -> tuple[tt.Conversation, tt.Participant, tt.Participant]:
+def in_team_talk(
+    protocol: tt.Protocol | None = None,
+) -> tuple[tt.Conversation, tt.Participant, tt.Participant]:
     """A conversation in team talk that may go to option talk and back."""
-    conv = tt.Conversation(clock=StepClock(START), conversation_id="bench")
+    conv = tt.Conversation(protocol, clock=StepClock(START), conversation_id="bench")
     client = conv.join("Client", tt.Role.CLIENT)
     pro = conv.join("Professional", tt.Role.PROFESSIONAL)
     conv.move_to(tt.Phase.TEAM_TALK, by=pro)
     conv.state_problem("The problem as both see it", by=client)
     conv.add_goal("A goal of the client", by=client)
+    _understood(conv, client, pro)
     return conv, client, pro
+
+
+def _understood(conv: tt.Conversation, client: tt.Participant, pro: tt.Participant) -> None:
+    """Where option talk needs it (youth care, R15), the client's teach-back check."""
+    if any(
+        rule.code == "needs-understanding"
+        for rule in conv.protocol.entry_rules.get(tt.Phase.OPTION_TALK, ())
+    ):
+        conv.check_understanding(client, understood=True, note="Said it back", by=pro)
 
 
 # ---------------------------------------------------------------- 1. move_to
@@ -100,13 +113,14 @@ class PingPong:
 
     SPAN = 250
 
-    def __init__(self) -> None:
+    def __init__(self, protocol: tt.Protocol | None = None) -> None:
         self.review = date(2027, 6, 1)
+        self.protocol = protocol
         self.fresh()
 
     def fresh(self) -> None:
         """Start over with a new conversation in team talk, ready to move to option talk."""
-        conv, client, pro = in_team_talk()
+        conv, client, pro = in_team_talk(self.protocol)
         conv.move_to(tt.Phase.OPTION_TALK, by=pro)
         option = conv.propose_option("Wait and see", by=client)
         conv.add_consideration(option, tt.Stance.PRO, "No upheaval", by=pro)
@@ -147,15 +161,16 @@ class PingPong:
         return took / (2 * number)
 
 
-def bare_machine() -> tuple[Callable[[Any], bool], Any]:
+def bare_machine(protocol: tt.Protocol | None = None) -> tuple[Callable[[Any], bool], Any]:
     """The baseline of a move: a bare transitions trigger and the model it steps.
 
     Same graph step as a move between team and option talk (back and forth with one
     trigger), with as many always-true conditions as ``move_to`` checks entry rules.
     """
+    protocol = protocol or tt.three_talk()
     guards = max(
-        len(tt.three_talk().entry_rules[tt.Phase.OPTION_TALK]),
-        len(tt.three_talk().entry_rules[tt.Phase.TEAM_TALK]),
+        len(protocol.entry_rules[tt.Phase.OPTION_TALK]),
+        len(protocol.entry_rules[tt.Phase.TEAM_TALK]),
     )
 
     class Bare:
@@ -175,7 +190,9 @@ def bare_machine() -> tuple[Callable[[Any], bool], Any]:
     return machine.events["go"].trigger, Bare()
 
 
-def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
+def bench_move(
+    number: int, rounds: int = 5, protocol: tt.Protocol | None = None
+) -> dict[str, float]:
     """``move_to`` (timed) in a ping-pong vs a bare transitions trigger, two ways.
 
     The bare trigger is timed alone in a tight loop (everything it touches stays hot in the
@@ -183,13 +200,13 @@ def bench_move(number: int, rounds: int = 5) -> dict[str, float]:
     moves are untimed, with the trigger timed where each move is due. Rounds alternate, and
     the best round of each counts.
     """
-    ours, other = PingPong(), PingPong()
+    ours, other = PingPong(protocol), PingPong(protocol)
 
     def move(phase: tt.Phase, by: tt.Participant) -> bool:
         ours.conv.move_to(phase, by=by)
         return True
 
-    trigger, bare = bare_machine()
+    trigger, bare = bare_machine(protocol)
 
     def bare_trigger(_phase: tt.Phase, _by: tt.Participant) -> bool:
         trigger(bare)
@@ -484,6 +501,7 @@ def in_decision_talk(protocol: tt.Protocol) -> tuple[tt.Conversation, tt.Partici
     conv.state_problem("Tired after half a day", by=pro)
     conv.add_goal("Three mornings a week", by=client)
     conv.add_concern("Money", by=partner)
+    _understood(conv, client, pro)
     conv.move_to(tt.Phase.OPTION_TALK, by=pro)
     two = conv.propose_option("Two mornings", by=client)
     wait = conv.propose_option("Wait a month", by=partner)
@@ -501,7 +519,7 @@ def _move_next(conv: tt.Conversation, by: tt.Participant, targets: Iterator[tt.P
 def bench_guidance(number: int, rounds: int = 5) -> dict[str, dict[str, float]]:
     """``progress()`` and ``prompts()`` vs a ``move_to`` there and back, per protocol."""
     found = {}
-    for protocol in (tt.three_talk(), tt.six_step()):
+    for protocol in tt.builtin_protocols().values():
         conv, _ = in_decision_talk(protocol)
         mover, mover_pro = in_decision_talk(protocol)
         targets = iter([tt.Phase.OPTION_TALK, tt.Phase.DECISION_TALK] * (number * (rounds + 1) * 2))
@@ -527,13 +545,14 @@ def main() -> None:
     quick = parser.parse_args().quick
     scale = 10 if quick else 1
     print(f"Python {sys.version.split()[0]}, threetalk benchmark{' (quick)' if quick else ''}")
-    move = bench_move(20_000 // scale)
-    print(
-        f"1. move_to {move['move_to_us']:.1f} us vs bare trigger {move['bare_trigger_us']:.1f} us"
-        f" -> ratio {move['ratio']:.2f} (target <= 1.5)\n"
-        f"   bare trigger between the same commands as move_to: {move['bare_between_us']:.1f} us"
-        f" -> ratio {move['ratio_between']:.2f}"
-    )
+    for protocol in (tt.three_talk(), tt.six_step(), tt.youth_care()):
+        move = bench_move(20_000 // scale, protocol=protocol)
+        print(
+            f"1. {protocol.name}: move_to {move['move_to_us']:.1f} us vs bare trigger "
+            f"{move['bare_trigger_us']:.1f} us -> ratio {move['ratio']:.2f} (target <= 1.5)\n"
+            f"   bare trigger between the same commands as move_to: "
+            f"{move['bare_between_us']:.1f} us -> ratio {move['ratio_between']:.2f}"
+        )
     allowed = bench_allowed_moves(20_000 // scale)
     print(
         f"2. allowed_moves {allowed['allowed_moves_us']:.2f} us vs get_triggers+may_ "

@@ -15,7 +15,9 @@ counts do not. This script runs one workload (argument ``move``, ``fill`` or ``b
 - ``bare``: two bare transitions triggers with two cheap guards each.
 
 Instructions per move = ((move1000 - move0) - (fill1000 - fill0)) / 2000, and per
-trigger = (bare1000 - bare0) / 2000.
+trigger = (bare1000 - bare0) / 2000. A third argument names a built-in protocol
+(``six_step``, ``youth_care``, ...; ``three_talk`` when left out): the conversation then
+follows it, and the bare triggers get as many guards as its entry rules.
 """
 
 from __future__ import annotations
@@ -28,17 +30,17 @@ from bench_core import PingPong, bare_machine  # type: ignore[import-not-found]
 import threetalk as tt
 
 
-def bare(number: int) -> None:
+def bare(number: int, protocol: tt.Protocol) -> None:
     """Two bare transitions triggers (``bench_core.bare_machine``), ``number`` times."""
-    trigger, model = bare_machine()
+    trigger, model = bare_machine(protocol)
     for _ in range(number):
         trigger(model)
         trigger(model)
 
 
-def conversation(number: int, *, moves: bool) -> None:
+def conversation(number: int, protocol: tt.Protocol, *, moves: bool) -> None:
     """The loop of ``bench_move``, with its moves or with its untimed commands alone."""
-    party = PingPong()
+    party = PingPong(protocol)
     conv, client, pro, option, review = (
         party.conv,
         party.client,
@@ -72,10 +74,11 @@ def main() -> None:
     """Run the workload named on the command line."""
     gc.disable()
     what, number = sys.argv[1], int(sys.argv[2])
+    protocol = tt.builtin_protocols()[sys.argv[3] if len(sys.argv) > 3 else "three_talk"]
     if what == "bare":
-        bare(number)
+        bare(number, protocol)
     else:
-        conversation(number, moves=what == "move")
+        conversation(number, protocol, moves=what == "move")
 
 
 if __name__ == "__main__":
