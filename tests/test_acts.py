@@ -7,10 +7,12 @@ above it; ``tests/test_stateful.py`` compares the same acts against the referenc
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import attrs
+import jsonschema
 import pytest
 
 import threetalk as tt
@@ -674,3 +676,7 @@ def test_every_act_replays_to_the_same_state(name: str) -> None:
     assert again.protocol is protocol
     assert again.snapshot() == conv.snapshot()
     assert again.snapshot().to_dict() == conv.snapshot().to_dict()
+    data = json.loads(json.dumps(conv.snapshot().to_dict()))
+    jsonschema.Draft202012Validator(tt.snapshot_schema()).validate(data)
+    assert data["questions"][0]["answers"][0]["text"] == "We choose together"
+    assert data["sure_checks"][0]["score"] == 3

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
 
 import threetalk as tt
+from scenarios import scripted
 from threetalk._messages import catalogue
 from threetalk.store import MemoryStore, import_jsonl, open_conversation
 
@@ -171,3 +173,19 @@ def test_a_check_may_return_a_reason_or_name_its_params() -> None:
     assert from_params.text("nl").endswith("nog niet gedaan door: Sanne.")
     assert quiet.reason(conv) is None
     assert asked == ["params"]
+
+
+@given(scripted())
+def test_every_reason_and_advisory_a_script_records_reads_in_dutch(scene) -> None:
+    """Whatever a random script gets refused or advised, under any built-in protocol, its
+    Dutch template finds every parameter it needs (else the English would be shown)."""
+    for event in scene.conv.events:
+        if event.kind == "refused":
+            recorded = event.data["reasons"]
+        elif event.kind == "advisory":
+            recorded = [event.data]
+        else:
+            continue
+        for item in recorded:
+            reason = tt.Reason(item["code"], item["message"], item["rule"], item.get("params"))
+            assert reason.text("nl") != item["message"], item["code"]
