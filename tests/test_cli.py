@@ -14,7 +14,7 @@ import pytest
 import threetalk as tt
 from conftest import StepClock
 from threetalk import _cli, _demo, _demo_cases, _simulation_cli, _store_cli
-from threetalk.store import SQLiteStore
+from threetalk.store import MemoryStore, SQLiteStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -219,6 +219,16 @@ class TestDemo:
         assert "doet mee als cliënt" in lines[4]
         assert lines[1].strip() == "== stap 1 van 5, preparation: Voorbereiding"
         assert lines[-1].endswith("onderwerp: Werk")
+
+    def test_the_timeline_of_a_keyed_conversation(self):
+        """timeline() rebuilds a conversation with a keyed chain when given its key."""
+        key = b"k" * 32
+        conv = tt.Conversation(clock=StepClock(), store=MemoryStore(key=key))
+        conv.join("A", tt.Role.CLIENT)
+
+        lines = _demo.timeline(conv, key=key)
+
+        assert lines[-1].endswith("A     joins as client")
 
     def test_another_protocol_imports_nothing_heavy(self):
         """A guide's case in Dutch still runs on the core alone."""

@@ -244,7 +244,11 @@ _SAY: Final[Mapping[str, Mapping[str, str]]] = {
     },
 }
 
-_TO: Final = {tt.Role.CLIENT: "to-client", tt.Role.RELATIVE: "to-relative"}
+#: How a prompt's addressee is named (the professional's own prompts have none).
+_TO: Final[Mapping[tt.Role | None, str]] = {
+    tt.Role.CLIENT: "to-client",
+    tt.Role.RELATIVE: "to-relative",
+}
 
 
 class _Teller:
@@ -371,9 +375,9 @@ class _Teller:
 
 def _prompt_line(prompt: tt.Prompt, language: str, *, now: bool = False) -> str:
     say = _SAY[language]
-    to = say[_TO.get(prompt.to, "to-professional")] if prompt.to is not None else None
+    to = say[_TO.get(prompt.to, "to-professional")]
     template = say["prompt-now" if now else "prompt"]
-    return "       " + template.format(to=to or say["to-professional"], text=prompt.text[language])
+    return "       " + template.format(to=to, text=prompt.text[language])
 
 
 def _situational(prompt: tt.Prompt) -> bool:
@@ -393,17 +397,19 @@ def _opening_prompts(prompts: Sequence[tt.Prompt]) -> list[tt.Prompt]:
     return [prompt for prompt in prompts if prompt in chosen or _situational(prompt)]
 
 
-def timeline(conv: tt.Conversation, language: str = "en") -> list[str]:
+def timeline(conv: tt.Conversation, language: str = "en", key: bytes | None = None) -> list[str]:
     """The conversation's events as readable lines, with the steps of its guide.
 
     Where the conversation comes to another step, the step's number, id and title are
     shown with a prompt or two; a prompt whose condition comes to hold within the step is
     shown when it does. Steps and prompts are read from the conversation rebuilt up to
-    each command (advisories belong to the command before them).
+    each command (advisories belong to the command before them): a replay per command,
+    which suits a conversation of demo length, not one of thousands of events.
 
     Args:
-        conv: Any conversation of a protocol with steps (every protocol has them).
+        conv: Any conversation (every protocol has steps).
         language: ``"en"`` or ``"nl"``.
+        key: The key of its chain, if it is keyed.
     """
     teller = _Teller(conv, language)
     events = conv.events
@@ -420,7 +426,7 @@ def timeline(conv: tt.Conversation, language: str = "en") -> list[str]:
         )
         if index + 1 < len(events) and events[index + 1].kind == "advisory":
             continue
-        then = tt.replay(events[: index + 1], protocol=conv.protocol)
+        then = tt.replay(events[: index + 1], protocol=conv.protocol, key=key)
         prompts = then.prompts(language=language) if conv.protocol.prompts else ()
         step = then.step
         if step.id != step_id:
