@@ -13,8 +13,8 @@ import pytest
 
 import threetalk as tt
 from conftest import StepClock
-from threetalk import _cli, _simulation_cli, _store_cli
-from threetalk.store import SQLiteStore
+from threetalk import _cli, _demo, _demo_cases, _simulation_cli, _store_cli
+from threetalk.store import MemoryStore, SQLiteStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -90,6 +90,152 @@ class TestLazyImports:
 
         out = capsys.readouterr().out
         assert all(f"    {name}" in out for name in _cli.SUBCOMMANDS)
+
+
+# ---------------------------------------------------------------------------- demo
+
+PROTOCOLS = sorted(tt.builtin_protocols())
+LANGUAGES = ("en", "nl")
+
+
+def demo(capsys: pytest.CaptureFixture[str], *arguments: str) -> str:
+    """What ``threetalk demo *arguments`` prints; it must exit with 0."""
+    code = _cli.main(["demo", *arguments])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    return out
+
+
+class TestDemo:
+    @pytest.mark.parametrize("language", LANGUAGES)
+    @pytest.mark.parametrize("protocol", PROTOCOLS)
+    def test_every_case_in_every_language(self, protocol, language, capsys):
+        """Each protocol's case runs in each language and shows every step of the guide
+        (id and title), prompts of the catalogue in that language, and the decision."""
+        out = demo(capsys, "--protocol", protocol, "--language", language)
+
+        conv = _demo_cases.play(protocol, language)
+        steps = tt.builtin_protocols()[protocol].steps
+        assert all(f"{step.id}: {step.title[language]}" in out for step in steps)
+        prompts = tt.builtin_protocols()[protocol].prompts
+        assert sum(f'"{prompt.text[language]}"' in out for prompt in prompts) >= len(steps)
+        decision = conv.decision
+        assert decision is not None
+        assert f"{decision.option.text} (" in out
+        assert decision.what in out
+        label = {"en": "Decision: ", "nl": "Besluit: "}[language]
+        assert sum(line.startswith(label) for line in out.splitlines()) == 1
+        assert out.rstrip().endswith({"en": "same state: yes.", "nl": "toestand: ja."}[language])
+
+    @pytest.mark.parametrize("protocol", PROTOCOLS)
+    def test_dutch_is_dutch(self, protocol, capsys):
+        """In Dutch the timeline, the steps and the summary speak Dutch, prompts included."""
+        out = demo(capsys, "--protocol", protocol, "--language", "nl")
+
+        assert "doet mee als cliënt" in out
+        assert "== stap 1 van" in out
+        assert '? aan de cliënt: "' in out
+        assert "Keten geverifieerd: " in out
+        assert not any(
+            english in out for english in ("joins as", "== step", "to the client", "Decision:")
+        )
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    @pytest.mark.parametrize("protocol", PROTOCOLS)
+    def test_refusals_and_advisories_in_the_language(self, protocol, language, capsys):
+        """Every refusal reason and advisory is given as its text in the language chosen."""
+        out = demo(capsys, "--protocol", protocol, "--language", language)
+
+        conv = _demo_cases.play(protocol, language)
+        reasons = [
+            tt.Reason(r["code"], r["message"], r["rule"], r.get("params", {}))
+            for event in conv.events
+            if event.kind == "refused"
+            for r in event.data["reasons"]
+        ]
+        assert reasons or conv.advisories
+        assert all(reason.text(language) in out for reason in reasons)
+        assert all(advisory.text(language) in out for advisory in conv.advisories)
+        marker = {"en": "!!! REFUSED ", "nl": "!!! GEWEIGERD "}[language]
+        assert out.count(marker) == len([event for event in conv.events if event.kind == "refused"])
+
+    def test_the_new_acts_are_told(self, capsys):
+        """The acts of the guides each have a line of their own in the timelines."""
+        out = "".join(
+            demo(capsys, "--protocol", protocol, "--language", "en") for protocol in PROTOCOLS
+        )
+
+        for told in (
+            "on deciding: we decide together",
+            "SURE check: 3 of 4 yes; no to: sure of the best choice",
+            "checks Daan's understanding (teach-back): not understood yet",
+            "analysis, strength: ",
+            "hands over a leaflet: ",
+            "asks q1: ",
+            "answers q1: ",
+            "(from their network)",
+            "; expected result: ",
+            "(an obligation; legal basis: Participation Act",
+            "declines Unpaid socially useful work",
+            "waives the obligation Unpaid socially useful work",
+            "(advisory A5)",
+            "(advisory A6)",
+        ):
+            assert told in out, told
+
+    def test_the_default_is_sams_case_in_english(self, capsys):
+        """Without options the demo plays the three-talk case in English, as `make demo` did."""
+        default = demo(capsys)
+        chosen = demo(capsys, "--protocol", "three_talk", "--language", "en")
+
+        assert default == chosen
+        assert default.startswith("A shared decision in rehabilitation: Sam (client)")
+        assert "  2 Mon 23 Nov 09:02  preparation   Sam   joins as client\n" in default
+        assert "REFUSED move_to: Deciding needs at least two options" in default
+        last = default.rstrip().splitlines()[-2:]
+        assert last[0].startswith("Chain verified: 39 events, head ")
+        assert last[1] == "Rebuilt from its events alone, same state: yes."
+
+    def test_a_prompt_shown_when_its_condition_comes_to_hold(self, capsys):
+        """A prompt whose condition holds only later in a step is shown when it does: the
+        relative's prompt once she joined, the objection prompt once Sam objected."""
+        out = demo(capsys).splitlines()
+
+        joined = out.index(next(line for line in out if "Noor  joins as relative" in line))
+        objected = out.index(next(line for line in out if "objects: " in line))
+        assert out[joined + 1].startswith('       ? now, to the relative: "')
+        assert out[objected + 1].startswith('       ? now, to the client: "')
+
+    def test_the_timeline_of_a_conversation_of_ones_own(self):
+        """timeline() tells any conversation, with the steps of its protocol."""
+        conv = tt.Conversation(clock=StepClock())
+        client = conv.join("A", tt.Role.CLIENT)
+        conv.join("B", tt.Role.PROFESSIONAL)
+        conv.add_topic("Werk", by=client)
+
+        lines = _demo.timeline(conv, "nl")
+
+        assert "doet mee als cliënt" in lines[4]
+        assert lines[1].strip() == "== stap 1 van 5, preparation: Voorbereiding"
+        assert lines[-1].endswith("onderwerp: Werk")
+
+    def test_the_timeline_of_a_keyed_conversation(self):
+        """timeline() rebuilds a conversation with a keyed chain when given its key."""
+        key = b"k" * 32
+        conv = tt.Conversation(clock=StepClock(), store=MemoryStore(key=key))
+        conv.join("A", tt.Role.CLIENT)
+
+        lines = _demo.timeline(conv, key=key)
+
+        assert lines[-1].endswith("A     joins as client")
+
+    def test_another_protocol_imports_nothing_heavy(self):
+        """A guide's case in Dutch still runs on the core alone."""
+        code, modules = imported_by("demo", "--protocol", "youth_care", "--language", "nl")
+
+        assert code == 0
+        assert [name for name in HEAVY if name in modules] == []
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -497,6 +643,10 @@ BAD_INPUT = [
     (["simulate", "--out", "{missing}/runs.csv"], 2),
     (["simulate", "--out", "{dir}"], 2),
     (["demo", "surplus"], 2),
+    (["demo", "--protocol", "no_such_guide"], 2),
+    (["demo", "--protocol"], 2),
+    (["demo", "--language", "de"], 2),
+    (["demo", "--language", "NL"], 2),
     (["no-such-command"], 2),
 ]
 

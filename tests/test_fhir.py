@@ -14,7 +14,8 @@ from fhir.resources.bundle import Bundle
 
 import threetalk as tt
 from threetalk._demo import run_conversation
-from threetalk.fhir import FHIR_VERSION, bundle
+from threetalk._demo_cases import CASES, play
+from threetalk.fhir import FHIR_VERSION, SURE_QUESTIONNAIRE, bundle
 from threetalk.store import MemoryStore
 
 if TYPE_CHECKING:
@@ -75,6 +76,77 @@ def delegated(clock: StepClock, key: bytes | None = None) -> tt.Conversation:
         by=pro,
     )
     return conv
+
+
+def every_act(clock: StepClock) -> tt.Conversation:
+    """A work-and-income conversation that uses every act of the guides, and a decision."""
+    conv = tt.Conversation(tt.work_and_income(), conversation_id="acts", clock=clock)
+    client = conv.join("Mehmet", tt.Role.CLIENT)
+    partner = conv.join("Aylin", tt.Role.RELATIVE)
+    manager = conv.join("Sandra", tt.Role.PROFESSIONAL)
+    conv.state_role_preference(tt.DecisionRole.SHARE, by=client)
+    conv.state_role_preference(tt.DecisionRole.LEAVE_TO_PROFESSIONAL, by=partner)
+    conv.add_goal("An office job within a year", by=client)
+    conv.move_to(tt.Phase.TEAM_TALK, by=manager)
+    conv.state_problem("No work for two years since a back injury", by=manager)
+    conv.add_analysis(tt.Analysis.STRENGTH, "Good with numbers", by=client)
+    question = conv.ask("Will my benefit be cut?", by=client)
+    conv.answer(question, "Not while we talk it through", by=manager)
+    conv.check_understanding(client, understood=False, note="Thinks he must say yes", by=manager)
+    conv.check_understanding(client, understood=True, note="Says he may say no", by=manager)
+    conv.check_understanding(partner, understood=True, note="Retells the options", by=manager)
+    conv.move_to(tt.Phase.OPTION_TALK, by=manager)
+    course = conv.propose_option("A course in administration", by=client)
+    cousin = conv.propose_option(
+        "A trial day at a cousin's firm", by=partner, source=tt.Source.NETWORK
+    )
+    coach = conv.propose_option(
+        "A job coach for three months",
+        by=manager,
+        expected_result="Two interviews within three months",
+    )
+    unpaid = conv.propose_option(
+        "Unpaid work three mornings a week",
+        by=manager,
+        obligation="Participation Act, article 9(1)(c)",
+    )
+    for option in (course, cousin, coach, unpaid):
+        conv.add_consideration(option, tt.Stance.PRO, "Something to say for it", by=client)
+    conv.share_information(
+        "Leaflet on job coaching", kind=tt.Information.LEAFLET, option=coach, by=manager
+    )
+    conv.decline(unpaid, "It takes the mornings", by=client)
+    conv.decline(unpaid, "It takes the mornings the course needs", by=client)
+    conv.check_conflict(sure=True, informed=True, values_clear=False, supported=True, by=client)
+    conv.check_conflict(sure=True, informed=True, values_clear=True, supported=True, by=partner)
+    with pytest.raises(tt.Refused):
+        conv.check_conflict(sure=True, informed=True, values_clear=True, supported=True, by=manager)
+    conv.move_to(tt.Phase.DECISION_TALK, by=manager)
+    conv.state_preference(coach, by=client)
+    conv.state_preference(coach, by=partner)
+    conv.waive(unpaid, "The coach leads to regular work sooner", by=manager)
+    conv.propose_decision(
+        coach,
+        who="Mehmet and the job coach",
+        what="Three months of job coaching",
+        when=date(2026, 12, 1),
+        review_on=date(2027, 3, 1),
+        by=manager,
+    )
+    conv.consent(by=client)
+    return conv
+
+
+def made_from(
+    conv: tt.Conversation, made: dict[str, Any], resource_type: str, kind: str
+) -> list[dict[str, Any]]:
+    """The resources of one type made from the events of one kind, in order."""
+    events = {f"{conv.id}/{event.seq}" for event in conv.events if event.kind == kind}
+    return [
+        resource
+        for resource in resources(made, resource_type)
+        if resource["identifier"][0]["value"] in events
+    ]
 
 
 class TestBundle:
@@ -250,3 +322,167 @@ class TestBundle:
         )
 
         assert out.stdout.strip() == "[]"
+
+
+class TestActs:
+    def test_every_act_validates(self, clock: StepClock) -> None:
+        """A conversation with every act of the guides gives a bundle the R5 models accept,
+        with an AuditEvent per event and the same bundle again after a replay."""
+        conv = every_act(clock)
+
+        made = validated(conv)
+
+        assert len(resources(made, "AuditEvent")) == len(conv.events)
+        assert bundle(tt.replay(conv.events)) == made
+
+    def test_a_sure_check_is_a_questionnaire_response(self, clock: StepClock) -> None:
+        """Each SURE check is a completed QuestionnaireResponse of the SURE questionnaire:
+        four boolean answers and the score; a refused check gives none."""
+        conv = every_act(clock)
+
+        made = validated(conv)
+
+        [questionnaire] = resources(made, "Questionnaire")
+        assert questionnaire["url"] == SURE_QUESTIONNAIRE
+        assert [item["linkId"] for item in questionnaire["item"]] == [
+            "sure",
+            "informed",
+            "values_clear",
+            "supported",
+            "score",
+        ]
+        assert [item["type"] for item in questionnaire["item"]] == ["boolean"] * 4 + ["integer"]
+        responses = resources(made, "QuestionnaireResponse")
+        checks = [e for e in conv.events if e.kind == "conflict-checked"]
+        assert len(responses) == len(checks) == 2
+        for response, event in zip(responses, checks, strict=True):
+            assert response["status"] == "completed"
+            assert response["questionnaire"] == f"{SURE_QUESTIONNAIRE}|1"
+            answers = {item["linkId"]: item["answer"][0] for item in response["item"]}
+            for name in ("sure", "informed", "values_clear", "supported"):
+                assert answers[name] == {"valueBoolean": event.data[name]}
+            score = sum(
+                event.data[name] for name in ("sure", "informed", "values_clear", "supported")
+            )
+            assert answers["score"] == {"valueInteger": score}
+            assert response["author"]["display"] == conv.participant(event.actor).name
+        assert [r["item"][-1]["answer"][0]["valueInteger"] for r in responses] == [3, 4]
+
+    def test_the_sure_questionnaire_is_the_same_everywhere(self, clock: StepClock) -> None:
+        """The SURE questionnaire has one id in every bundle, it is no Provenance target,
+        and a bundle without SURE checks has none."""
+        one = validated(every_act(clock))
+        other = validated(play("client_guide"))
+
+        assert resources(one, "Questionnaire") == resources(other, "Questionnaire")
+        [questionnaire] = [
+            e for e in one["entry"] if e["resource"]["resourceType"] == "Questionnaire"
+        ]
+        [provenance] = resources(one, "Provenance")
+        targets = {target["reference"] for target in provenance["target"]}
+        assert questionnaire["fullUrl"] not in targets
+        assert len(targets) == len(one["entry"]) - 2
+        assert resources(validated(run_conversation()), "Questionnaire") == []
+
+    def test_teach_back_and_role_preferences_are_observations(self, clock: StepClock) -> None:
+        """A teach-back check is an Observation with a boolean value and the note; a role
+        preference one with the role as a code; a relative's is about the client, with the
+        relative as its focus."""
+        conv = every_act(clock)
+
+        made = validated(conv)
+
+        checks = made_from(conv, made, "Observation", "understanding-checked")
+        assert [check["valueBoolean"] for check in checks] == [False, True, True]
+        assert checks[0]["note"] == [{"text": "Thinks he must say yes"}]
+        assert checks[0]["performer"][0]["display"] == "Sandra"
+        assert checks[0]["subject"]["display"] == "Mehmet"
+        assert "focus" not in checks[0]
+        assert checks[2]["subject"]["display"] == "Mehmet"
+        assert checks[2]["focus"][0]["display"] == "Aylin"
+        roles = made_from(conv, made, "Observation", "role-preference-stated")
+        codes = [role["valueCodeableConcept"]["coding"][0]["code"] for role in roles]
+        assert codes == ["share", "leave_to_professional"]
+        assert roles[1]["focus"][0]["display"] == "Aylin"
+
+    def test_questions_answers_and_information_are_communications(self, clock: StepClock) -> None:
+        """A question, its answer (in response to it, to the one who asked) and information
+        handed over are Communications carrying their words; information names its option."""
+        conv = every_act(clock)
+
+        made = validated(conv)
+
+        [question] = made_from(conv, made, "Communication", "question-asked")
+        [answer] = made_from(conv, made, "Communication", "question-answered")
+        [leaflet] = made_from(conv, made, "Communication", "information-shared")
+        url = {entry["resource"]["id"]: entry["fullUrl"] for entry in made["entry"]}
+        assert question["payload"] == [
+            {"contentCodeableConcept": {"text": "Will my benefit be cut?"}}
+        ]
+        assert question["sender"]["display"] == "Mehmet"
+        assert answer["inResponseTo"] == [{"reference": url[question["id"]]}]
+        assert answer["recipient"][0]["display"] == "Mehmet"
+        assert answer["sender"]["display"] == "Sandra"
+        assert leaflet["category"][0]["coding"][0]["code"] == "leaflet"
+        assert leaflet["topic"] == {"text": "A job coach for three months"}
+
+    def test_a_decline_is_a_denying_consent(self, clock: StepClock) -> None:
+        """A client's decline is a Consent that denies, linked to the option's proposal; the
+        latest decline counts; declining an obligation says that it does not settle it."""
+        conv = every_act(clock)
+
+        made = validated(conv)
+
+        first, latest = made_from(conv, made, "Consent", "option-declined")
+        assert (first["decision"], first["status"]) == ("deny", "inactive")
+        assert (latest["decision"], latest["status"]) == ("deny", "active")
+        assert "does not settle it" in latest["text"]["div"]
+        [proposed] = [
+            e for e in conv.events if e.kind == "option-proposed" and e.data.get("obligation")
+        ]
+        url = {entry["resource"]["id"]: entry["fullUrl"] for entry in made["entry"]}
+        audit = resources(made, "AuditEvent")[proposed.seq - 1]
+        assert latest["provision"][0]["data"][0]["reference"] == {"reference": url[audit["id"]]}
+
+    def test_the_care_plan_keeps_the_result_and_the_waiver(self, clock: StepClock) -> None:
+        """The CarePlan of a decision notes the expected result of the option decided on and
+        every obligation waived, with the justification."""
+        conv = every_act(clock)
+
+        [plan] = resources(validated(conv), "CarePlan")
+
+        notes = [note["text"] for note in plan["note"]]
+        assert "Expected result: Two interviews within three months" in notes
+        assert (
+            "Obligation not applied: Unpaid work three mornings a week (Participation Act, "
+            "article 9(1)(c)); Sandra recorded why: The coach leads to regular work sooner"
+        ) in notes
+
+    def test_an_analysis_stays_in_the_audit_trail(self, clock: StepClock) -> None:
+        """An entry of the analysis has no resource of its own: its AuditEvent holds it."""
+        conv = every_act(clock)
+
+        made = validated(conv)
+
+        [event] = [e for e in conv.events if e.kind == "analysis-added"]
+        found = [
+            entry["resource"]["resourceType"]
+            for entry in made["entry"]
+            if entry["resource"].get("identifier", [{}])[0].get("value") == f"{conv.id}/{event.seq}"
+        ]
+        assert found == []
+        assert json.loads(details(resources(made, "AuditEvent")[event.seq - 1])["data"]) == {
+            "kind": "strength",
+            "text": "Good with numbers",
+        }
+
+    @pytest.mark.parametrize("language", ["en", "nl"])
+    @pytest.mark.parametrize("protocol", sorted(CASES))
+    def test_every_demo_case(self, protocol: str, language: str) -> None:
+        """The demo's case of every protocol, in either language, gives a valid bundle."""
+        conv = play(protocol, language)
+
+        made = validated(conv)
+
+        assert len(resources(made, "AuditEvent")) == len(conv.events)
+        assert len(resources(made, "CarePlan")) == 1

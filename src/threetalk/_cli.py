@@ -30,7 +30,10 @@ INTERRUPTED: Final = 130
 
 #: subcommand -> (module that implements it, one-line help)
 SUBCOMMANDS: Final = {
-    "demo": ("threetalk._demo", "run a full example conversation and print its timeline"),
+    "demo": (
+        "threetalk._demo",
+        "play a whole example conversation of a built-in protocol, step by step",
+    ),
     "verify": ("threetalk._store_cli", "verify every conversation's chain in a store"),
     "export": ("threetalk._store_cli", "export a store's events (JSONL)"),
     "import": ("threetalk._store_cli", "import a JSONL trail into a store, verifying first"),
