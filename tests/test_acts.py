@@ -420,7 +420,7 @@ class TestQuestions:
         assert a6.code == "open-question"
         assert a6.params["count"] == 2
         assert "Will I lose my benefit?" in a6.message
-        assert "2 vragen" in a6.text("nl")
+        assert a6.text("nl").startswith("2 vragen")
 
 
 # ---------------------------------------------------------------------- sources, obligations, R16

@@ -108,7 +108,7 @@ def open_questions(state: State) -> list[Observation]:
     noun = "question" if count == 1 else "questions"
     message = (
         f"The decision became final while {count} {noun} of a client or relative "
-        f"stayed unanswered: {'; '.join(waiting)}."
+        f"stayed unanswered: {'; '.join(f'“{text}”' for text in waiting)}."
     )
     params: dict[str, object] = {
         "case": "one" if count == 1 else "many",

@@ -286,7 +286,8 @@ def _client_question_open(view: ConversationView) -> str | None:
     waiting = _open_client_questions(view)
     if not waiting:
         return None
-    return f"A question of the client is still unanswered: {guards.join_names(waiting)}."
+    quoted = guards.join_names(f"“{text}”" for text in waiting)
+    return f"A question of the client is still unanswered: {quoted}."
 
 
 def _unanswered_client_questions(view: ConversationView) -> dict[str, object]:
