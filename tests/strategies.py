@@ -9,15 +9,33 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 import threetalk as tt
-from threetalk.testing import TODAY, bad_values, dates_from, names, roles, stances, texts
+from threetalk.testing import (
+    TODAY,
+    analysis_kinds,
+    bad_flags,
+    bad_values,
+    dates_from,
+    decision_roles,
+    information_kinds,
+    names,
+    roles,
+    sources,
+    stances,
+    texts,
+)
 
 __all__ = [
     "TODAY",
+    "analysis_kinds",
+    "bad_flags",
     "bad_values",
     "dates_from",
+    "decision_roles",
+    "information_kinds",
     "names",
     "phases",
     "roles",
+    "sources",
     "stances",
     "talk_phases",
     "texts",

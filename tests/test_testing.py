@@ -14,7 +14,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import threetalk as tt
-from strategies import TODAY, bad_values, dates_from, names, roles, stances, texts
+from strategies import (
+    TODAY,
+    analysis_kinds,
+    bad_flags,
+    bad_values,
+    dates_from,
+    decision_roles,
+    information_kinds,
+    names,
+    roles,
+    sources,
+    stances,
+    texts,
+)
 from threetalk import _guards, _state
 from threetalk.testing import (
     ConversationStateMachine,
@@ -177,6 +190,60 @@ class TestStrategies:
         conv.add_consideration(option, stance, text, by=client)
 
         assert conv.option_state(option).considerations[-1].stance is stance
+
+    @given(preference=decision_roles(), kind=analysis_kinds(), information=information_kinds())
+    def test_the_acts_take_every_drawn_kind(self, preference, kind, information):
+        """Role preferences, analysis entries and information take every drawn member."""
+        conv = _conversation()
+        client = conv.join("Client", tt.Role.CLIENT)
+        coach = conv.join("Coach", tt.Role.PROFESSIONAL)
+        conv.state_role_preference(preference, by=client)
+        conv.move_to(tt.Phase.TEAM_TALK, by=coach)
+        conv.add_analysis(kind, "Seen", by=coach)
+        conv.state_problem("Stuck", by=coach)
+        conv.add_goal("Work", by=client)
+        conv.move_to(tt.Phase.OPTION_TALK, by=coach)
+
+        conv.share_information("A leaflet", kind=information, by=coach)
+
+        assert conv.role_preferences[client.id] is preference
+        assert conv.analysis[-1].kind is kind
+        assert conv.information[-1].kind is information
+
+    @given(source=sources(), obligation=st.none() | texts())
+    def test_sources_go_with_an_obligation_only_from_the_law(self, source, obligation):
+        """A drawn source is accepted exactly when it and ``obligation`` go together."""
+        conv = tt.Conversation(tt.work_and_income(), conversation_id="c", clock=StepClock())
+        client = conv.join("Client", tt.Role.CLIENT)
+        coach = conv.join("Coach", tt.Role.PROFESSIONAL)
+        conv.move_to(tt.Phase.TEAM_TALK, by=coach)
+        conv.state_problem("Stuck", by=coach)
+        conv.add_goal("Work", by=client)
+        conv.move_to(tt.Phase.OPTION_TALK, by=coach)
+        fits = (source is tt.Source.OBLIGATION) == (obligation is not None)
+
+        if fits:
+            option = conv.propose_option("Course", source=source, obligation=obligation, by=coach)
+            assert option.source is source
+        else:
+            with pytest.raises(tt.InvalidInput) as caught:
+                conv.propose_option("Course", source=source, obligation=obligation, by=coach)
+            assert caught.value.argument in {"source", "obligation"}
+
+    @given(value=bad_flags())
+    def test_bad_flags_are_no_answer_and_change_nothing(self, value):
+        """No drawn stand-in for True or False is taken as a SURE answer."""
+        conv = _conversation()
+        client = conv.join("Client", tt.Role.CLIENT)
+        before, count = conv.snapshot(), len(conv.events)
+
+        with pytest.raises(tt.InvalidInput) as caught:
+            conv.check_conflict(
+                sure=True, informed=value, values_clear=True, supported=True, by=client
+            )
+
+        assert caught.value.argument == "informed"
+        assert (conv.snapshot(), len(conv.events)) == (before, count)
 
 
 class TestReferenceModel:

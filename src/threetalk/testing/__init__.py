@@ -6,7 +6,10 @@ Three things live here:
   shortcuts for the kinds, the refusals and the advisories among them; :class:`StepClock`
   is a deterministic clock. Both need nothing beyond threetalk itself.
 * Hypothesis strategies for the arguments of the commands: :func:`texts`,
-  :func:`bad_values`, :func:`dates_from`, :func:`roles`, :func:`stances`, :func:`names`.
+  :func:`bad_values`, :func:`dates_from`, :func:`roles`, :func:`stances`, :func:`names`,
+  and for the acts of the practice guides :func:`decision_roles`, :func:`analysis_kinds`,
+  :func:`information_kinds`, :func:`sources` and :func:`bad_flags` (what a yes/no answer
+  is not).
 * :class:`ConversationStateMachine`, a ready stateful test. It sends random sequences of
   every command of :class:`~threetalk.Conversation` (accepted, refused and malformed, by
   participants, strangers and participants of another conversation) to a conversation and
@@ -62,10 +65,15 @@ from threetalk.testing._clock import TODAY, StepClock
 if TYPE_CHECKING:
     from threetalk.testing._stateful import ConversationStateMachine
     from threetalk.testing._strategies import (
+        analysis_kinds,
+        bad_flags,
         bad_values,
         dates_from,
+        decision_roles,
+        information_kinds,
         names,
         roles,
+        sources,
         stances,
         texts,
     )
@@ -80,11 +88,16 @@ __all__ = [
     "ModelProposal",
     "ReferenceModel",
     "StepClock",
+    "analysis_kinds",
+    "bad_flags",
     "bad_values",
     "capture",
     "dates_from",
+    "decision_roles",
+    "information_kinds",
     "names",
     "roles",
+    "sources",
     "stances",
     "texts",
     "valid_day",
@@ -96,7 +109,19 @@ __all__ = [
 _LAZY: Final = {
     "ConversationStateMachine": "threetalk.testing._stateful",
     **dict.fromkeys(
-        ("bad_values", "dates_from", "names", "roles", "stances", "texts"),
+        (
+            "analysis_kinds",
+            "bad_flags",
+            "bad_values",
+            "dates_from",
+            "decision_roles",
+            "information_kinds",
+            "names",
+            "roles",
+            "sources",
+            "stances",
+            "texts",
+        ),
         "threetalk.testing._strategies",
     ),
 }
