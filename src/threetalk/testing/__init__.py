@@ -37,11 +37,15 @@ its ``TestCase``:
 ...     WorkAndIncomeMachine, settings=settings(max_examples=3, stateful_step_count=10)
 ... )
 
-The model knows the built-in rules by their codes (``needs-two-options`` and the others of
-:mod:`threetalk`). A rule of your own that the model does not know is taken at its word:
-the model asks the rule itself, so the machine still checks everything else around it.
-Teach the model your rule by overriding :meth:`ReferenceModel.unmet` in a subclass and
-setting ``model_class`` on your machine.
+The machine runs under every built-in protocol and gives every command, the acts of the
+guides included (role preferences, SURE checks, teach-back, analysis, information,
+questions and answers, options with a source or an obligation, declines and waivers).
+The model knows the built-in rules by their codes (``needs-two-options``, R15's
+``needs-understanding``, R16's ``obligation-open`` and the others of :mod:`threetalk`),
+who may give which act, and the advisories A1-A6. A rule of your own that the model does
+not know is taken at its word: the model asks the rule itself, so the machine still
+checks everything else around it. Teach the model your rule by overriding
+:meth:`ReferenceModel.unmet` in a subclass and setting ``model_class`` on your machine.
 """
 
 from __future__ import annotations
@@ -54,8 +58,10 @@ from threetalk._reference import (
     Expectation,
     ModelOption,
     ModelProposal,
+    ModelQuestion,
     ReferenceModel,
     valid_day,
+    valid_flag,
     valid_text,
     view_of,
 )
@@ -86,6 +92,7 @@ __all__ = [
     "Expectation",
     "ModelOption",
     "ModelProposal",
+    "ModelQuestion",
     "ReferenceModel",
     "StepClock",
     "analysis_kinds",
@@ -101,6 +108,7 @@ __all__ = [
     "stances",
     "texts",
     "valid_day",
+    "valid_flag",
     "valid_text",
     "view_of",
 ]
