@@ -8,11 +8,16 @@ examples, the input errors, and that asking changes nothing.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import threetalk as tt
-from scenarios import REVIEW_ON, WHEN, build
+from conftest import StepClock
+from scenarios import REVIEW_ON, WHEN, attempt, build
+from strategies import ACTS, scripts
 from threetalk._protocols import COMMANDS
 
 TERMS = {"who": "Client and therapist", "what": "Wait six weeks", "when": WHEN}
@@ -163,14 +168,43 @@ class TestInputErrors:
 
 class TestAllowedCommands:
     def test_in_preparation(self, clock):
+        """In preparation a client adds topics and goals, asks questions and says how they
+        want to take part in deciding (the acts the built-ins place there); a professional
+        asks too, but has no role preference to state."""
         scene = build(clock, "joined")
-        assert scene.conv.allowed_commands(by=scene.client) == {
+        conv = scene.conv
+        moves = {"move_to", "pause", "close"}
+
+        assert conv.allowed_commands(by=scene.client) == {
             "add_topic",
             "add_goal",
-            "move_to",
-            "pause",
-            "close",
+            "ask",
+            "state_role_preference",
+            *moves,
         }
+        assert conv.allowed_commands(by=scene.relative) == conv.allowed_commands(by=scene.client)
+        assert conv.allowed_commands(by=scene.pro) == {"add_topic", "add_goal", "ask", *moves}
+
+    def test_answer_needs_a_question_someone_else_asked(self, clock):
+        """``answer`` is listed for whoever did not ask the only question, not for its asker."""
+        scene = build(clock, "joined")
+        conv = scene.conv
+        conv.ask("What are my options?", by=scene.client)
+
+        assert "answer" not in conv.allowed_commands(by=scene.client)
+        assert "answer" in conv.allowed_commands(by=scene.pro)
+
+    def test_waive_needs_an_obligation(self, clock):
+        """``waive`` is listed for a professional once an obligation is on the table."""
+        scene = build(clock, "option", protocol=tt.work_and_income())
+        conv = scene.conv
+        conv.propose_option("Wait", by=scene.client)
+        assert "waive" not in conv.allowed_commands(by=scene.pro)
+
+        conv.propose_option("Unpaid work", obligation="Participation Act", by=scene.pro)
+
+        assert "waive" in conv.allowed_commands(by=scene.pro)
+        assert "waive" not in conv.allowed_commands(by=scene.client)
 
     def test_propose_option_in_option_talk_for_any_participant(self, clock):
         scene = build(clock, "option")
@@ -215,3 +249,74 @@ class TestAllowedCommands:
             for command in conv.allowed_commands(by=person):
                 if command not in {"move_to", "withdraw_option", "delegate", "end_trial"}:
                     assert conv.why_not_command(command, by=person) == (), (command, person)
+
+
+def candidates(conv: tt.Conversation, command: str, by: tt.Participant) -> list[dict[str, Any]]:
+    """Well-formed arguments of ``command`` by ``by``, covering every choice
+    ``allowed_commands`` looks at (every option, question, subject) and a few others."""
+    options = list(conv.options)
+    texts = {option.text.casefold() for option in options}
+    fresh = next(f"Idea {n}" for n in range(99) if f"idea {n}" not in texts)
+    others = [p for p in conv.participants if p.role is not tt.Role.PROFESSIONAL and p.id != by.id]
+    yes = dict.fromkeys(("sure", "informed", "values_clear", "supported"), True)
+    table: dict[str, list[dict[str, Any]]] = {
+        "state_role_preference": [{"preference": each} for each in tt.DecisionRole],
+        "check_conflict": [yes, {**yes, "supported": False}],
+        "check_understanding": [
+            {"of": person, "understood": understood, "note": "Said it back"}
+            for person in others
+            for understood in (True, False)
+        ],
+        "add_analysis": [{"kind": each, "text": "Seen"} for each in tt.Analysis],
+        "share_information": [
+            {"text": "A leaflet", "kind": tt.Information.LEAFLET, "option": option}
+            for option in (None, *options)
+        ],
+        "ask": [{"text": "Why?"}],
+        "answer": [
+            {"question": item.question, "text": "Because"}
+            for item in conv.questions
+            if item.question.asked_by != by.id
+        ],
+        "decline": [{"option": option, "reason": "Not for me"} for option in options],
+        "waive": [{"option": option, "justification": "Better"} for option in options],
+        "propose_option": [
+            {"text": fresh},
+            {"text": f"{fresh} by law", "obligation": "The law"},
+            *({"text": option.text} for option in options[:1]),
+        ],
+    }
+    return table[command]
+
+
+class TestAskingAgreesWithActing:
+    """Under every built-in protocol, after a random script, what ``why_not_command`` and
+    ``allowed_commands`` say of an act is what the act then does."""
+
+    @pytest.mark.parametrize("name", sorted(tt.builtin_protocols()))
+    @given(data=st.data())
+    def test_the_acts_of_the_guides(self, name, data):
+        """Each act, by anyone, with every choice of argument: no reasons means accepted,
+        reasons are the refusal's; listed means some choice is accepted, and only then."""
+        scene = data.draw(scripts(tt.builtin_protocols()[name], max_size=10), label="scene")
+        conv = scene.conv
+        by = data.draw(st.sampled_from(conv.participants), label="by")
+        command = data.draw(st.sampled_from(ACTS), label="command")
+        before, count = conv.snapshot(), len(conv.events)
+        listed = command in conv.allowed_commands(by=by)
+        accepted = []
+
+        for arguments in candidates(conv, command, by):
+            asked = conv.why_not_command(command, by=by, **arguments)
+            copy = tt.replay(conv.events, clock=StepClock(start=conv.events[-1].at))
+            act = getattr(copy, command)
+            done = attempt(copy, lambda act=act, arguments=arguments: act(**arguments, by=by))
+            if done.accepted:
+                accepted.append(arguments)
+                assert asked == (), (command, arguments)
+            else:
+                assert done.refused_once, (command, arguments, done.error)
+                assert asked == done.error.reasons, (command, arguments)
+
+        assert (conv.snapshot(), len(conv.events)) == (before, count)
+        assert listed == bool(accepted), (command, listed, accepted)

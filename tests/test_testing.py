@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import subprocess
 import sys
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import attrs
 import pytest
@@ -14,8 +17,22 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 import threetalk as tt
-from strategies import TODAY, bad_values, dates_from, names, roles, stances, texts
-from threetalk import _guards, _state
+from strategies import (
+    TODAY,
+    analysis_kinds,
+    bad_flags,
+    bad_values,
+    dates_from,
+    decision_roles,
+    information_kinds,
+    names,
+    roles,
+    sources,
+    stances,
+    texts,
+)
+from threetalk import _advisories, _guards, _refusals, _state
+from threetalk._protocols import OPTIONAL_COMMANDS
 from threetalk.testing import (
     ConversationStateMachine,
     Disagreement,
@@ -23,6 +40,9 @@ from threetalk.testing import (
     StepClock,
     capture,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: Enough runs to meet a planted bug, without shrinking (which takes long and adds nothing).
 HUNT = settings(
@@ -43,6 +63,22 @@ def _conversation() -> tt.Conversation:
 
 def _hunt(machine: type[ConversationStateMachine]) -> None:
     run_state_machine_as_test(machine, settings=HUNT)
+
+
+@contextlib.contextmanager
+def capture_refusals() -> Iterator[collections.Counter[str]]:
+    """Count the reason codes of every refusal recorded while the block runs."""
+    codes: collections.Counter[str] = collections.Counter()
+    original = tt.Conversation._refuse
+
+    def counting(self, *args, **kwargs):
+        reasons = args[4] if len(args) > 4 else kwargs["reasons"]
+        codes.update(reason.code for reason in reasons)
+        return original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tt.Conversation, "_refuse", counting)
+        yield codes
 
 
 class TestCapture:
@@ -178,6 +214,60 @@ class TestStrategies:
 
         assert conv.option_state(option).considerations[-1].stance is stance
 
+    @given(preference=decision_roles(), kind=analysis_kinds(), information=information_kinds())
+    def test_the_acts_take_every_drawn_kind(self, preference, kind, information):
+        """Role preferences, analysis entries and information take every drawn member."""
+        conv = _conversation()
+        client = conv.join("Client", tt.Role.CLIENT)
+        coach = conv.join("Coach", tt.Role.PROFESSIONAL)
+        conv.state_role_preference(preference, by=client)
+        conv.move_to(tt.Phase.TEAM_TALK, by=coach)
+        conv.add_analysis(kind, "Seen", by=coach)
+        conv.state_problem("Stuck", by=coach)
+        conv.add_goal("Work", by=client)
+        conv.move_to(tt.Phase.OPTION_TALK, by=coach)
+
+        conv.share_information("A leaflet", kind=information, by=coach)
+
+        assert conv.role_preferences[client.id] is preference
+        assert conv.analysis[-1].kind is kind
+        assert conv.information[-1].kind is information
+
+    @given(source=sources(), obligation=st.none() | texts())
+    def test_sources_go_with_an_obligation_only_from_the_law(self, source, obligation):
+        """A drawn source is accepted exactly when it and ``obligation`` go together."""
+        conv = tt.Conversation(tt.work_and_income(), conversation_id="c", clock=StepClock())
+        client = conv.join("Client", tt.Role.CLIENT)
+        coach = conv.join("Coach", tt.Role.PROFESSIONAL)
+        conv.move_to(tt.Phase.TEAM_TALK, by=coach)
+        conv.state_problem("Stuck", by=coach)
+        conv.add_goal("Work", by=client)
+        conv.move_to(tt.Phase.OPTION_TALK, by=coach)
+        fits = (source is tt.Source.OBLIGATION) == (obligation is not None)
+
+        if fits:
+            option = conv.propose_option("Course", source=source, obligation=obligation, by=coach)
+            assert option.source is source
+        else:
+            with pytest.raises(tt.InvalidInput) as caught:
+                conv.propose_option("Course", source=source, obligation=obligation, by=coach)
+            assert caught.value.argument in {"source", "obligation"}
+
+    @given(value=bad_flags())
+    def test_bad_flags_are_no_answer_and_change_nothing(self, value):
+        """No drawn stand-in for True or False is taken as a SURE answer."""
+        conv = _conversation()
+        client = conv.join("Client", tt.Role.CLIENT)
+        before, count = conv.snapshot(), len(conv.events)
+
+        with pytest.raises(tt.InvalidInput) as caught:
+            conv.check_conflict(
+                sure=True, informed=value, values_clear=True, supported=True, by=client
+            )
+
+        assert caught.value.argument == "informed"
+        assert (conv.snapshot(), len(conv.events)) == (before, count)
+
 
 class TestReferenceModel:
     def test_fresh_model_matches_fresh_conversation(self):
@@ -236,6 +326,26 @@ class TestConversationStateMachine:
             Worried, settings=settings(max_examples=10, stateful_step_count=30, database=None)
         )
 
+    def test_passes_on_a_protocol_that_leaves_the_acts_out(self):
+        """A protocol that does not offer the acts of the guides passes: each act is
+        refused as not offered, and the model expects exactly that."""
+        base = tt.three_talk()
+        placement = {
+            command: phases
+            for command, phases in base.placement.items()
+            if command not in OPTIONAL_COMMANDS
+        }
+
+        class Plain(ConversationStateMachine):
+            protocol = attrs.evolve(base, name="plain", placement=placement)
+
+        with capture_refusals() as codes:
+            run_state_machine_as_test(
+                Plain, settings=settings(max_examples=10, stateful_step_count=30, database=None)
+            )
+
+        assert "not-offered" in codes
+
     def test_catches_a_buggy_entry_rule(self):
         """A protocol whose R3 rule counts one option as enough is caught."""
 
@@ -283,6 +393,52 @@ class TestConversationStateMachine:
 
         with pytest.raises(Disagreement):
             _hunt(Forgetful)
+
+    def test_catches_an_obligation_rule_that_ignores_waivers(self):
+        """A work-and-income protocol whose R16 rule counts a waived obligation as open."""
+
+        def unwaived(conversation):
+            chosen = conversation.decision_option
+            left = [
+                item.option.text
+                for item in conversation.option_states
+                if item.option.is_obligation and (chosen is None or item.option != chosen)
+            ]
+            return f"{left} are open." if left else None
+
+        blind = tt.Rule("obligation-open", "R16", unwaived)
+        base = tt.work_and_income()
+
+        class Blind(ConversationStateMachine):
+            protocol = attrs.evolve(
+                base,
+                name="blind",
+                decision_rules=(*base.decision_rules[:-1], blind),
+            )
+
+        with pytest.raises(Disagreement):
+            _hunt(Blind)
+
+    def test_catches_an_engine_that_lets_a_relative_decline(self, monkeypatch):
+        """An engine that lets anyone decline an option is caught (only clients decline)."""
+        monkeypatch.delitem(_refusals._ROLES, "decline")
+
+        with pytest.raises(Disagreement):
+            _hunt(ConversationStateMachine)
+
+    def test_catches_an_engine_whose_a5_threshold_is_off(self, monkeypatch):
+        """An engine that sees decisional conflict only below 3 of 4 (SURE: below 4) is caught."""
+        original = _advisories.decisional_conflict
+
+        def lenient(state):
+            found = original(state)
+            scores = {pid: check.score for pid, check in state.acts.sure_checks.items()}
+            return [each for each in found if scores[each[2]] < 3]
+
+        monkeypatch.setattr(_advisories, "decisional_conflict", lenient)
+
+        with pytest.raises(Disagreement):
+            _hunt(ConversationStateMachine)
 
     def test_catches_an_engine_that_keeps_consent_after_an_objection(self, monkeypatch):
         """An engine whose objection leaves the client's consent in place is caught."""

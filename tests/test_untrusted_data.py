@@ -15,16 +15,28 @@ from typing import TYPE_CHECKING
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import threetalk as tt
 from conftest import StepClock
+from scenarios import build
+from test_acts_properties import ACT_KINDS, every_act
 from threetalk._trail import Sealer, canonical_bytes, format_time, seal
 from threetalk.store import InvalidTrail, SQLiteStore, open_conversation, read_jsonl, verify_store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 KEY = b"k" * 32
+
+#: The recorded values of every member of the acts' vocabularies.
+ACT_VALUES = tuple(
+    member.value
+    for kind in (tt.DecisionRole, tt.Analysis, tt.Information, tt.Source)
+    for member in kind
+)
 
 
 def line(raw: dict[str, object]) -> str:
@@ -329,3 +341,141 @@ class TestSmallWrongAnswers:
 
         assert code == 2
         assert "empty path" in capsys.readouterr().err
+
+
+def acts_log() -> list[tt.Event]:
+    """A work-and-income conversation with every act of the guides (see ``every_act``)."""
+    scene = build(StepClock(), "joined", protocol=tt.work_and_income())
+    every_act(scene)
+    return list(scene.conv.events)
+
+
+def forge(
+    events: list[tt.Event], kind: str, nth: int, changes: dict[str, object]
+) -> list[tt.Event]:
+    """``events`` with the data of the ``nth`` event of ``kind`` changed, resealed."""
+    index = [i for i, event in enumerate(events) if event.kind == kind][nth]
+    forged = list(events)
+    forged[index] = attrs.evolve(events[index], data={**events[index].data, **changes})
+    return resealed(forged)
+
+
+def seq_of(events: list[tt.Event], kind: str, nth: int = 0) -> int:
+    """The seq of the ``nth`` event of ``kind``."""
+    return [event.seq for event in events if event.kind == kind][nth]
+
+
+#: (name, kind, nth, changes): a resealed event of an act that the live path cannot write.
+_FORGED_ACTS: list[tuple[str, str, int, dict[str, object]]] = [
+    ("role preference of no known kind", "role-preference-stated", 0, {"preference": "boss"}),
+    ("role preference as a number", "role-preference-stated", 0, {"preference": 2}),
+    ("role preference missing", "role-preference-stated", 0, {"preference": None}),
+    ("SURE answer as 1", "conflict-checked", 0, {"sure": 1}),
+    ("SURE answer as yes", "conflict-checked", 0, {"supported": "yes"}),
+    ("SURE answer as null", "conflict-checked", 1, {"informed": None}),
+    ("teach-back of nobody", "understanding-checked", 0, {"of": "p9"}),
+    ("teach-back of a number", "understanding-checked", 0, {"of": 1}),
+    ("teach-back understood as text", "understanding-checked", 1, {"understood": "yes"}),
+    ("teach-back without a note", "understanding-checked", 0, {"note": None}),
+    ("analysis of no known kind", "analysis-added", 0, {"kind": "gossip"}),
+    ("analysis as a list", "analysis-added", 1, {"text": ["Too little rest"]}),
+    ("information on no option", "information-shared", 0, {"option": "o9"}),
+    ("information on an option given as a number", "information-shared", 0, {"option": 3}),
+    ("information of no known kind", "information-shared", 0, {"kind": "rumour"}),
+    ("question out of order", "question-asked", 1, {"question": "q5"}),
+    ("question numbered again", "question-asked", 1, {"question": "q1"}),
+    ("question id as a number", "question-asked", 0, {"question": 1}),
+    ("answer to no question", "question-answered", 0, {"question": "q9"}),
+    ("answer to a question asked later", "question-answered", 0, {"question": "q2"}),
+    ("answer as a mapping", "question-answered", 0, {"text": {"a": 1}}),
+    ("decline of no option", "option-declined", 0, {"option": "o9"}),
+    ("decline without a reason", "option-declined", 1, {"reason": None}),
+    ("waiver of an option that is no obligation", "obligation-waived", 0, {"option": "o1"}),
+    ("waiver of no option", "obligation-waived", 0, {"option": "o9"}),
+    ("waiver justified by a number", "obligation-waived", 0, {"justification": 0}),
+    ("option of no known source", "option-proposed", 0, {"source": "the stars"}),
+    ("obligation without a legal basis", "option-proposed", 3, {"obligation": None}),
+    ("legal basis of an own idea", "option-proposed", 0, {"obligation": "The law"}),
+    ("legal basis as a number", "option-proposed", 3, {"obligation": 9}),
+    ("expected result as a list", "option-proposed", 2, {"expected_result": ["Walks"]}),
+    ("source as a boolean", "option-proposed", 1, {"source": True}),
+]
+
+
+class TestForgedActs:
+    """Resealed events of the acts of the guides that the live path cannot have written are
+    a TamperedLog naming the event on replay, never another exception."""
+
+    @pytest.mark.parametrize(
+        ("kind", "nth", "changes"), [pytest.param(*case[1:], id=case[0]) for case in _FORGED_ACTS]
+    )
+    def test_a_forged_act_is_tampering(self, kind: str, nth: int, changes: dict) -> None:
+        """The case's forgery is found at its own event."""
+        events = acts_log()
+
+        with pytest.raises(tt.TamperedLog) as caught:
+            tt.replay(forge(events, kind, nth, changes))
+
+        assert caught.value.seq == seq_of(events, kind, nth)
+
+    def test_a_waiver_given_twice_is_tampering(self) -> None:
+        """Another member: the same obligation waived again, by a copied event."""
+        events = acts_log()
+        index = next(i for i, event in enumerate(events) if event.kind == "obligation-waived")
+        copy = attrs.evolve(events[index], seq=events[index].seq + 1)
+        later = [attrs.evolve(event, seq=event.seq + 1) for event in events[index + 1 :]]
+
+        with pytest.raises(tt.TamperedLog) as caught:
+            tt.replay(resealed([*events[: index + 1], copy, *later]))
+
+        assert caught.value.seq == copy.seq
+
+    def test_the_log_replays_unforged(self) -> None:
+        """The log the forgeries start from replays (so the tests above can fail)."""
+        events = acts_log()
+
+        assert tt.replay(resealed(events)).snapshot() == tt.replay(events).snapshot()
+
+    @given(data=st.data())
+    def test_any_field_of_an_act_forged_is_tampering_or_harmless(self, data) -> None:
+        """Any field of any act's event set to any JSON value: replay gives a TamperedLog at
+        that event, or replays (the value being one the live path could write); never
+        another exception."""
+        events = acts_log()
+        acts = [i for i, event in enumerate(events) if event.kind in ACT_KINDS]
+        index = data.draw(st.sampled_from(acts), label="event")
+        event = events[index]
+        field = data.draw(st.sampled_from(sorted(event.data)), label="field")
+        value = data.draw(_json_values, label="value")
+        forged = list(events)
+        forged[index] = attrs.evolve(event, data={**event.data, field: value})
+
+        found = tampering(lambda: tt.replay(resealed(forged)))
+
+        assert found is None or found.seq == event.seq
+
+
+def tampering(call: Callable[[], object]) -> tt.TamperedLog | None:
+    """The TamperedLog ``call()`` raised, or ``None``; any other exception propagates."""
+    try:
+        call()
+    except tt.TamperedLog as error:
+        return error
+    return None
+
+
+_json_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 12),
+    st.sampled_from(["", "p1", "p3", "p9", "o1", "o4", "o9", "q1", "q2", "q9", "share", "yes"]),
+    st.sampled_from([*ACT_VALUES]),
+    st.text(max_size=6),
+)
+_json_values = st.recursive(
+    _json_leaves,
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2)
+    ),
+    max_leaves=4,
+)

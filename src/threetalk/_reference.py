@@ -2,9 +2,15 @@
 
 A small plain-Python model of the rules of shared decision making, written from the
 domain's rules rather than from the engine: for each command it says whether the command
-should be accepted, refused or rejected as malformed, and what an accepted one changes.
-The stateful test compares the engine with it after every step. It needs nothing but the
-standard library and attrs; :mod:`threetalk.testing` re-exports it.
+should be accepted, refused (with which reason codes) or rejected as malformed, and what
+an accepted one changes. The stateful test compares the engine with it after every step.
+It needs nothing but the standard library and attrs; :mod:`threetalk.testing` re-exports
+it.
+
+The order in which a command is judged is the domain's (``SETTLED.md``): its arguments
+first (malformed: invalid, nothing recorded), then whether the actor's role may give it,
+then where it belongs (closed, paused, not offered by the protocol, another phase), then
+the state and the protocol's rules.
 """
 
 from __future__ import annotations
@@ -17,9 +23,18 @@ from typing import TYPE_CHECKING, Final, TypeGuard
 import attrs
 
 from threetalk._conversation import Conversation
-from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._phases import (
+    Analysis,
+    Decided,
+    DecisionRole,
+    Information,
+    Phase,
+    Role,
+    Source,
+    Stance,
+)
 from threetalk._protocols import Protocol
-from threetalk._values import Option, Participant, Snapshot
+from threetalk._values import Option, Participant, Question, Snapshot
 
 if TYPE_CHECKING:
     from threetalk._guards import Rule
@@ -31,6 +46,29 @@ INVALID: Final = "invalid"
 
 #: Sorted advisory rules an accepted command raises, e.g. ``("A3", "A3")``.
 Advice = tuple[str, ...]
+
+#: Who may give a command, where not everyone may (R14 and the readings of SETTLED.md),
+#: with the code a refusal of anyone else carries.
+ONLY: Final[dict[str, tuple[frozenset[Role], str]]] = {
+    "consent": (frozenset({Role.CLIENT}), "only-clients-consent"),
+    "object": (frozenset({Role.CLIENT}), "only-clients-object"),
+    "delegate": (frozenset({Role.CLIENT}), "only-clients-delegate"),
+    "impose": (frozenset({Role.PROFESSIONAL}), "only-professionals-impose"),
+    "state_role_preference": (
+        frozenset({Role.CLIENT, Role.RELATIVE}),
+        "only-clients-and-relatives-state-role-preferences",
+    ),
+    "check_conflict": (
+        frozenset({Role.CLIENT, Role.RELATIVE}),
+        "only-clients-and-relatives-check-conflict",
+    ),
+    "check_understanding": (
+        frozenset({Role.PROFESSIONAL}),
+        "only-professionals-check-understanding",
+    ),
+    "decline": (frozenset({Role.CLIENT}), "only-clients-decline"),
+    "waive": (frozenset({Role.PROFESSIONAL}), "only-professionals-waive"),
+}
 
 
 class Disagreement(AssertionError):
@@ -47,20 +85,23 @@ class Expectation:
         effect: Changes the model as the accepted command changes the conversation.
         advice: Every acceptable list of advisories (sorted rules) of an accepted command.
         codes: Reason codes a refusal must at least carry.
+        exact: Whether a refusal must carry exactly ``codes``, no others.
     """
 
     outcomes: frozenset[str]
     effect: Callable[[], None] | None = None
     advice: frozenset[Advice] = frozenset({()})
     codes: frozenset[str] = frozenset()
+    exact: bool = False
 
 
 def _invalid() -> Expectation:
     return Expectation(frozenset({INVALID}))
 
 
-def _refused(codes: frozenset[str] = frozenset()) -> Expectation:
-    return Expectation(frozenset({REFUSED}), codes=codes)
+def _refused(codes: frozenset[str] = frozenset(), *, exact: bool = True) -> Expectation:
+    """A refusal with exactly ``codes`` (or, not ``exact``, at least them)."""
+    return Expectation(frozenset({REFUSED}), codes=codes, exact=exact and bool(codes))
 
 
 def _accepted(effect: Callable[[], None], *advice: Advice) -> Expectation:
@@ -86,15 +127,45 @@ def valid_day(value: object, not_before: date) -> TypeGuard[date]:
     return isinstance(value, date) and not isinstance(value, datetime) and value >= not_before
 
 
+def valid_flag(value: object) -> TypeGuard[bool]:
+    """Whether ``value`` is a yes/no answer: ``True`` or ``False`` itself, not 0, 1 or "yes"."""
+    return value is True or value is False
+
+
 @attrs.define
 class ModelOption:
-    """An option as the model sees it."""
+    """An option as the model sees it.
+
+    Attributes:
+        by: Who proposed it.
+        text: Its text as duplicates are judged (see :func:`_same`).
+        considerations: How many pros and cons it has.
+        withdrawn: Whether it was struck.
+        trial: ``None``, ``"running"`` or ``"ended"``.
+        option: The option the conversation must hand out for it (id, text, proposer,
+            source, expected result, legal basis).
+        declines: The clients who declined it, in the order of their latest decline.
+        waiver: The professional who waived it (an obligation), or ``None``.
+    """
 
     by: str
     text: str
     considerations: int = 0
     withdrawn: bool = False
-    trial: str | None = None  # None, "running" or "ended"
+    trial: str | None = None
+    option: Option | None = None
+    declines: list[str] = attrs.field(factory=list)
+    waiver: str | None = None
+
+    @property
+    def obligation(self) -> bool:
+        """Whether the law imposes it (it was proposed with a legal basis)."""
+        return self.option is not None and self.option.obligation is not None
+
+    @property
+    def open(self) -> bool:
+        """Whether it can still be chosen: neither struck nor waived."""
+        return not self.withdrawn and self.waiver is None
 
 
 @attrs.define
@@ -105,6 +176,14 @@ class ModelProposal:
     by: str
     consents: set[str] = attrs.field(factory=set)
     objections: int = 0
+
+
+@attrs.define
+class ModelQuestion:
+    """A question as the model sees it: the question handed out, and who answered it."""
+
+    question: Question
+    answers: list[str] = attrs.field(factory=list)
 
 
 def _same(text: str) -> str:
@@ -123,7 +202,8 @@ class ReferenceModel:
 
     Attributes:
         protocol: The protocol the conversation follows (its moves, placement and whether
-            it allows imposition are data the model reads; its rules the model knows by code).
+            it allows imposition and obligations are data the model reads; its rules the
+            model knows by code).
         conversation_id: The conversation's id.
         today: The day the conversation's clock says it is.
         live: The real conversation, asked only for rules the model does not know.
@@ -150,6 +230,19 @@ class ReferenceModel:
     sitting: int = 1
     first_option_sitting: int | None = None
     active: set[str] = attrs.field(factory=set)
+    #: The latest role in deciding each client or relative asked for.
+    role_preferences: dict[str, DecisionRole] = attrs.field(factory=dict)
+    #: The latest SURE answers (sure, informed, values clear, supported) per person.
+    sure_checks: dict[str, tuple[bool, bool, bool, bool]] = attrs.field(factory=dict)
+    #: The latest teach-back check per client or relative: (understood, checked by).
+    understanding: dict[str, tuple[bool, str]] = attrs.field(factory=dict)
+    #: The analysis entries, in order: (kind, text, by).
+    analysis: list[tuple[Analysis, str, str]] = attrs.field(factory=list)
+    #: The information handed over, in order: (kind, text, option id or None, by).
+    information: list[tuple[Information, str, str | None, str]] = attrs.field(factory=list)
+    questions: dict[str, ModelQuestion] = attrs.field(factory=dict)
+    #: The option a decision rule is judged for (while a decision is judged), else ``None``.
+    deciding: str | None = attrs.field(default=None, init=False, repr=False)
 
     # ------------------------------------------------------------------ the rules
 
@@ -157,7 +250,28 @@ class ReferenceModel:
         return [pid for pid, has in self.roles.items() if has is role]
 
     def _open(self) -> dict[str, ModelOption]:
-        return {oid: item for oid, item in self.options.items() if not item.withdrawn}
+        """The options that can still be chosen: neither withdrawn nor waived (R3, R4)."""
+        return {oid: item for oid, item in self.options.items() if item.open}
+
+    def _decision_option(self) -> str | None:
+        """The option a decision is about: the one judged, else the proposal's or the
+        final decision's."""
+        if self.deciding is not None:
+            return self.deciding
+        if self.proposal is not None:
+            return self.proposal.option
+        return None if self.decision is None else self.decision[0]
+
+    def _obligations_unsettled(self) -> bool:
+        """R16: an obligation is neither the option decided on nor waived.
+
+        With no option named yet, one open obligation may still become the decision.
+        """
+        open_ones = [oid for oid, item in self._open().items() if item.obligation]
+        chosen = self._decision_option()
+        if chosen is None:
+            return len(open_ones) > 1
+        return any(oid != chosen for oid in open_ones)
 
     def unmet(self, rule: Rule) -> bool:  # noqa: PLR0911 - one branch per known rule
         """Whether ``rule`` is unmet now; rules of the model's own, else the rule's word."""
@@ -181,6 +295,13 @@ class ReferenceModel:
             return self.decision is None and not any(
                 item.trial == "ended" for item in self.options.values()
             )
+        if code == "needs-understanding":  # R15: every client's latest teach-back check
+            return any(
+                not self.understanding.get(pid, (False, ""))[0]
+                for pid in self._of_role(Role.CLIENT)
+            )
+        if code == "obligation-open":
+            return self._obligations_unsettled()
         return rule.reason(self.live) is not None
 
     def unmet_entry(self, phase: Phase) -> frozenset[str]:
@@ -188,9 +309,14 @@ class ReferenceModel:
         rules = self.protocol.entry_rules.get(phase, ())
         return frozenset(rule.code for rule in rules if self.unmet(rule))
 
-    def unmet_decision(self) -> frozenset[str]:
-        """The codes of the decision rules that are unmet now."""
-        return frozenset(rule.code for rule in self.protocol.decision_rules if self.unmet(rule))
+    def unmet_decision(self, option: str | None = None) -> frozenset[str]:
+        """The codes of the decision rules that are unmet now, for a decision on ``option``
+        (the pending proposal's when not given)."""
+        self.deciding = option
+        try:
+            return frozenset(rule.code for rule in self.protocol.decision_rules if self.unmet(rule))
+        finally:
+            self.deciding = None
 
     def allowed_moves(self) -> frozenset[Phase]:
         """The phases ``move_to`` may reach now."""
@@ -211,20 +337,42 @@ class ReferenceModel:
         )
 
     def is_option(self, value: object) -> TypeGuard[Option]:
-        """Whether ``value`` is an option of this conversation."""
-        return (
-            isinstance(value, Option)
-            and value.conversation_id == self.conversation_id
-            and value.id in self.options
-        )
+        """Whether ``value`` is an option of this conversation, as it was handed out."""
+        if not isinstance(value, Option) or value.conversation_id != self.conversation_id:
+            return False
+        item = self.options.get(value.id) if isinstance(value.id, str) else None
+        return item is not None and (item.option is None or item.option == value)
 
-    def _gate(self, command: str) -> Expectation | None:
-        """Refusals that hold for every placed command, or ``None``."""
+    def is_question(self, value: object) -> TypeGuard[Question]:
+        """Whether ``value`` is a question of this conversation, as it was handed out."""
+        if not isinstance(value, Question) or value.conversation_id != self.conversation_id:
+            return False
+        item = self.questions.get(value.id) if isinstance(value.id, str) else None
+        return item is not None and item.question == value
+
+    def _where(self, command: str) -> frozenset[str]:
+        """Why ``command`` does not belong now (closed, paused, not offered, elsewhere)."""
         if self.phase is Phase.CLOSED:
-            return _refused()
-        if self.phase not in self.protocol.placement[command]:
-            return _refused()
-        return None
+            return frozenset({"conversation-closed"})
+        if self.phase is Phase.PAUSED:
+            return frozenset({"conversation-paused"})
+        where = self.protocol.placement.get(command)
+        if where is None:
+            return frozenset({"not-offered"})
+        if self.phase in where:
+            return frozenset()
+        if command == "withdraw_option" and self.phase is Phase.OPTION_TALK:
+            return frozenset({"no-withdrawal-in-option-talk"})  # R5
+        return frozenset({"wrong-phase"})
+
+    def _gate(self, command: str, by: Participant | None = None) -> Expectation | None:
+        """The refusal that holds before any rule: the actor's role (given ``by``), then
+        where the command belongs; ``None`` when neither stands in the way."""
+        only = ONLY.get(command)
+        if only is not None and by is not None and by.role not in only[0]:
+            return _refused(frozenset({only[1]}))
+        where = self._where(command)
+        return _refused(where) if where else None
 
     def _did(self, by: Participant, change: Callable[[], None]) -> Callable[[], None]:
         def effect() -> None:
@@ -233,6 +381,10 @@ class ReferenceModel:
 
         return effect
 
+    def _decided_codes(self) -> frozenset[str]:
+        """R12: a decision is final; reopen it first."""
+        return frozenset({"already-decided"}) if self.decision is not None else frozenset()
+
     # ------------------------------------------------------------------ the commands
 
     def expect_join(self, name: object, role: object) -> Expectation:
@@ -240,7 +392,7 @@ class ReferenceModel:
         if not valid_text(name, 200) or not isinstance(role, Role):
             return _invalid()
         if self.phase is Phase.CLOSED:
-            return _refused()
+            return _refused(frozenset({"conversation-closed"}))
 
         def effect() -> None:
             pid = f"p{len(self.roles) + 1}"
@@ -249,18 +401,21 @@ class ReferenceModel:
             self.active.add(pid)
 
         if _same(name) in self.names:
-            return _refused()  # names are unique within a conversation
+            return _refused(frozenset({"name-taken"}))  # names are unique within a conversation
         return _accepted(effect)
 
     def expect_move_to(self, phase: object, by: object) -> Expectation:
         """``move_to(phase, by=...)``."""
         if not self.is_member(by) or not isinstance(phase, Phase):
             return _invalid()
-        if phase in (Phase.PAUSED, Phase.CLOSED):
-            return _refused()  # reached through pause() and close(), never through a move
         here = self.phase
-        if here in (Phase.PAUSED, Phase.CLOSED) or (here, phase) not in self.protocol.moves:
-            return _refused()
+        if here in (Phase.PAUSED, Phase.CLOSED):
+            return _refused(self._where("move_to"))
+        if phase is here:
+            return _refused(frozenset({"already-there"}))
+        if (here, phase) not in self.protocol.moves:
+            # PAUSED and CLOSED are reached through pause() and close(), never a move.
+            return _refused(frozenset({"no-such-move"}))
         unmet = self.unmet_entry(phase)
         if unmet:
             return _refused(unmet)
@@ -288,7 +443,7 @@ class ReferenceModel:
         if not self.is_member(by) or not valid_day(until, self.today) or not valid_text(reason):
             return _invalid()
         if self.phase in (Phase.PAUSED, Phase.CLOSED):
-            return _refused()
+            return _refused(self._where("pause"))
 
         def change() -> None:
             self.resume_phase, self.phase = self.phase, Phase.PAUSED
@@ -300,7 +455,8 @@ class ReferenceModel:
         if not self.is_member(by):
             return _invalid()
         if self.phase is not Phase.PAUSED:
-            return _refused()
+            closed = self.phase is Phase.CLOSED
+            return _refused(frozenset({"conversation-closed" if closed else "not-paused"}))
 
         def change() -> None:
             self.phase, self.resume_phase = self.resume_phase or self.phase, None
@@ -313,7 +469,7 @@ class ReferenceModel:
         if not self.is_member(by) or not (reason is None or valid_text(reason)):
             return _invalid()
         if self.phase is Phase.CLOSED:
-            return _refused()
+            return _refused(frozenset({"conversation-closed"}))
 
         def change() -> None:
             # Closing leaves decision talk, and leaving decision talk drops a pending
@@ -326,7 +482,7 @@ class ReferenceModel:
         """``add_topic``, ``state_problem``, ``add_goal`` or ``add_concern``."""
         if not self.is_member(by) or not valid_text(text):
             return _invalid()
-        refusal = self._gate(command)
+        refusal = self._gate(command, by)
         if refusal is not None:
             return refusal
 
@@ -342,27 +498,78 @@ class ReferenceModel:
 
         return _accepted(self._did(by, change))
 
-    def expect_propose_option(self, text: object, by: object) -> Expectation:
-        """``propose_option(text, by=...)``."""
-        if not self.is_member(by) or not valid_text(text):
+    def expect_propose_option(
+        self,
+        text: object,
+        by: object,
+        source: object = None,
+        expected_result: object = None,
+        obligation: object = None,
+    ) -> Expectation:
+        """``propose_option(text, by=..., source=..., expected_result=..., obligation=...)``."""
+        if (
+            not self.is_member(by)
+            or not valid_text(text)
+            or not (source is None or isinstance(source, Source))
+            or not (expected_result is None or valid_text(expected_result))
+            or not (obligation is None or valid_text(obligation))
+        ):
             return _invalid()
-        refusal = self._gate("propose_option")
+        # An obligation comes from the law, and what comes from the law has a legal basis.
+        if obligation is not None and source not in (None, Source.OBLIGATION):
+            return _invalid()
+        if obligation is None and source is Source.OBLIGATION:
+            return _invalid()
+        refusal = self._gate("propose_option", by)
         if refusal is not None:
             return refusal
         wanted = _same(text)
-        if any(not item.withdrawn and item.text == wanted for item in self.options.values()):
-            return _refused()  # the same option is on the table already
+        codes: set[str] = set()
+        if any(item.open and item.text == wanted for item in self.options.values()):
+            codes.add("option-exists")  # the same option is on the table already
+        if obligation is not None:
+            if not self.protocol.allows_obligations:
+                codes.add("obligations-not-allowed")
+            elif by.role is not Role.PROFESSIONAL:
+                codes.add("only-professionals-propose-obligations")
+        if codes:
+            return _refused(frozenset(codes))
         first_by_professional = by.role is Role.PROFESSIONAL and all(
             self.roles[item.by] is Role.PROFESSIONAL for item in self.options.values()
         )
+        if obligation is not None:
+            origin = Source.OBLIGATION
+        elif isinstance(source, Source):
+            origin = source
+        else:
+            origin = Source.PROFESSIONAL if by.role is Role.PROFESSIONAL else Source.OWN_IDEA
+        oid = f"o{len(self.options) + 1}"
+        option = Option(
+            oid,
+            text.strip(),
+            by.id,
+            self.conversation_id,
+            source=origin,
+            expected_result=None if expected_result is None else str(expected_result).strip(),
+            obligation=None if obligation is None else str(obligation).strip(),
+        )
 
         def change() -> None:
-            self.options[f"o{len(self.options) + 1}"] = ModelOption(by.id, wanted)
+            self.options[oid] = ModelOption(by.id, wanted, option=option)
             if self.first_option_sitting is None:
                 self.first_option_sitting = self.sitting
 
         # A1 holds for every option a professional proposes before any client or relative.
         return _accepted(self._did(by, change), ("A1",) if first_by_professional else ())
+
+    @staticmethod
+    def _closed_to_choice(item: ModelOption) -> frozenset[str]:
+        """Why ``item`` cannot be chosen (or considered, tried, declined): struck or waived."""
+        if item.withdrawn:
+            return frozenset({"option-withdrawn"})
+        if item.waiver is not None:
+            return frozenset({"option-waived"})
+        return frozenset()
 
     def expect_add_consideration(
         self, option: object, stance: object, text: object, by: object
@@ -375,37 +582,47 @@ class ReferenceModel:
             or not valid_text(text)
         ):
             return _invalid()
-        refusal = self._gate("add_consideration")
+        refusal = self._gate("add_consideration", by)
         if refusal is not None:
             return refusal
         item = self.options[option.id]
-        if item.withdrawn:
-            return _refused()
+        closed = self._closed_to_choice(item)
+        if closed:
+            return _refused(closed)
 
         def change() -> None:
             item.considerations += 1
 
         return _accepted(self._did(by, change))
 
+    def _under_proposal(self, oid: str) -> frozenset[str]:
+        if self.proposal is not None and self.proposal.option == oid:
+            return frozenset({"option-under-proposal"})
+        return frozenset()
+
+    def _forget_preferences(self, oid: str) -> None:
+        for pid in [pid for pid, preferred in self.preferences.items() if preferred == oid]:
+            del self.preferences[pid]
+
     def expect_withdraw_option(self, option: object, reason: object, by: object) -> Expectation:
         """``withdraw_option(option, reason, by=...)``."""
         if not self.is_member(by) or not self.is_option(option) or not valid_text(reason):
             return _invalid()
-        refusal = self._gate("withdraw_option")
+        refusal = self._gate("withdraw_option", by)  # in option talk: R5
         if refusal is not None:
             return refusal
         item = self.options[option.id]
-        if self.phase is Phase.OPTION_TALK or item.withdrawn:  # R5
-            return _refused()
-        if self.decision is not None:  # struck options would change what was decided between
-            return _refused()
-        if self.proposal is not None and self.proposal.option == option.id:
-            return _refused()
+        if item.obligation:  # the law still stands: waive it instead (R16)
+            return _refused(frozenset({"obligation-not-withdrawn"}))
+        # Struck options would change what a final decision was made between (R12).
+        codes = self._closed_to_choice(item) | self._decided_codes()
+        codes |= self._under_proposal(option.id)
+        if codes:
+            return _refused(codes)
 
         def change() -> None:
             item.withdrawn = True
-            for pid in [pid for pid, oid in self.preferences.items() if oid == option.id]:
-                del self.preferences[pid]
+            self._forget_preferences(option.id)
 
         return _accepted(self._did(by, change))
 
@@ -417,12 +634,15 @@ class ReferenceModel:
             or not valid_day(evaluate_on, self.today)
         ):
             return _invalid()
-        refusal = self._gate("start_trial")
+        refusal = self._gate("start_trial", by)
         if refusal is not None:
             return refusal
         item = self.options[option.id]
-        if item.withdrawn or item.trial == "running":
-            return _refused()
+        codes = self._closed_to_choice(item)
+        if item.trial == "running":
+            codes |= {"trial-running"}
+        if codes:
+            return _refused(codes)
 
         def change() -> None:
             item.trial = "running"
@@ -433,12 +653,12 @@ class ReferenceModel:
         """``end_trial(option, outcome, by=...)``."""
         if not self.is_member(by) or not self.is_option(option) or not valid_text(outcome):
             return _invalid()
-        refusal = self._gate("end_trial")
+        refusal = self._gate("end_trial", by)
         if refusal is not None:
             return refusal
         item = self.options[option.id]
         if item.trial != "running":
-            return _refused()
+            return _refused(frozenset({"no-running-trial"}))
 
         def change() -> None:
             item.trial = "ended"
@@ -449,12 +669,14 @@ class ReferenceModel:
         """``state_preference(option, by=...)``."""
         if not self.is_member(by) or not (option is None or self.is_option(option)):
             return _invalid()
-        refusal = self._gate("state_preference")
+        refusal = self._gate("state_preference", by)
         if refusal is not None:
             return refusal
         oid = None if option is None else option.id
-        if oid is not None and self.options[oid].withdrawn:
-            return _refused()
+        if oid is not None:
+            closed = self._closed_to_choice(self.options[oid])
+            if closed:
+                return _refused(closed)
 
         def change() -> None:
             self.preferences[by.id] = oid
@@ -466,35 +688,54 @@ class ReferenceModel:
         """``delegate(to, by=...)``."""
         if not self.is_member(by) or not self.is_member(to):
             return _invalid()
-        refusal = self._gate("delegate")
+        refusal = self._gate("delegate", by)
         if refusal is not None:
             return refusal
-        if by.role is not Role.CLIENT or to.role is not Role.PROFESSIONAL:
-            return _refused()
+        codes = self._decided_codes()  # reopen the decision first
+        if to.role is not Role.PROFESSIONAL:
+            codes |= {"delegate-to-professional"}
+        if codes:
+            return _refused(codes)
 
         def change() -> None:
             self.delegations[by.id] = to.id
 
-        if self.decision is not None:
-            return _refused()  # reopen the decision first
         return _accepted(self._did(by, change))
 
     def _deciding(self, option: str) -> frozenset[str] | None:
         """Why a decision on ``option`` cannot be final now (codes), or ``None``."""
         item = self.options[option]
-        if item.withdrawn or item.trial == "running":
-            return frozenset()
-        unmet = self.unmet_decision()
-        return unmet or None
+        codes = self._closed_to_choice(item)
+        if item.trial == "running":
+            codes |= {"trial-still-running"}  # R6
+        codes |= self.unmet_decision(option)
+        return codes or None
 
     def _final(self, option: str, how: Decided) -> tuple[Callable[[], None], Advice]:
-        a4 = self.first_option_sitting == self.sitting
+        """The change of a decision becoming final, and the advisories it raises.
+
+        A4: in the sitting of the first option. A5: one per client whose latest SURE
+        score is below 4. A6: one if a question of a client or relative is unanswered.
+        """
+        advice: list[str] = []
+        if self.first_option_sitting == self.sitting:
+            advice.append("A4")
+        advice += [
+            "A5"
+            for pid, answers in self.sure_checks.items()
+            if self.roles[pid] is Role.CLIENT and not all(answers)
+        ]
+        if any(
+            not item.answers and self.roles[item.question.asked_by] is not Role.PROFESSIONAL
+            for item in self.questions.values()
+        ):
+            advice.append("A6")
 
         def change() -> None:
             self.decision = (option, how)
             self.proposal = None
 
-        return change, ("A4",) if a4 else ()
+        return change, tuple(sorted(advice))
 
     def expect_propose_decision(
         self,
@@ -515,14 +756,12 @@ class ReferenceModel:
             or not valid_day(review_on, when)
         ):
             return _invalid()
-        refusal = self._gate("propose_decision")
+        refusal = self._gate("propose_decision", by)
         if refusal is not None:
             return refusal
-        if self.decision is not None:
-            return _refused()
-        blocked = self._deciding(option.id)
-        if blocked is not None:
-            return _refused(blocked)
+        codes = self._decided_codes() | (self._deciding(option.id) or frozenset())
+        if codes:
+            return _refused(codes)
         clients = self._of_role(Role.CLIENT)
         if clients and all(self.delegations.get(pid) == by.id for pid in clients):
             change, advice = self._final(option.id, Decided.DELEGATED)
@@ -533,39 +772,54 @@ class ReferenceModel:
 
         return _accepted(self._did(by, propose))
 
+    def _nothing_pending(self) -> frozenset[str]:
+        """No proposal waits for consent: a decision is final, or nothing was proposed."""
+        if self.decision is not None:
+            return frozenset({"already-decided"})
+        if self.proposal is None:
+            return frozenset({"no-pending-proposal"})
+        return frozenset()
+
     def expect_consent(self, by: object) -> Expectation:
         """``consent(by=...)``."""
         if not self.is_member(by):
             return _invalid()
-        refusal = self._gate("consent")
+        refusal = self._gate("consent", by)
         if refusal is not None:
             return refusal
         proposal = self.proposal
-        if by.role is not Role.CLIENT or proposal is None or by.id in proposal.consents:
-            return _refused()  # consenting twice to the same proposal adds nothing
-        clients = set(self._of_role(Role.CLIENT))
-        if not clients <= proposal.consents | {by.id}:
+        pending = self._nothing_pending()
+        if pending or proposal is None:
+            return _refused(pending)
+        if by.id in proposal.consents:  # consenting twice to the same proposal adds nothing
+            return _refused(frozenset({"already-consented"}))
+        if not set(self._of_role(Role.CLIENT)) <= proposal.consents | {by.id}:
 
             def consent() -> None:
                 proposal.consents.add(by.id)
 
             return _accepted(self._did(by, consent))
-        blocked = self._deciding(proposal.option)
+        return self._finally(proposal.option, Decided.AGREED, by)
+
+    def _finally(self, option: str, how: Decided, by: Participant) -> Expectation:
+        """A command that makes the decision on ``option`` final, if the rules allow."""
+        blocked = self._deciding(option)
         if blocked is not None:
             return _refused(blocked)
-        change, advice = self._final(proposal.option, Decided.AGREED)
+        change, advice = self._final(option, how)
         return _accepted(self._did(by, change), advice)
 
     def expect_object(self, reason: object, by: object) -> Expectation:
         """``object(reason, by=...)``."""
         if not self.is_member(by) or not valid_text(reason):
             return _invalid()
-        refusal = self._gate("object")
+        refusal = self._gate("object", by)
         if refusal is not None:
             return refusal
         proposal = self.proposal
-        if by.role is not Role.CLIENT or proposal is None:
-            return _refused()
+        pending = self._nothing_pending()
+        if pending or proposal is None:
+            return _refused(pending)
 
         def change() -> None:
             proposal.consents.discard(by.id)
@@ -577,30 +831,208 @@ class ReferenceModel:
         """``impose(justification, by=...)``."""
         if not self.is_member(by) or not valid_text(justification):
             return _invalid()
-        refusal = self._gate("impose")
+        refusal = self._gate("impose", by)
         if refusal is not None:
             return refusal
+        if not self.protocol.allows_imposition:
+            return _refused(frozenset({"imposing-not-allowed"}))
         proposal = self.proposal
-        if by.role is not Role.PROFESSIONAL or not self.protocol.allows_imposition:
-            return _refused()
-        if proposal is None:
-            return _refused()
-        blocked = self._deciding(proposal.option)
-        if blocked is not None:
-            return _refused(blocked)
-        change, advice = self._final(proposal.option, Decided.IMPOSED)
-        return _accepted(self._did(by, change), advice)
+        pending = self._nothing_pending()
+        if pending or proposal is None:
+            return _refused(pending)
+        return self._finally(proposal.option, Decided.IMPOSED, by)
 
     def expect_evaluate(self, outcome: object, process: object, by: object) -> Expectation:
         """``evaluate(outcome, process, by=...)``."""
         if not self.is_member(by) or not valid_text(outcome) or not valid_text(process):
             return _invalid()
-        refusal = self._gate("evaluate")
+        refusal = self._gate("evaluate", by)
         if refusal is not None:
             return refusal
 
         def change() -> None:
             self.evaluations += 1
+
+        return _accepted(self._did(by, change))
+
+    # ------------------------------------------------------------------ the acts of the guides
+
+    def expect_state_role_preference(self, preference: object, by: object) -> Expectation:
+        """``state_role_preference(preference, by=...)``: a client or relative, for themselves."""
+        if not self.is_member(by) or not isinstance(preference, DecisionRole):
+            return _invalid()
+        refusal = self._gate("state_role_preference", by)
+        if refusal is not None:
+            return refusal
+
+        def change() -> None:
+            self.role_preferences[by.id] = preference
+
+        return _accepted(self._did(by, change))
+
+    def expect_check_conflict(
+        self, sure: object, informed: object, values_clear: object, supported: object, by: object
+    ) -> Expectation:
+        """``check_conflict(sure=..., informed=..., values_clear=..., supported=..., by=...)``.
+
+        Four yes/no answers of a client or relative about themselves (SURE).
+        """
+        answers = (sure, informed, values_clear, supported)
+        if not self.is_member(by) or not all(valid_flag(answer) for answer in answers):
+            return _invalid()
+        refusal = self._gate("check_conflict", by)
+        if refusal is not None:
+            return refusal
+
+        def change() -> None:
+            self.sure_checks[by.id] = (
+                sure is True,
+                informed is True,
+                values_clear is True,
+                supported is True,
+            )
+
+        return _accepted(self._did(by, change))
+
+    def expect_check_understanding(
+        self, of: object, understood: object, note: object, by: object
+    ) -> Expectation:
+        """``check_understanding(of, understood=..., note=..., by=...)``: teach-back.
+
+        Of a client or relative other than the actor (of oneself or of a professional it
+        is malformed), by a professional.
+        """
+        if (
+            not self.is_member(by)
+            or not self.is_member(of)
+            or of.id == by.id
+            or of.role is Role.PROFESSIONAL
+            or not valid_flag(understood)
+            or not valid_text(note)
+        ):
+            return _invalid()
+        refusal = self._gate("check_understanding", by)
+        if refusal is not None:
+            return refusal
+
+        def change() -> None:
+            self.understanding[of.id] = (understood is True, by.id)
+
+        return _accepted(self._did(by, change))
+
+    def expect_add_analysis(self, kind: object, text: object, by: object) -> Expectation:
+        """``add_analysis(kind, text, by=...)``."""
+        if not self.is_member(by) or not isinstance(kind, Analysis) or not valid_text(text):
+            return _invalid()
+        refusal = self._gate("add_analysis", by)
+        if refusal is not None:
+            return refusal
+
+        def change() -> None:
+            self.analysis.append((kind, text.strip(), by.id))
+
+        return _accepted(self._did(by, change))
+
+    def expect_share_information(
+        self, text: object, kind: object, option: object, by: object
+    ) -> Expectation:
+        """``share_information(text, kind=..., option=..., by=...)``.
+
+        Information may concern any option of the conversation, a withdrawn one too (why
+        it was ruled out, say).
+        """
+        if (
+            not self.is_member(by)
+            or not valid_text(text)
+            or not isinstance(kind, Information)
+            or not (option is None or self.is_option(option))
+        ):
+            return _invalid()
+        refusal = self._gate("share_information", by)
+        if refusal is not None:
+            return refusal
+        oid = None if option is None else option.id
+
+        def change() -> None:
+            self.information.append((kind, text.strip(), oid, by.id))
+
+        return _accepted(self._did(by, change))
+
+    def expect_ask(self, text: object, by: object) -> Expectation:
+        """``ask(text, by=...)``: anyone may ask."""
+        if not self.is_member(by) or not valid_text(text):
+            return _invalid()
+        refusal = self._gate("ask", by)
+        if refusal is not None:
+            return refusal
+        qid = f"q{len(self.questions) + 1}"
+        question = Question(qid, text.strip(), by.id, self.conversation_id)
+
+        def change() -> None:
+            self.questions[qid] = ModelQuestion(question)
+
+        return _accepted(self._did(by, change))
+
+    def expect_answer(self, question: object, text: object, by: object) -> Expectation:
+        """``answer(question, text, by=...)``: nobody answers their own question."""
+        if (
+            not self.is_member(by)
+            or not self.is_question(question)
+            or question.asked_by == by.id
+            or not valid_text(text)
+        ):
+            return _invalid()
+        refusal = self._gate("answer", by)
+        if refusal is not None:
+            return refusal
+        item = self.questions[question.id]
+
+        def change() -> None:
+            item.answers.append(by.id)
+
+        return _accepted(self._did(by, change))
+
+    def expect_decline(self, option: object, reason: object, by: object) -> Expectation:
+        """``decline(option, reason, by=...)``: a client's stance; the option stays open."""
+        if not self.is_member(by) or not self.is_option(option) or not valid_text(reason):
+            return _invalid()
+        refusal = self._gate("decline", by)
+        if refusal is not None:
+            return refusal
+        item = self.options[option.id]
+        closed = self._closed_to_choice(item)
+        if closed:
+            return _refused(closed)
+
+        def change() -> None:
+            if by.id in item.declines:
+                item.declines.remove(by.id)
+            item.declines.append(by.id)  # the client's latest decline counts
+
+        return _accepted(self._did(by, change))
+
+    def expect_waive(self, option: object, justification: object, by: object) -> Expectation:
+        """``waive(option, justification, by=...)``: a professional, once, an obligation (R16).
+
+        A waiver is not a withdrawal: R5 does not forbid it in option talk.
+        """
+        if not self.is_member(by) or not self.is_option(option) or not valid_text(justification):
+            return _invalid()
+        refusal = self._gate("waive", by)
+        if refusal is not None:
+            return refusal
+        item = self.options[option.id]
+        if not item.obligation:
+            return _refused(frozenset({"not-an-obligation"}))
+        if item.waiver is not None:
+            return _refused(frozenset({"already-waived"}))
+        codes = self._under_proposal(option.id) | self._decided_codes()
+        if codes:
+            return _refused(codes)
+
+        def change() -> None:
+            item.waiver = by.id
+            self._forget_preferences(option.id)  # it can no longer be chosen
 
         return _accepted(self._did(by, change))
 
@@ -615,7 +1047,15 @@ class ReferenceModel:
             "resume_phase": None if closed else self.resume_phase,
             "participants": dict(self.roles),
             "options": {
-                oid: (item.by, item.considerations, item.withdrawn, item.trial)
+                oid: (
+                    item.option,
+                    item.by,
+                    item.considerations,
+                    item.withdrawn,
+                    item.trial,
+                    tuple(item.declines),
+                    item.waiver,
+                )
                 for oid, item in self.options.items()
             },
             "problem": self.problem,
@@ -630,6 +1070,14 @@ class ReferenceModel:
             "decision": self.decision,
             "evaluations": self.evaluations,
             "sitting": self.sitting,
+            "role_preferences": dict(self.role_preferences),
+            "sure_checks": dict(self.sure_checks),
+            "understanding": dict(self.understanding),
+            "analysis": list(self.analysis),
+            "information": list(self.information),
+            "questions": {
+                qid: (item.question, tuple(item.answers)) for qid, item in self.questions.items()
+            },
         }
 
 
@@ -644,10 +1092,13 @@ def view_of(snapshot: Snapshot) -> dict[str, object]:
         "participants": {person.id: person.role for person in snapshot.participants},
         "options": {
             item.option.id: (
+                item.option,
                 item.option.proposed_by,
                 len(item.considerations),
-                not item.open,
+                item.withdrawn is not None,
                 None if item.trial is None else "running" if item.trial.running else "ended",
+                tuple(decline.by for decline in item.declines),
+                None if item.waiver is None else item.waiver.by,
             )
             for item in snapshot.options
         },
@@ -668,4 +1119,20 @@ def view_of(snapshot: Snapshot) -> dict[str, object]:
         "decision": None if decision is None else (decision.option.id, decision.how),
         "evaluations": len(snapshot.evaluations),
         "sitting": snapshot.sitting,
+        "role_preferences": dict(snapshot.role_preferences),
+        "sure_checks": {
+            check.by: (check.sure, check.informed, check.values_clear, check.supported)
+            for check in snapshot.sure_checks
+        },
+        "understanding": {
+            check.of: (check.understood, check.by) for check in snapshot.understanding
+        },
+        "analysis": [(entry.kind, entry.text, entry.by) for entry in snapshot.analysis],
+        "information": [
+            (shared.kind, shared.text, shared.option, shared.by) for shared in snapshot.information
+        ],
+        "questions": {
+            item.question.id: (item.question, tuple(answer.by for answer in item.answers))
+            for item in snapshot.questions
+        },
     }

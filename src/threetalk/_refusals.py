@@ -372,7 +372,7 @@ def duplicate_option(state: State, text: str) -> list[Reason]:
     """An open option with the same text is on the table already."""
     same = identity(text)
     for item in state.options.values():
-        if item.withdrawn is None and identity(item.option.text) == same:
+        if item.open and identity(item.option.text) == same:
             there = item.option.text
             message = f"{there} is on the table already."
             return [Reason("option-exists", message, "", {"option": there})]

@@ -6,7 +6,10 @@ Three things live here:
   shortcuts for the kinds, the refusals and the advisories among them; :class:`StepClock`
   is a deterministic clock. Both need nothing beyond threetalk itself.
 * Hypothesis strategies for the arguments of the commands: :func:`texts`,
-  :func:`bad_values`, :func:`dates_from`, :func:`roles`, :func:`stances`, :func:`names`.
+  :func:`bad_values`, :func:`dates_from`, :func:`roles`, :func:`stances`, :func:`names`,
+  and for the acts of the practice guides :func:`decision_roles`, :func:`analysis_kinds`,
+  :func:`information_kinds`, :func:`sources` and :func:`bad_flags` (what a yes/no answer
+  is not).
 * :class:`ConversationStateMachine`, a ready stateful test. It sends random sequences of
   every command of :class:`~threetalk.Conversation` (accepted, refused and malformed, by
   participants, strangers and participants of another conversation) to a conversation and
@@ -34,11 +37,15 @@ its ``TestCase``:
 ...     WorkAndIncomeMachine, settings=settings(max_examples=3, stateful_step_count=10)
 ... )
 
-The model knows the built-in rules by their codes (``needs-two-options`` and the others of
-:mod:`threetalk`). A rule of your own that the model does not know is taken at its word:
-the model asks the rule itself, so the machine still checks everything else around it.
-Teach the model your rule by overriding :meth:`ReferenceModel.unmet` in a subclass and
-setting ``model_class`` on your machine.
+The machine runs under every built-in protocol and gives every command, the acts of the
+guides included (role preferences, SURE checks, teach-back, analysis, information,
+questions and answers, options with a source or an obligation, declines and waivers).
+The model knows the built-in rules by their codes (``needs-two-options``, R15's
+``needs-understanding``, R16's ``obligation-open`` and the others of :mod:`threetalk`),
+who may give which act, and the advisories A1-A6. A rule of your own that the model does
+not know is taken at its word: the model asks the rule itself, so the machine still
+checks everything else around it. Teach the model your rule by overriding
+:meth:`ReferenceModel.unmet` in a subclass and setting ``model_class`` on your machine.
 """
 
 from __future__ import annotations
@@ -51,8 +58,10 @@ from threetalk._reference import (
     Expectation,
     ModelOption,
     ModelProposal,
+    ModelQuestion,
     ReferenceModel,
     valid_day,
+    valid_flag,
     valid_text,
     view_of,
 )
@@ -62,10 +71,15 @@ from threetalk.testing._clock import TODAY, StepClock
 if TYPE_CHECKING:
     from threetalk.testing._stateful import ConversationStateMachine
     from threetalk.testing._strategies import (
+        analysis_kinds,
+        bad_flags,
         bad_values,
         dates_from,
+        decision_roles,
+        information_kinds,
         names,
         roles,
+        sources,
         stances,
         texts,
     )
@@ -78,16 +92,23 @@ __all__ = [
     "Expectation",
     "ModelOption",
     "ModelProposal",
+    "ModelQuestion",
     "ReferenceModel",
     "StepClock",
+    "analysis_kinds",
+    "bad_flags",
     "bad_values",
     "capture",
     "dates_from",
+    "decision_roles",
+    "information_kinds",
     "names",
     "roles",
+    "sources",
     "stances",
     "texts",
     "valid_day",
+    "valid_flag",
     "valid_text",
     "view_of",
 ]
@@ -96,7 +117,19 @@ __all__ = [
 _LAZY: Final = {
     "ConversationStateMachine": "threetalk.testing._stateful",
     **dict.fromkeys(
-        ("bad_values", "dates_from", "names", "roles", "stances", "texts"),
+        (
+            "analysis_kinds",
+            "bad_flags",
+            "bad_values",
+            "dates_from",
+            "decision_roles",
+            "information_kinds",
+            "names",
+            "roles",
+            "sources",
+            "stances",
+            "texts",
+        ),
         "threetalk.testing._strategies",
     ),
 }

@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from threetalk._conversation import Conversation
 from threetalk._exceptions import InvalidInput, Refused, ThreetalkError
-from threetalk._phases import Decided, Phase, Role, Stance
+from threetalk._guides import builtin_protocols
+from threetalk._phases import (
+    Analysis,
+    Decided,
+    DecisionRole,
+    Information,
+    Phase,
+    Role,
+    Source,
+    Stance,
+)
 from threetalk._protocols import Protocol, three_talk
 from threetalk._rebuild import replay
 from threetalk._reference import (
@@ -24,7 +34,7 @@ from threetalk._reference import (
     view_of,
 )
 from threetalk._trail import Event, verify
-from threetalk._values import Option, Participant, Snapshot
+from threetalk._values import Option, Participant, Question, Snapshot
 from threetalk.testing._clock import TODAY, StepClock
 from threetalk.testing._hypothesis import (
     RuleBasedStateMachine,
@@ -34,7 +44,19 @@ from threetalk.testing._hypothesis import (
     rule,
     st,
 )
-from threetalk.testing._strategies import bad_values, dates_from, names, roles, stances, texts
+from threetalk.testing._strategies import (
+    analysis_kinds,
+    bad_flags,
+    bad_values,
+    dates_from,
+    decision_roles,
+    information_kinds,
+    names,
+    roles,
+    sources,
+    stances,
+    texts,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,9 +69,13 @@ __all__ = ["ConversationStateMachine"]
 MEMBERS: Final = ("client", "professional", "relative", "first", "second", "third", "last")
 #: People who may not act: someone who never joined, and a participant of another conversation.
 OUTSIDERS: Final = ("stranger", "foreigner")
-#: One of the conversation's options by position, or a fake.
-OPTIONS: Final = ("first", "second", "third", "last")
-FAKE_OPTIONS: Final = ("forged", "foreign")
+#: One of the conversation's options by position (or its first obligation), or a fake: one
+#: never proposed, one of another conversation, and one of this conversation altered.
+OPTIONS: Final = ("first", "second", "third", "last", "obligation")
+FAKE_OPTIONS: Final = ("forged", "foreign", "altered")
+#: One of the conversation's questions by position, or a fake (as for options).
+QUESTIONS: Final = ("first", "second", "last")
+FAKE_QUESTIONS: Final = ("forged", "foreign", "altered")
 
 _POSITIONS: Final = ("first", "second", "third", "fourth", "fifth", "sixth")
 _INDEX: Final = {**{label: index for index, label in enumerate(_POSITIONS)}, "last": -1}
@@ -67,9 +93,18 @@ def _values(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 _TEXT: Final = _values(texts(12))
+#: The text of a proposed option: sometimes one the setups propose (in another case or with
+#: spaces around it), so that "on the table already" comes up.
+_OPTION_TEXT: Final = _values(
+    st.sampled_from(("Wait and see", "DAY TREATMENT", " unpaid work ")) | texts(12)
+)
 _DAY: Final = _mostly(dates_from(TODAY, days=60), bad_values() | st.just(TODAY - timedelta(1)))
 _ACTOR: Final = _mostly(st.sampled_from(MEMBERS), st.sampled_from(OUTSIDERS))
 _OPTION: Final = _mostly(st.sampled_from(OPTIONS), st.sampled_from(FAKE_OPTIONS))
+_QUESTION: Final = _mostly(st.sampled_from(QUESTIONS), st.sampled_from(FAKE_QUESTIONS))
+#: A yes/no answer, yes three times in four (so that all four SURE answers are yes often
+#: enough to leave advisory A5 out), sometimes something that is not a bool at all.
+_FLAG: Final = _mostly(st.sampled_from((True, True, True, False)), bad_flags())
 
 
 class ConversationStateMachine(RuleBasedStateMachine):
@@ -97,6 +132,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
         other = Conversation(self.protocol, conversation_id="other", clock=StepClock())
         self.foreigner = other.join("Olga", Role.CLIENT)
         self.foreign_option = Option("o1", "Elsewhere", self.foreigner.id, other.id)
+        self.foreign_question = Question("q1", "Elsewhere?", self.foreigner.id, other.id)
         self.steps = 0
 
     # ------------------------------------------------------------------ picking
@@ -126,8 +162,33 @@ class ConversationStateMachine(RuleBasedStateMachine):
             return self.foreign_option
         if label == "forged" or not options:
             return Option(f"o{len(options) + 1}", "Forged", "p1", self.conv.id)
+        if label == "obligation":
+            return next((option for option in options if option.is_obligation), options[-1])
+        if label == "altered":
+            real = options[-1]
+            return Option(
+                real.id,
+                f"{real.text} (altered)",
+                real.proposed_by,
+                real.conversation_id,
+                source=real.source,
+                expected_result=real.expected_result,
+                obligation=real.obligation,
+            )
         index = _INDEX[label]
         return options[index % len(options)] if index >= 0 else options[index]
+
+    def _question(self, label: str) -> Any:
+        questions = [item.question for item in self.conv.questions]
+        if label == "foreign":
+            return self.foreign_question
+        if label == "forged" or not questions:
+            return Question(f"q{len(questions) + 1}", "Forged?", "p1", self.conv.id)
+        if label == "altered":
+            real = questions[-1]
+            return Question(real.id, f"{real.text} (altered)", real.asked_by, real.conversation_id)
+        index = _INDEX[label]
+        return questions[index % len(questions)] if index >= 0 else questions[index]
 
     # ------------------------------------------------------------------ running
 
@@ -188,10 +249,7 @@ class ConversationStateMachine(RuleBasedStateMachine):
             outcome, raised = INVALID, error
         except Refused as refusal:
             outcome, raised = REFUSED, refusal
-            missing = expectation.codes - set(refusal.codes)
-            if missing:
-                msg = f"the refusal gives {refusal.codes}, the model also expects {missing}"
-                raise Disagreement(msg) from None
+            _check_codes(expectation, refusal)
         except ThreetalkError as other:
             msg = f"unexpected {type(other).__name__}: {other}"
             raise Disagreement(msg) from None
@@ -272,7 +330,16 @@ class ConversationStateMachine(RuleBasedStateMachine):
                 "a decision without every client's and relative's preference (R7)",
             )
         chosen = next(item for item in after.options if item.option == decision.option)
-        _check(chosen.open, "a decision on a withdrawn option")
+        _check(chosen.open, "a decision on a withdrawn or waived option")
+        if "obligation-open" in codes:
+            _check(
+                all(
+                    item.option == decision.option or item.waiver is not None
+                    for item in after.options
+                    if item.option.is_obligation
+                ),
+                "a decision while an obligation is neither decided on nor waived (R16)",
+            )
         _check(
             chosen.trial is None or not chosen.trial.running,
             "a decision under a running trial (R6)",
@@ -304,45 +371,88 @@ class ConversationStateMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ setup
 
-    @initialize(setup=st.sampled_from(_SETUPS), clients=st.integers(min_value=1, max_value=2))
-    def start(self, setup: str, clients: int) -> None:
+    @initialize(
+        setup=st.sampled_from(_SETUPS),
+        clients=st.integers(min_value=1, max_value=2),
+        acts=st.booleans(),
+    )
+    def start(self, setup: str, clients: int, acts: bool = False) -> None:  # noqa: FBT001, FBT002
         """Start from an empty conversation or from a prepared state further along.
 
         With ``clients=2`` a parent and a child (say) are both clients, so consents and
-        delegations of several clients get exercised.
+        delegations of several clients get exercised. With ``acts`` the way there takes
+        the acts of the guides too: a client's question (left unanswered: A6 when a
+        decision becomes final), role preferences, an analysis entry, a leaflet, a SURE
+        check with doubt (A5) and a decline. A protocol that allows obligations gets one
+        (waived in decision talk); every client's understanding is checked before option
+        talk when the protocol needs it (R15) or ``acts`` is set.
         """
-        level = _SETUPS.index(setup)
-        if level == 0:
-            return
+        stages = (
+            self._set_people,
+            self._set_team,
+            self._set_options,
+            self._set_decision,
+            self._set_proposal,
+            self._set_decided,
+        )
+        for stage in stages[: _SETUPS.index(setup)]:
+            stage(clients, acts=acts)
+
+    def _set_people(self, clients: int, *, acts: bool) -> None:
         self.do_join("Client", Role.CLIENT)
         self.do_join("Partner", Role.RELATIVE)
         self.do_join("Coach", Role.PROFESSIONAL)
         if clients == 2:
             self.do_join("Second client", Role.CLIENT)
-        if level == 1:
-            return
+        if acts:
+            self.do_ask("What are my options?", "client")
+            self.do_state_role_preference(DecisionRole.SHARE, "client")
+            self.do_state_role_preference(DecisionRole.LEAVE_TO_PROFESSIONAL, "relative")
+
+    def _set_team(self, clients: int, *, acts: bool) -> None:
         self.do_move_to(Phase.TEAM_TALK, "professional")
         self.do_say("state_problem", "The problem", "professional")
         self.do_say("add_goal", "A goal", "client")
-        if level == 2:
-            return
+        if acts:
+            self.do_add_analysis(Analysis.STRENGTH, "A warm family", "relative")
+        if acts or "needs-understanding" in self.model.unmet_entry(Phase.OPTION_TALK):
+            for label in ("client", "fourth")[:clients]:
+                self.do_check_understanding(label, True, "Said it back", "professional")  # noqa: FBT003
+
+    def _set_options(self, _clients: int, *, acts: bool) -> None:
         self.do_move_to(Phase.OPTION_TALK, "professional")
         self.do_propose_option("Wait and see", "client")
         self.do_propose_option("Day treatment", "professional")
         self.do_add_consideration("first", Stance.PRO, "Calm", "relative")
         self.do_add_consideration("second", Stance.CON, "Far away", "client")
-        if level == 3:
-            return
+        if self.protocol.allows_obligations:
+            self.do_propose_option(
+                "Unpaid work", "professional", obligation="Participation Act, article 9"
+            )
+            self.do_add_consideration("third", Stance.CON, "No time for a course", "client")
+        if acts:
+            self.do_share_information(
+                "Day treatment leaflet", Information.LEAFLET, "second", "professional"
+            )
+            self.do_check_conflict(True, True, False, True, "client")  # noqa: FBT003
+
+    def _set_decision(self, clients: int, *, acts: bool) -> None:
         self.do_move_to(Phase.DECISION_TALK, "professional")
+        if self.protocol.allows_obligations:
+            self.do_waive(
+                "third", "A course serves the goal of regular work better", "professional"
+            )
+        if acts:
+            self.do_decline("first", "Waiting makes it worse", "client")
         self.do_state_preference("second", "client")
         self.do_state_preference(None, "relative")
         if clients == 2:
             self.do_state_preference("first", "fourth")
-        if level == 4:
-            return
+
+    def _set_proposal(self, _clients: int, *, acts: bool) -> None:  # noqa: ARG002 - every stage's
         self.do_propose_decision("second", "Both", "Day treatment", TODAY, 30, "professional")
-        if level == 5:
-            return
+
+    def _set_decided(self, clients: int, *, acts: bool) -> None:  # noqa: ARG002 - every stage's
         self.do_consent("client")
         if clients == 2:
             self.do_consent("fourth")
@@ -378,6 +488,19 @@ class ConversationStateMachine(RuleBasedStateMachine):
         self._give(expectation, "move_to", actor, phase=phase)
         if self.conv.phase is not left:
             _check((left, self.conv.phase) in self.protocol.moves, "a move the protocol lacks")
+            entry = {rule.code for rule in self.protocol.entry_rules.get(self.conv.phase, ())}
+            if "needs-understanding" in entry:
+                latest = {
+                    check.of: check.understood for check in self.conv.snapshot().understanding
+                }
+                _check(
+                    all(
+                        latest.get(person.id, False)
+                        for person in self.conv.participants
+                        if person.role is Role.CLIENT
+                    ),
+                    "option talk entered while a client has not shown understanding (R15)",
+                )
             moved = next(e for e in reversed(self.conv.events) if e.kind == "moved")
             reopened = decided and self.conv.decision is None
             _check(
@@ -419,12 +542,36 @@ class ConversationStateMachine(RuleBasedStateMachine):
         self._give(expectation, command, actor, text=text)
 
     @precondition(lambda self: len(self.conv.options) < 5)
-    @rule(text=_TEXT, by=_ACTOR)
-    def do_propose_option(self, text: Any, by: str) -> None:
-        """Someone proposes an option."""
+    @rule(
+        text=_OPTION_TEXT,
+        by=_ACTOR,
+        source=st.none() | _values(sources()),
+        expected_result=st.none() | _TEXT,
+        obligation=st.one_of(st.none(), st.none(), _TEXT),
+    )
+    def do_propose_option(
+        self,
+        text: Any,
+        by: str,
+        source: Any = None,
+        expected_result: Any = None,
+        obligation: Any = None,
+    ) -> None:
+        """Someone proposes an option, maybe saying where it comes from, what it should
+        bring, or (an obligation) its legal basis."""
         actor = self._actor(by)
-        expectation = self.model.expect_propose_option(text, actor)
-        self._give(expectation, "propose_option", actor, text=text)
+        expectation = self.model.expect_propose_option(
+            text, actor, source, expected_result, obligation
+        )
+        self._give(
+            expectation,
+            "propose_option",
+            actor,
+            text=text,
+            source=source,
+            expected_result=expected_result,
+            obligation=obligation,
+        )
 
     @rule(
         option=_OPTION,
@@ -529,6 +676,87 @@ class ConversationStateMachine(RuleBasedStateMachine):
         expectation = self.model.expect_evaluate(outcome, process, actor)
         self._give(expectation, "evaluate", actor, outcome=outcome, process=process)
 
+    # ------------------------------------------------------------------ the acts of the guides
+
+    @rule(preference=_values(decision_roles()), by=_ACTOR)
+    def do_state_role_preference(self, preference: Any, by: str) -> None:
+        """Someone says how they want to take part in deciding."""
+        actor = self._actor(by)
+        expectation = self.model.expect_state_role_preference(preference, actor)
+        self._give(expectation, "state_role_preference", actor, preference=preference)
+
+    @rule(sure=_FLAG, informed=_FLAG, values_clear=_FLAG, supported=_FLAG, by=_ACTOR)
+    def do_check_conflict(
+        self, sure: Any, informed: Any, values_clear: Any, supported: Any, by: str
+    ) -> None:
+        """Someone takes a SURE check of their own decisional conflict."""
+        actor = self._actor(by)
+        answers = {
+            "sure": sure,
+            "informed": informed,
+            "values_clear": values_clear,
+            "supported": supported,
+        }
+        expectation = self.model.expect_check_conflict(
+            sure, informed, values_clear, supported, actor
+        )
+        self._give(expectation, "check_conflict", actor, **answers)
+
+    @rule(of=_ACTOR, understood=_FLAG, note=_TEXT, by=_ACTOR)
+    def do_check_understanding(self, of: str, understood: Any, note: Any, by: str) -> None:
+        """Someone records a teach-back check of someone's understanding."""
+        actor, subject = self._actor(by), self._actor(of)
+        expectation = self.model.expect_check_understanding(subject, understood, note, actor)
+        self._give(
+            expectation, "check_understanding", actor, of=subject, understood=understood, note=note
+        )
+
+    @rule(kind=_values(analysis_kinds()), text=_TEXT, by=_ACTOR)
+    def do_add_analysis(self, kind: Any, text: Any, by: str) -> None:
+        """Someone adds to the problem-and-strengths analysis."""
+        actor = self._actor(by)
+        expectation = self.model.expect_add_analysis(kind, text, actor)
+        self._give(expectation, "add_analysis", actor, kind=kind, text=text)
+
+    @rule(text=_TEXT, kind=_values(information_kinds()), option=st.none() | _OPTION, by=_ACTOR)
+    def do_share_information(self, text: Any, kind: Any, option: str | None, by: str) -> None:
+        """Someone records information handed over, maybe about an option."""
+        actor = self._actor(by)
+        item = None if option is None else self._option(option)
+        expectation = self.model.expect_share_information(text, kind, item, actor)
+        self._give(expectation, "share_information", actor, text=text, kind=kind, option=item)
+
+    @precondition(lambda self: len(self.conv.questions) < 6)
+    @rule(text=_TEXT, by=_ACTOR)
+    def do_ask(self, text: Any, by: str) -> None:
+        """Someone asks a question."""
+        actor = self._actor(by)
+        expectation = self.model.expect_ask(text, actor)
+        self._give(expectation, "ask", actor, text=text)
+
+    @rule(question=_QUESTION, text=_TEXT, by=_ACTOR)
+    def do_answer(self, question: str, text: Any, by: str) -> None:
+        """Someone answers a question."""
+        actor, item = self._actor(by), self._question(question)
+        expectation = self.model.expect_answer(item, text, actor)
+        self._give(expectation, "answer", actor, question=item, text=text)
+
+    @rule(option=_OPTION, reason=_TEXT, by=_ACTOR)
+    def do_decline(self, option: str, reason: Any, by: str) -> None:
+        """Someone declines an option, saying why."""
+        actor, item = self._actor(by), self._option(option)
+        expectation = self.model.expect_decline(item, reason, actor)
+        self._give(expectation, "decline", actor, option=item, reason=reason)
+
+    @rule(option=_OPTION, justification=_TEXT, by=_ACTOR)
+    def do_waive(self, option: str, justification: Any, by: str) -> None:
+        """Someone waives an obligation, saying why."""
+        actor, item = self._actor(by), self._option(option)
+        expectation = self.model.expect_waive(item, justification, actor)
+        self._give(expectation, "waive", actor, option=item, justification=justification)
+
+    # ------------------------------------------------------------------ getting somewhere
+
     @rule(choices=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=8))
     def do_progress(self, choices: list[int]) -> None:
         """Take a few sensible steps towards a decision, so that runs get far enough.
@@ -574,23 +802,39 @@ class ConversationStateMachine(RuleBasedStateMachine):
         ]
 
     def _progress_team_talk(self) -> None:
-        if not self.model.problem:
+        model = self.model
+        unmet = model.unmet_entry(Phase.OPTION_TALK)
+        people = [person.id for person in self.conv.participants]
+        doubtful = [
+            pid
+            for pid in people
+            if model.roles[pid] is Role.CLIENT and not model.understanding.get(pid, (False, ""))[0]
+        ]
+        if not model.problem:
             self.do_say("state_problem", "What is wrong", "client")
-        elif self.model.unmet_entry(Phase.OPTION_TALK):
+        elif "needs-understanding" in unmet and doubtful:  # R15
+            label = _position(people, doubtful[0])
+            self.do_check_understanding(label, True, "Said it back", "professional")  # noqa: FBT003
+        elif unmet:
             self.do_say("add_goal", "What I want", "client")
         else:
             self.do_move_to(Phase.OPTION_TALK, "professional")
 
     def _progress_option_talk(self, choice: int) -> None:
         model = self.model
-        open_ids = [oid for oid, item in model.options.items() if not item.withdrawn]
+        open_ids = [oid for oid, item in model.options.items() if item.open]
         bare = [oid for oid in open_ids if model.options[oid].considerations == 0]
         running = [oid for oid, item in model.options.items() if item.trial == "running"]
         if running and choice < 2:
             self.do_end_trial(_position(model.options, running[0]), "It went well", "client")
         elif len(open_ids) < 2 and len(model.options) < 5:
             by = "client" if choice % 2 else "professional"
-            self.do_propose_option(f"Option {len(model.options) + 1}", by)
+            if choice == 2 and self.protocol.allows_obligations:
+                self.do_propose_option(
+                    f"Option {len(model.options) + 1}", "professional", obligation="The law"
+                )
+            else:
+                self.do_propose_option(f"Option {len(model.options) + 1}", by)
         elif bare:
             self.do_add_consideration(
                 _position(model.options, bare[0]), Stance.PRO, "Good", "client"
@@ -612,18 +856,22 @@ class ConversationStateMachine(RuleBasedStateMachine):
             if person.role is not Role.PROFESSIONAL and person.id not in model.preferences
         ]
         ready = [
-            oid
-            for oid, item in model.options.items()
-            if not item.withdrawn and item.trial != "running"
+            oid for oid, item in model.options.items() if item.open and item.trial != "running"
         ]
+        # R16: every obligation is decided on or waived.
+        obligations = [oid for oid in ready if model.options[oid].obligation]
         if silent:
             label = _position([person.id for person in self.conv.participants], silent[0].id)
             option = _position(model.options, ready[0]) if ready and choice % 2 else None
             self.do_state_preference(option, label)
         elif model.proposal is None and choice == 1 and self._undelegated():
             self.do_delegate("professional", self._undelegated()[0])
+        elif model.proposal is None and obligations and choice != 0:
+            label = _position(model.options, obligations[0])
+            self.do_waive(label, "Another way serves the goal better", "professional")
         elif model.proposal is None and ready:
-            option = _position(model.options, ready[choice % len(ready)])
+            chosen = obligations[0] if obligations else ready[choice % len(ready)]
+            option = _position(model.options, chosen)
             self.do_propose_decision(option, "Both", "The plan", TODAY, 30, "professional")
         elif model.proposal is not None and choice == 3 and self.protocol.allows_imposition:
             self.do_impose("The law requires it", "professional")
@@ -695,7 +943,54 @@ class ConversationStateMachine(RuleBasedStateMachine):
         open_ids = {item.option.id for item in snap.options if item.open}
         for pid, oid in snap.preferences:
             _check(pid in roles, "a preference of someone who did not join")
-            _check(oid is None or oid in open_ids, "a preference for a withdrawn option")
+            _check(oid is None or oid in open_ids, "a preference for a withdrawn or waived option")
+        self._acts_hold(snap, roles)
+
+    def _acts_hold(self, snap: Snapshot, roles: dict[str, Role]) -> None:
+        """Who may give the acts of the guides gave them, and they hold together."""
+        speaking: tuple[Role | None, ...] = (Role.CLIENT, Role.RELATIVE)
+        for pid, _ in snap.role_preferences:
+            _check(roles.get(pid) in speaking, "a role preference of a professional")
+        for sure in snap.sure_checks:
+            _check(roles.get(sure.by) in speaking, "a SURE check of a professional")
+            _check(0 <= sure.score <= 4, "a SURE score outside 0-4")
+        for teach_back in snap.understanding:
+            _check(roles.get(teach_back.of) in speaking, "a teach-back check of a professional")
+            _check(
+                roles.get(teach_back.by) is Role.PROFESSIONAL,
+                "a teach-back check by a non-professional",
+            )
+        for asked in snap.questions:
+            _check(asked.question.asked_by in roles, "a question of someone who did not join")
+            _check(
+                all(answer.by != asked.question.asked_by for answer in asked.answers),
+                "a question answered by whoever asked it",
+            )
+        for item in snap.options:
+            option = item.option
+            if option.is_obligation:
+                _check(
+                    self.protocol.allows_obligations, "an obligation the protocol does not allow"
+                )
+                _check(roles.get(option.proposed_by) is Role.PROFESSIONAL, "a client's obligation")
+                _check(item.withdrawn is None, "a withdrawn obligation (it can only be waived)")
+            _check(
+                (option.source is Source.OBLIGATION) == option.is_obligation,
+                "an obligation without a legal basis, or a legal basis of another source",
+            )
+            _check(
+                item.waiver is None
+                or (option.is_obligation and roles.get(item.waiver.by) is Role.PROFESSIONAL),
+                "a waiver of what is not an obligation, or by a non-professional",
+            )
+            _check(
+                all(roles.get(decline.by) is Role.CLIENT for decline in item.declines),
+                "a decline by someone who is not a client",
+            )
+            _check(
+                len({decline.by for decline in item.declines}) == len(item.declines),
+                "two declines of one client counted (the latest counts)",
+            )
 
     @invariant()
     def steps_follow_the_state(self) -> None:
@@ -733,13 +1028,19 @@ class ConversationStateMachine(RuleBasedStateMachine):
             self.check_log()
 
     def check_log(self) -> None:
-        """The log verifies and replays to the same state."""
+        """The log verifies and replays to the same state.
+
+        A built-in protocol is recognised from the opening event (no protocol given).
+        """
         events = self.conv.events
         head = verify(events)
         _check(head.seq == len(events), "verify's head is not the last event")
-        rebuilt = replay(events, self.protocol)
+        builtin = builtin_protocols().get(self.protocol.name) == self.protocol
+        rebuilt = replay(events) if builtin else replay(events, self.protocol)
+        _check(rebuilt.protocol == self.protocol, "replay(events) recognised another protocol")
         _check(rebuilt.snapshot() == self.conv.snapshot(), "replay(events) is another state")
         _check(rebuilt.step == self.conv.step, "replay(events) is at another step")
+        _check(rebuilt.advisories == self.conv.advisories, "replay(events) has other advisories")
 
     def teardown(self) -> None:
         """The log verifies and replays at the end of every run."""
@@ -768,6 +1069,18 @@ def _check_answer(
     else:
         _check(answer == (), f"why_not_command answered {answer!r}; {command} was accepted")
         _check(listed is not False, f"{command} was accepted, yet not in allowed_commands")
+
+
+def _check_codes(expectation: Expectation, refusal: Refused) -> None:
+    """A refusal carries the codes the model expects (exactly those, where it says so)."""
+    given = set(refusal.codes)
+    missing = expectation.codes - given
+    if missing:
+        msg = f"the refusal gives {refusal.codes}, the model also expects {missing}"
+        raise Disagreement(msg)
+    if expectation.exact and given != expectation.codes:
+        msg = f"the refusal gives {refusal.codes}, the model expects no {given - expectation.codes}"
+        raise Disagreement(msg)
 
 
 def _check(condition: bool, message: str) -> None:  # noqa: FBT001 - reads as an assertion

@@ -8,10 +8,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from threetalk._phases import Decided, Role, Stance
+from threetalk._phases import Analysis, Decided, DecisionRole, Information, Role, Source, Stance
 from threetalk.testing._hypothesis import st
 
-__all__ = ["bad_values", "dates_from", "names", "roles", "stances", "texts"]
+__all__ = [
+    "analysis_kinds",
+    "bad_flags",
+    "bad_values",
+    "dates_from",
+    "decision_roles",
+    "information_kinds",
+    "names",
+    "roles",
+    "sources",
+    "stances",
+    "texts",
+]
 
 
 def texts(max_size: int = 40) -> st.SearchStrategy[str]:
@@ -37,6 +49,41 @@ def roles() -> st.SearchStrategy[Role]:
 def stances() -> st.SearchStrategy[Stance]:
     """Pro or con."""
     return st.sampled_from(Stance)
+
+
+def decision_roles() -> st.SearchStrategy[DecisionRole]:
+    """Any role in deciding (for ``state_role_preference``)."""
+    return st.sampled_from(DecisionRole)
+
+
+def analysis_kinds() -> st.SearchStrategy[Analysis]:
+    """Any kind of problem-and-strengths analysis entry (for ``add_analysis``)."""
+    return st.sampled_from(Analysis)
+
+
+def information_kinds() -> st.SearchStrategy[Information]:
+    """Any kind of information handed over (for ``share_information``)."""
+    return st.sampled_from(Information)
+
+
+def sources() -> st.SearchStrategy[Source]:
+    """Any source of an option (for ``propose_option(source=...)``).
+
+    :attr:`Source.OBLIGATION` is drawn too: it goes with ``obligation=`` only, so a
+    proposal that draws it without one is invalid input.
+    """
+    return st.sampled_from(Source)
+
+
+def bad_flags() -> st.SearchStrategy[Any]:
+    """What a yes/no answer (``check_conflict``, ``check_understanding(understood=...)``) is
+    not: the truthy and falsy stand-ins for ``True`` and ``False``, and :func:`bad_values`.
+
+    >>> from hypothesis import find
+    >>> find(bad_flags(), lambda value: value == "yes")
+    'yes'
+    """
+    return st.sampled_from((0, 1, "yes", "no", "true", None, 1.0)) | bad_values()
 
 
 def dates_from(day: date, *, days: int = 400) -> st.SearchStrategy[date]:
