@@ -7,7 +7,7 @@ an accepted one changes. The stateful test compares the engine with it after eve
 It needs nothing but the standard library and attrs; :mod:`threetalk.testing` re-exports
 it.
 
-The order in which a command is judged is the domain's (``SETTLED.md``): its arguments
+The order in which a command is judged is the domain's (see ``docs/guide.md``): its arguments
 first (malformed: invalid, nothing recorded), then whether the actor's role may give it,
 then where it belongs (closed, paused, not offered by the protocol, another phase), then
 the state and the protocol's rules.
@@ -47,7 +47,7 @@ INVALID: Final = "invalid"
 #: Sorted advisory rules an accepted command raises, e.g. ``("A3", "A3")``.
 Advice = tuple[str, ...]
 
-#: Who may give a command, where not everyone may (R14 and the readings of SETTLED.md),
+#: Who may give a command, where not everyone may (R14 and the readings in docs/guide.md),
 #: with the code a refusal of anyone else carries.
 ONLY: Final[dict[str, tuple[frozenset[Role], str]]] = {
     "consent": (frozenset({Role.CLIENT}), "only-clients-consent"),
