@@ -680,3 +680,74 @@ def test_every_act_replays_to_the_same_state(name: str) -> None:
     jsonschema.Draft202012Validator(tt.snapshot_schema()).validate(data)
     assert data["questions"][0]["answers"][0]["text"] == "We choose together"
     assert data["sure_checks"][0]["score"] == 3
+
+
+def test_a_relatives_doubt_or_deferral_does_not_speak_for_the_client() -> None:
+    """The conditions behind the client's doubt prompt and "leaves it to you" read clients
+    only: a relative's SURE doubt or role preference is no client's (found by review)."""
+    cast = _cast()
+    conv = cast.conv
+    conv.state_role_preference(tt.DecisionRole.DECIDE_MYSELF, by=cast.client)
+    conv.state_role_preference(tt.DecisionRole.LEAVE_TO_PROFESSIONAL, by=cast.relative)
+    _to_option_talk(cast)
+    a, _b = _two_options(cast)
+    conv.check_conflict(sure=True, informed=True, values_clear=True, supported=True, by=cast.client)
+    conv.check_conflict(
+        sure=False, informed=False, values_clear=True, supported=True, by=cast.relative
+    )
+    _to_decision(cast, a)
+
+    ids = {p.id for p in conv.prompts()}
+
+    assert "decision-talk-doubt" not in ids
+    assert not any("leaves-to-professional" in p.when for p in conv.prompts())
+    conv.check_conflict(
+        sure=False, informed=True, values_clear=True, supported=True, by=cast.client
+    )
+    assert "decision-talk-doubt" in {p.id for p in conv.prompts()}
+
+
+@pytest.mark.parametrize("command", ["ask", "add_goal"])
+def test_a_command_placed_in_no_phase_is_not_offered(command: str) -> None:
+    """An empty placement (written, or left by trimming) refuses with not-offered, naming
+    the protocol in both languages, never "in ; the conversation is in ..."."""
+    placement = {**tt.three_talk().placement, command: frozenset()}
+    protocol = attrs.evolve(tt.three_talk(), name="narrow", placement=placement)
+    conv = tt.Conversation(protocol, clock=_clock())
+    client = conv.join("Mira", tt.Role.CLIENT)
+
+    (reason,) = conv.why_not_command(command, by=client)
+
+    assert reason.code == "not-offered"
+    assert "narrow" in reason.message
+    assert reason.text("nl").startswith("Dit hoort niet bij het protocol narrow: ")
+    assert command not in conv.allowed_commands(by=client)
+
+
+@pytest.mark.parametrize("command", [["ask"], {"ask": 1}, {"ask"}, 3])
+def test_why_not_command_of_something_that_is_no_name_is_invalid(command: object) -> None:
+    cast = _cast()
+
+    with pytest.raises(tt.InvalidInput) as info:
+        cast.conv.why_not_command(command, by=cast.client)  # type: ignore[arg-type]
+
+    assert info.value.argument == "command"
+
+
+def test_questions_are_quoted_in_both_languages() -> None:
+    cast = _cast(tt.client_guide())
+    conv = cast.conv
+    conv.ask("Can I keep working?", by=cast.client)
+    conv.ask("What does it cost?", by=cast.client)
+
+    missing = {r.code: r for step in conv.progress() for r in step.missing}
+    reason = missing["client-question-open"]
+
+    assert reason.message == (
+        "Questions of the client are still unanswered: “Can I keep working?” and "
+        "“What does it cost?”."
+    )
+    assert reason.text("nl") == (
+        "Vragen van de cliënt zijn nog niet beantwoord: “Can I keep working?” en "
+        "“What does it cost?”."
+    )

@@ -1781,7 +1781,7 @@ class Conversation:
         ['wrong-phase']
         """
         with self._lock:
-            if command not in _PARAMETERS:
+            if not isinstance(command, str) or command not in _PARAMETERS:
                 known = ", ".join(_PARAMETERS)
                 msg = f"command: {command!r:.60} is not a command; the commands are {known}"
                 raise InvalidInput(msg, "command")
@@ -1985,6 +1985,8 @@ class Conversation:
         """Whether the protocol offers the command at all, the actor's role, then the phase,
         then ``rules``: the first that objects decides."""
         protocol = self._protocol
+        if not protocol.placement.get(command, True):  # placed in no phase: not offered
+            return (refusals.not_offered(command, protocol),)
         if command not in protocol.placement and command in OPTIONAL_COMMANDS:
             return (refusals.not_offered(command, protocol),)
         reason = refusals.wrong_role(command, actor) or refusals.misplaced(
@@ -2035,16 +2037,17 @@ class Conversation:
         self, actor: Participant, text: str | None, obligation: str | None = None
     ) -> Sequence[Reason]:
         state = self._state
-        if text is None and obligation is None:
+        if obligation is not None:
+            # Like an act the protocol leaves out, then like a role that may not (R14):
+            # before where the command belongs.
+            blocked = refusals.obligation_blocked(self._protocol, actor)
+            if blocked:
+                return blocked
+        if text is None:
             return self._verdict("propose_option", actor)
-
-        def rules() -> list[Reason]:
-            found = [] if text is None else refusals.duplicate_option(state, text)
-            if obligation is not None:
-                found += refusals.obligation_blocked(self._protocol, actor)
-            return found
-
-        return self._verdict("propose_option", actor, rules)
+        return self._verdict(
+            "propose_option", actor, lambda: refusals.duplicate_option(state, text)
+        )
 
     def _judge_decline(self, actor: Participant, item: OptionState | None) -> Sequence[Reason]:
         if item is None:

@@ -25,6 +25,8 @@ RECORDED: Final = "en"
 _WORDS: Final = frozenset({"phase", "from", "to", "role", "command", "act"})
 #: List parameters joined with "or" (the rest are joined with "and").
 _ALTERNATIVES: Final = frozenset({"phases"})
+#: Parameters whose items are people's own words, shown in quotation marks.
+_QUOTED: Final = frozenset({"questions"})
 
 
 @functools.cache
@@ -80,4 +82,6 @@ def _word(name: str, value: Any, words: Mapping[str, str]) -> str:
     text = str(value)
     if name in _WORDS or name in _ALTERNATIVES:
         return words.get(text, text)
+    if name in _QUOTED:
+        return f"“{text}”"
     return text

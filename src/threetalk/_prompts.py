@@ -107,16 +107,17 @@ def _preferences_differ(view: ConversationView) -> bool:
 def _leaves_to_professional(view: ConversationView) -> bool:
     if view.delegations:
         return True
+    participant = view.participant
     return any(
-        preference is DecisionRole.LEAVE_TO_PROFESSIONAL
-        for preference in view.role_preferences.values()
+        preference is DecisionRole.LEAVE_TO_PROFESSIONAL and participant(pid).role is Role.CLIENT
+        for pid, preference in view.role_preferences.items()
     )
 
 
 def _decisional_conflict(view: ConversationView) -> bool:
     participant = view.participant
     return any(
-        check.conflict and participant(pid).role is not Role.PROFESSIONAL
+        check.conflict and participant(pid).role is Role.CLIENT
         for pid, check in view.sure_checks.items()
     )
 
@@ -153,13 +154,13 @@ CONDITIONS: Final[Mapping[str, tuple[str, Callable[[ConversationView], bool]]]] 
     ),
     "leaves-to-professional": (
         (
-            "a client or relative would leave the decision to the professional (their latest "
-            "role preference), or a client handed it over (a delegation)"
+            "a client would leave the decision to the professional (their latest role "
+            "preference), or handed it over (a delegation)"
         ),
         _leaves_to_professional,
     ),
     "decisional-conflict": (
-        "the latest SURE check of a client or relative scores below 4",
+        "a client's latest SURE check scores below 4 (as for advisory A5)",
         _decisional_conflict,
     ),
     "question-open": (

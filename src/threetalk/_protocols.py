@@ -129,8 +129,10 @@ class Protocol:
         decision_rules: The guards of making a decision final (checked again when it does).
         placement: For each command of :data:`PLACED_COMMANDS`, the phases it belongs to.
             The acts of :data:`OPTIONAL_COMMANDS` may be left out (the protocol then does
-            not offer them); their phases are trimmed to those the protocol has, so a
-            protocol derived from a built-in with fewer phases stays valid.
+            not offer them), and their phases are trimmed to those the protocol has: a
+            protocol derived from a built-in with fewer phases need not re-place them (it
+            still places the other commands, and gives its steps, in its own phases). A
+            command placed in no phase is not offered (``not-offered``).
         allows_imposition: Whether a professional may impose a decision (rule R9).
         allows_obligations: Whether a professional may propose an option the law
             imposes (``propose_option(obligation=...)``; rule R16 is then up to the

@@ -8,9 +8,10 @@ It needs nothing but the standard library and attrs; :mod:`threetalk.testing` re
 it.
 
 The order in which a command is judged is the domain's (see ``docs/guide.md``): its arguments
-first (malformed: invalid, nothing recorded), then whether the actor's role may give it,
-then where it belongs (closed, paused, not offered by the protocol, another phase), then
-the state and the protocol's rules.
+first (malformed: invalid, nothing recorded), then whether the protocol offers it at all
+(an act it leaves out: ``not-offered``; an obligation where it has none), then whether the
+actor's role may give it, then where it belongs (closed, paused, another phase), then the
+state and the protocol's rules.
 """
 
 from __future__ import annotations
@@ -357,7 +358,7 @@ class ReferenceModel:
         if self.phase is Phase.PAUSED:
             return frozenset({"conversation-paused"})
         where = self.protocol.placement.get(command)
-        if where is None:
+        if not where:
             return frozenset({"not-offered"})
         if self.phase in where:
             return frozenset()
@@ -368,6 +369,8 @@ class ReferenceModel:
     def _gate(self, command: str, by: Participant | None = None) -> Expectation | None:
         """The refusal that holds before any rule: the actor's role (given ``by``), then
         where the command belongs; ``None`` when neither stands in the way."""
+        if not self.protocol.placement.get(command):  # left out, or placed nowhere
+            return _refused(frozenset({"not-offered"}))
         only = ONLY.get(command)
         if only is not None and by is not None and by.role not in only[0]:
             return _refused(frozenset({only[1]}))
@@ -498,7 +501,7 @@ class ReferenceModel:
 
         return _accepted(self._did(by, change))
 
-    def expect_propose_option(
+    def expect_propose_option(  # noqa: PLR0911 - one return per way it can end
         self,
         text: object,
         by: object,
@@ -520,20 +523,18 @@ class ReferenceModel:
             return _invalid()
         if obligation is None and source is Source.OBLIGATION:
             return _invalid()
+        if obligation is not None:
+            # The protocol's own word first, then the actor's role (R14), as for any act.
+            if not self.protocol.allows_obligations:
+                return _refused(frozenset({"obligations-not-allowed"}))
+            if by.role is not Role.PROFESSIONAL:
+                return _refused(frozenset({"only-professionals-propose-obligations"}))
         refusal = self._gate("propose_option", by)
         if refusal is not None:
             return refusal
         wanted = _same(text)
-        codes: set[str] = set()
         if any(item.open and item.text == wanted for item in self.options.values()):
-            codes.add("option-exists")  # the same option is on the table already
-        if obligation is not None:
-            if not self.protocol.allows_obligations:
-                codes.add("obligations-not-allowed")
-            elif by.role is not Role.PROFESSIONAL:
-                codes.add("only-professionals-propose-obligations")
-        if codes:
-            return _refused(frozenset(codes))
+            return _refused(frozenset({"option-exists"}))  # on the table already
         first_by_professional = by.role is Role.PROFESSIONAL and all(
             self.roles[item.by] is Role.PROFESSIONAL for item in self.options.values()
         )

@@ -67,8 +67,25 @@ _WHAT: Final = {
     "check_conflict": "SURE checks are taken",
 }
 
-# The acts a protocol may leave out (see ``OPTIONAL_COMMANDS``), in words: "to <act>".
+# Every placed command in words, "to <act>": what a protocol that places it nowhere (or
+# leaves an act of ``OPTIONAL_COMMANDS`` out) does not offer.
 _ACTS: Final = {
+    "add_topic": "put a topic on the agenda",
+    "state_problem": "state the problem",
+    "add_goal": "name a goal",
+    "add_concern": "raise a concern",
+    "propose_option": "propose an option",
+    "add_consideration": "add a pro or con",
+    "withdraw_option": "withdraw an option",
+    "start_trial": "start a trial",
+    "end_trial": "end a trial",
+    "state_preference": "state a preference",
+    "delegate": "hand a decision to a professional",
+    "propose_decision": "propose a decision",
+    "consent": "consent to a decision",
+    "object": "object to a proposed decision",
+    "impose": "impose a decision",
+    "evaluate": "record an evaluation",
     "state_role_preference": "state how one wants to take part in deciding",
     "ask": "ask a question",
     "answer": "answer a question",
@@ -206,7 +223,7 @@ def misplaced(command: str, state: State, protocol: SDMProtocol) -> Reason | Non
     if here is Phase.PAUSED:
         return paused(state)
     where = protocol.placement.get(command)
-    if where is None:
+    if not where:
         return not_offered(command, protocol)
     if here in where:
         return None
@@ -225,7 +242,8 @@ def misplaced(command: str, state: State, protocol: SDMProtocol) -> Reason | Non
 
 
 def not_offered(command: str, protocol: SDMProtocol) -> Reason:
-    """The protocol leaves this act out of its placement (a protocol of before the acts)."""
+    """The protocol places this command nowhere (an act of the guides that a protocol of
+    before them leaves out, or a command placed in no phase)."""
     act = _ACTS.get(command, command)
     return Reason(
         "not-offered",
@@ -306,7 +324,7 @@ def withdrawn(item: OptionState) -> list[Reason]:
         if item.waiver is None:
             return []
         text = item.option.text
-        message = f"{text} is an obligation that was waived; it cannot be chosen."
+        message = f"{text} is an obligation that was waived; it is no longer on the table."
         return [Reason("option-waived", message, "R16", {"option": text})]
     text = item.option.text
     return [Reason("option-withdrawn", f"{text} was withdrawn.", "", {"option": text})]

@@ -287,11 +287,14 @@ def _client_question_open(view: ConversationView) -> str | None:
     if not waiting:
         return None
     quoted = guards.join_names(f"“{text}”" for text in waiting)
-    return f"A question of the client is still unanswered: {quoted}."
+    if len(waiting) == 1:
+        return f"A question of the client is still unanswered: {quoted}."
+    return f"Questions of the client are still unanswered: {quoted}."
 
 
 def _unanswered_client_questions(view: ConversationView) -> dict[str, object]:
-    return {"questions": _open_client_questions(view)}
+    waiting = _open_client_questions(view)
+    return {"case": "one" if len(waiting) == 1 else "many", "questions": waiting}
 
 
 def _no_own_or_network_option(view: ConversationView) -> str | None:
