@@ -492,3 +492,87 @@ def test_summarise_counts_the_new_acts_of_any_conversation() -> None:
     summary = summarise(conversation.events)
 
     assert summary.events == len(conversation.events)
+
+
+def talk(
+    *,
+    roles: bool = False,
+    information: bool = False,
+    understood: bool | None = None,
+) -> tuple[Any, ...]:
+    """The events of a small agreed conversation, with or without some of the acts."""
+    from datetime import date
+
+    from threetalk.testing import StepClock
+
+    conv = tt.Conversation(conversation_id="proxy", clock=StepClock())
+    client = conv.join("Client", tt.Role.CLIENT)
+    pro = conv.join("Professional", tt.Role.PROFESSIONAL)
+    conv.add_goal("walk again", by=client)
+    if roles:
+        conv.state_role_preference(tt.DecisionRole.SHARE, by=client)
+    conv.move_to(tt.Phase.TEAM_TALK, by=pro)
+    conv.state_problem("pain", by=client)
+    if understood is not None:
+        conv.check_understanding(client, understood=understood, note="said it back", by=pro)
+    conv.move_to(tt.Phase.OPTION_TALK, by=pro)
+    rest = conv.propose_option("Rest", by=client)
+    therapy = conv.propose_option("Therapy", by=pro)
+    conv.add_consideration(rest, tt.Stance.PRO, "calm", by=client)
+    conv.add_consideration(therapy, tt.Stance.CON, "tiring", by=pro)
+    if information:
+        conv.share_information("leaflet", kind=tt.Information.LEAFLET, option=rest, by=pro)
+        conv.share_information("aid", kind=tt.Information.DECISION_AID, option=therapy, by=pro)
+    conv.move_to(tt.Phase.DECISION_TALK, by=client)
+    conv.state_preference(rest, by=client)
+    conv.propose_decision(
+        rest, who="client", what="rest", when=date(2026, 12, 1), review_on=date(2027, 1, 1), by=pro
+    )
+    conv.consent(by=client)
+    conv.close("done", by=pro)
+    return conv.events
+
+
+class TestOption5Proxy:
+    def test_information_shared_raises_item_3(self) -> None:
+        """Information handed over about the options scores on item 3 (information on the
+        options), and only there."""
+        without = summarise(talk()).option5_items
+        with_information = summarise(talk(information=True)).option5_items
+
+        assert with_information[2] == without[2] + 0.5
+        assert with_information[:2] == without[:2]
+        assert with_information[3:] == without[3:]
+
+    def test_understanding_checked_raises_item_3_when_understood(self) -> None:
+        """A teach-back check that found the client understood scores on item 3; one that
+        found they did not, does not."""
+        none = summarise(talk()).option5_items[2]
+        understood = summarise(talk(understood=True)).option5_items[2]
+        not_yet = summarise(talk(understood=False)).option5_items[2]
+
+        assert understood == none + 0.5
+        assert not_yet == none
+
+    def test_role_preference_raises_item_2(self) -> None:
+        """Asking how the client wants to take part scores on item 2 (support to deliberate)."""
+        without = summarise(talk()).option5_items
+        with_roles = summarise(talk(roles=True)).option5_items
+
+        assert with_roles[1] == without[1] + 1
+        assert with_roles[2:] == without[2:]
+
+    def test_the_total_stays_a_rescaled_sum(self) -> None:
+        """With every act, the items stay within 0-4 and the total is their sum over 20."""
+        summary = summarise(talk(roles=True, information=True, understood=True))
+
+        assert all(0 <= item <= 4 for item in summary.option5_items)
+        assert summary.option5 == round(sum(summary.option5_items) / 20 * 100, 1)
+
+    def test_presets_keep_their_order(self, runs: dict[tuple[str, str], SimulationResult]) -> None:
+        """Under every protocol the ideal talk scores higher than the hasty one."""
+        for protocol in PROTOCOLS:
+            ideal = runs[protocol, "ideal"].report().measure("option5")
+            hasty = runs[protocol, "hasty"].report().measure("option5")
+
+            assert ideal > hasty + 10, protocol
