@@ -777,6 +777,9 @@ class Policy:
         extra = self._inform_or_decline(view, rng, guide)
         if extra is not None:
             return extra
+        for option in view.options:
+            if option.obligation is not None and self._waives(view, rng, option):
+                return Action("waive", by=professional, option=option)
         if "trial" not in memo:
             memo["trial"] = True
             if rng.random() < self.trial and view.today is not None:
@@ -880,9 +883,12 @@ class Policy:
                 if person.id not in view.delegations:
                     return Action("delegate", by=person, to=professional)
         choice = self._choice(view, rng)
-        waives: dict[str, bool] = memo.get("waives", {})
         for option in view.options:
-            if option.obligation is not None and waives.get(option.id) and option != choice:
+            if (
+                option.obligation is not None
+                and option != choice
+                and self._waives(view, rng, option)
+            ):
                 return Action("waive", by=professional, option=option)
         step = (
             self._preference(view, rng, choice)
@@ -932,16 +938,19 @@ class Policy:
             return Action("withdraw_option", by=view.professionals[0], option=spare[-1])
         return None
 
+    def _waives(self, view: View, rng: Random, option: Option) -> bool:
+        """Whether the professional waives the obligation ``option`` (drawn once)."""
+        waives: dict[str, bool] = view.memo.setdefault("waives", {})
+        waive = waives.get(option.id)
+        if waive is None:
+            waive = waives[option.id] = rng.random() < self.waive
+        return waive
+
     def _choice(self, view: View, rng: Random) -> Option:
         """The option to decide on: an obligation the professional keeps, else the client's."""
-        waives: dict[str, bool] = view.memo.setdefault("waives", {})
         for option in view.options:
-            if option.obligation is not None:
-                waive = waives.get(option.id)
-                if waive is None:
-                    waive = waives[option.id] = rng.random() < self.waive
-                if not waive:
-                    return option
+            if option.obligation is not None and not self._waives(view, rng, option):
+                return option
         return _client_choice(view, rng)
 
     def _settle(self, view: View, proposal: Proposal | None) -> Action | None:
@@ -1001,11 +1010,14 @@ class Policy:
             if roll < self.impose + self.pause_after_objection:
                 return Action("pause", by=professional, days=_days(rng, self.pause_days))
             if proposal.option.obligation is not None:
-                # The client objects to what the law imposes: back to the options, and
-                # the professional weighs a waiver again.
+                # The client objects to what the law imposes: the professional weighs a
+                # waiver again; waived, the talk goes back for other options (the waiver
+                # is given there), else the obligation is put again.
                 waives: dict[str, bool] = view.memo.setdefault("waives", {})
                 waives[proposal.option.id] = rng.random() < self.waive
-                return Action("move_to", by=professional, phase=P.OPTION_TALK)
+                if waives[proposal.option.id]:
+                    return Action("move_to", by=professional, phase=P.OPTION_TALK)
+                return Action("propose_decision", by=professional, option=proposal.option, days=7)
             if not options or rng.random() < 0.5:
                 view.memo["target"] = len(view.options) + 1
                 return Action("move_to", by=professional, phase=P.OPTION_TALK)
