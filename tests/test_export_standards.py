@@ -163,7 +163,8 @@ def protocol(name: str) -> tt.Protocol:
 @pytest.fixture(scope="module")
 def acts() -> SimulationResult:
     """A run in which every act of the guides occurs (obligations: work_and_income)."""
-    result = simulate(20, seed=3, policy="conflicted", protocol=tt.work_and_income())
+    policy = attrs.evolve(Policy.conflicted(), waive=0.5)
+    result = simulate(20, seed=3, policy=policy, protocol=tt.work_and_income())
     assert {event.kind for event in result.events()} >= ACT_KINDS
     return result
 

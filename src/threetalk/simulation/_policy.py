@@ -538,14 +538,17 @@ class Policy:
 
     # ------------------------------------------------------------------ behaviour
 
-    def choose(self, view: View, rng: Random) -> Action:  # noqa: PLR0911
+    def choose(  # noqa: PLR0911, PLR0912 - one return per kind of next act
+        self, view: View, rng: Random
+    ) -> Action:
         """The next action of the conversation ``view`` shows (see :class:`PolicyLike`)."""
-        phase = view.phase
+        phase = view.conversation.phase
         if phase is P.PAUSED:
             return Action("resume", by=_anyone(view))
         if self.chaos and rng.random() < self.chaos:
             return random_action(view, rng)
-        guide = view.memo.get("guide")
+        memo = view.memo
+        guide = memo.get("guide")
         if guide is None:
             guide = self._setup(view, rng)
         if view.professionals and view.clients:
@@ -557,13 +560,18 @@ class Policy:
                     return Action("move_to", by=view.professionals[0], phase=ahead)
         if phase is P.PREPARATION:
             return self._preparation(view, rng, guide)
+        if view.open_questions or memo.get("idle") is not phase:
+            # Questions first: one to answer, or one of those drawn to be asked here.
+            talk = self._talk(view, rng, guide, phase)
+            if talk is not None:
+                return talk
         if phase is P.TEAM_TALK:
             return self._team_talk(view, rng, guide)
         if phase is P.OPTION_TALK:
             return self._option_talk(view, rng, guide)
         if phase is P.DECISION_TALK:
             return self._decision_talk(view, rng, guide)
-        return self._evaluation(view, rng, guide)
+        return self._evaluation(view)
 
     def _setup(self, view: View, rng: Random) -> _Guide:
         """Draw what holds for the whole conversation: who takes part, delegation, guide."""
@@ -575,8 +583,8 @@ class Policy:
         memo["guide"] = guide
         return guide
 
-    def _talk(self, view: View, rng: Random, guide: _Guide) -> Action | None:
-        """A question to answer or to ask in this phase, if one is due."""
+    def _talk(self, view: View, rng: Random, guide: _Guide, phase: Phase) -> Action | None:
+        """A question to answer or to ask in ``phase``, if one is due."""
         memo = view.memo
         if view.open_questions:
             answering: dict[str, bool] = memo.setdefault("answering", {})
@@ -590,7 +598,7 @@ class Policy:
                     professional = view.professionals[0]
                     by = professional if question.asked_by != professional.id else view.clients[0]
                     return Action("answer", by=by, question=question)
-        key = _ASKING[view.phase]
+        key = _ASKING[phase]
         waiting: list[Participant] | None = memo.get(key)
         if waiting is None:
             waiting = memo[key] = (
@@ -599,33 +607,42 @@ class Policy:
                 else []
             )
             first = view.clients[0]
-            if key == _ASKING[P.PREPARATION] and guide.client_question and first not in waiting:
+            if phase is P.PREPARATION and guide.client_question and first not in waiting:
                 waiting.insert(0, first)
         if waiting:
             return Action("ask", by=waiting.pop(0))
+        if not view.open_questions:
+            memo["idle"] = phase  # nothing to ask or answer here until someone asks
         return None
 
     def _preparation(  # noqa: PLR0911 - one return per next act, in the guide's order
         self, view: View, rng: Random, guide: _Guide
     ) -> Action:
         memo = view.memo
-        if not view.clients:
-            return _JOIN[Role.CLIENT]
-        if not view.professionals:
-            return _JOIN[Role.PROFESSIONAL]
-        if memo.get("relative") and not view.relatives:
-            return _JOIN[Role.RELATIVE]
-        if memo.get("second") and len(view.clients) < 2:
-            return _JOIN[Role.CLIENT]
-        for client in view.clients:
-            if ("topic-added", client.id) not in view.visit:
-                return Action("add_topic", by=client)
-        client = view.clients[0]
-        if ("goal-added", client.id) not in view.visit:
-            return Action("add_goal", by=client)
-        talk = self._talk(view, rng, guide) or self._role_preference(view, rng, guide)
-        if talk is not None:
-            return talk
+        visit = view.visit
+        if memo.get("ready") is not visit:  # what every visit needs first, checked once done
+            if not view.clients:
+                return _JOIN[Role.CLIENT]
+            if not view.professionals:
+                return _JOIN[Role.PROFESSIONAL]
+            if memo.get("relative") and not view.relatives:
+                return _JOIN[Role.RELATIVE]
+            if memo.get("second") and len(view.clients) < 2:
+                return _JOIN[Role.CLIENT]
+            for client in view.clients:
+                if ("topic-added", client.id) not in visit:
+                    return Action("add_topic", by=client)
+            client = view.clients[0]
+            if ("goal-added", client.id) not in visit:
+                return Action("add_goal", by=client)
+            memo["ready"] = visit
+        if view.open_questions or memo.get("idle") is not P.PREPARATION:
+            talk = self._talk(view, rng, guide, P.PREPARATION)
+            if talk is not None:
+                return talk
+        roles = self._role_preference(view, rng, guide)
+        if roles is not None:
+            return roles
         return Action("move_to", by=view.professionals[0], phase=P.TEAM_TALK)
 
     def _role_preference(self, view: View, rng: Random, guide: _Guide) -> Action | None:
@@ -655,23 +672,24 @@ class Policy:
 
     def _team_talk(self, view: View, rng: Random, guide: _Guide) -> Action:  # noqa: PLR0911
         client, professional = view.clients[0], view.professionals[0]
-        talk = self._talk(view, rng, guide)
-        if talk is not None:
-            return talk
-        if not view.problem_stated:
-            return Action("state_problem", by=client)
-        if not view.client_goal:
-            return Action("add_goal", by=client)
-        for relative in view.relatives:
-            if ("concern-added", relative.id) not in view.visit:
-                return Action("add_concern", by=relative)
-        for other in view.clients[1:]:
-            if ("goal-added", other.id) not in view.visit:
-                return Action("add_goal", by=other)
-        if ("problem-stated", client.id) not in view.visit and ("goal-added", client.id) not in (
-            view.visit
-        ):
-            return Action("add_goal", by=client)
+        memo = view.memo
+        visit = view.visit
+        if memo.get("ready") is not visit:  # what every visit needs first, checked once done
+            if not view.problem_stated:
+                return Action("state_problem", by=client)
+            if not view.client_goal:
+                return Action("add_goal", by=client)
+            for relative in view.relatives:
+                if ("concern-added", relative.id) not in visit:
+                    return Action("add_concern", by=relative)
+            for other in view.clients[1:]:
+                if ("goal-added", other.id) not in visit:
+                    return Action("add_goal", by=other)
+            if ("problem-stated", client.id) not in visit and ("goal-added", client.id) not in (
+                visit
+            ):
+                return Action("add_goal", by=client)
+            memo["ready"] = visit
         analysis = self._analysis(view, rng, guide)
         if analysis is not None:
             return analysis
@@ -743,9 +761,6 @@ class Policy:
             return Action("move_to", by=professional, phase=P.TEAM_TALK)
         if self.pause and rng.random() < self.pause:
             return Action("pause", by=professional, days=_days(rng, self.pause_days))
-        talk = self._talk(view, rng, guide)
-        if talk is not None:
-            return talk
         for oid, due in view.trials.items():
             option = _find(view, oid)
             if option is None:
@@ -753,21 +768,28 @@ class Policy:
             if view.today is not None and view.today < due:
                 return Action("pause", by=professional, days=(due - view.today).days)
             return Action("end_trial", by=client, option=option)
-        proposal = self._proposal(view, rng, guide)
-        if proposal is not None:
-            return proposal
-        done: set[tuple[str, str]] = memo.setdefault("considered", set())
-        everyone = view.participants
-        for option in view.options:
-            oid = option.id
-            for person in everyone:
-                pair = (oid, person.id)
-                if pair in done:
-                    continue
-                done.add(pair)
-                if rng.random() < self.considerations:
-                    stance = Stance.PRO if rng.random() < 0.5 else Stance.CON
-                    return Action("add_consideration", by=person, option=option, stance=stance)
+        if len(view.options) < memo.get("target", self.options) or (
+            guide.obligations and "obligation" not in memo
+        ):
+            proposal = self._proposal(view, rng, guide)
+            if proposal is not None:
+                return proposal
+        # Options proposed so far and people: a pair not yet weighed needs one of them new.
+        mark = (len(view.considered), len(view.clients), len(view.relatives))
+        if memo.get("considered-at") != mark:
+            done: set[tuple[str, str]] = memo.setdefault("considered", set())
+            everyone = view.participants
+            for option in view.options:
+                oid = option.id
+                for person in everyone:
+                    pair = (oid, person.id)
+                    if pair in done:
+                        continue
+                    done.add(pair)
+                    if rng.random() < self.considerations:
+                        stance = Stance.PRO if rng.random() < 0.5 else Stance.CON
+                        return Action("add_consideration", by=person, option=option, stance=stance)
+            memo["considered-at"] = mark
         bare = [option for option in view.options if not view.considered.get(option.id)]
         if bare and (
             "option-without-considerations" in view.last_refusal
@@ -777,9 +799,10 @@ class Policy:
         extra = self._inform_or_decline(view, rng, guide)
         if extra is not None:
             return extra
-        for option in view.options:
-            if option.obligation is not None and self._waives(view, rng, option):
-                return Action("waive", by=professional, option=option)
+        if guide.obligations:
+            for option in view.options:
+                if option.obligation is not None and self._waives(view, rng, option):
+                    return Action("waive", by=professional, option=option)
         if "trial" not in memo:
             memo["trial"] = True
             if rng.random() < self.trial and view.today is not None:
@@ -814,7 +837,8 @@ class Policy:
     def _inform_or_decline(self, view: View, rng: Random, guide: _Guide) -> Action | None:
         """Information about an option, or a client's decline of one, if one is due."""
         memo = view.memo
-        if "share_information" in guide.offered:
+        proposed = len(view.considered)  # options proposed so far: grows with each new one
+        if "share_information" in guide.offered and memo.get("informed-at") != proposed:
             informed: set[str] = memo.setdefault("informed", set())
             for option in view.options:
                 if option.id not in informed:
@@ -827,7 +851,9 @@ class Policy:
                             option=option,
                             kind=kind,
                         )
-        if self.decline and "decline" in guide.offered:
+            memo["informed-at"] = proposed
+        mark = (proposed, len(view.clients))
+        if self.decline and "decline" in guide.offered and memo.get("declined-at") != mark:
             declined: set[tuple[str, str]] = memo.setdefault("declined", set())
             for person in view.clients:
                 for option in view.options:
@@ -837,6 +863,7 @@ class Policy:
                     declined.add(pair)
                     if rng.random() < self.decline:
                         return Action("decline", by=person, option=option)
+            memo["declined-at"] = mark
         return None
 
     def _decision_talk(  # noqa: PLR0911, PLR0912 - one return per next act, in the guide's order
@@ -865,9 +892,6 @@ class Policy:
                 return Action("move_to", by=client, phase=P.OPTION_TALK)
         if self.pause and rng.random() < self.pause:
             return Action("pause", by=professional, days=_days(rng, self.pause_days))
-        talk = self._talk(view, rng, guide)
-        if talk is not None:
-            return talk
         proposal = view.proposal
         if "obligation-open" in view.last_refusal:
             settle = self._settle(view, proposal)
@@ -882,14 +906,15 @@ class Policy:
             for person in view.clients:
                 if person.id not in view.delegations:
                     return Action("delegate", by=person, to=professional)
-        choice = self._choice(view, rng)
-        for option in view.options:
-            if (
-                option.obligation is not None
-                and option != choice
-                and self._waives(view, rng, option)
-            ):
-                return Action("waive", by=professional, option=option)
+        choice = self._choice(view, rng, guide)
+        if guide.obligations:
+            for option in view.options:
+                if (
+                    option.obligation is not None
+                    and option != choice
+                    and self._waives(view, rng, option)
+                ):
+                    return Action("waive", by=professional, option=option)
         step = (
             self._preference(view, rng, choice)
             or self._sure(view, rng, guide, choice)
@@ -946,11 +971,12 @@ class Policy:
             waive = waives[option.id] = rng.random() < self.waive
         return waive
 
-    def _choice(self, view: View, rng: Random) -> Option:
+    def _choice(self, view: View, rng: Random, guide: _Guide) -> Option:
         """The option to decide on: an obligation the professional keeps, else the client's."""
-        for option in view.options:
-            if option.obligation is not None and not self._waives(view, rng, option):
-                return option
+        if guide.obligations:
+            for option in view.options:
+                if option.obligation is not None and not self._waives(view, rng, option):
+                    return option
         return _client_choice(view, rng)
 
     def _settle(self, view: View, proposal: Proposal | None) -> Action | None:
@@ -1029,16 +1055,13 @@ class Policy:
                 return Action("consent", by=person)
         return Action("consent", by=view.clients[0])  # pragma: no cover - decided before
 
-    def _evaluation(self, view: View, rng: Random, guide: _Guide) -> Action:
+    def _evaluation(self, view: View) -> Action:
         professional = view.professionals[0]
         client = view.clients[0]
         for oid in view.trials:
             option = _find(view, oid)
             if option is not None:
                 return Action("end_trial", by=client, option=option)
-        talk = self._talk(view, rng, guide)
-        if talk is not None:
-            return talk
         if not any(kind == "evaluated" for kind, _ in view.visit):
             return Action("evaluate", by=client)
         return Action("close", by=professional)
