@@ -3,15 +3,31 @@
 Measures, side by side:
 
 * **full fidelity**: ``simulate()`` on the real engine, audit hashing on, summaries only;
+* **every built-in protocol**: full fidelity under each of ``builtin_protocols()``, events
+  per CPU second;
+* with ``--baseline SRC``: full fidelity of every built-in protocol with another checkout's
+  ``src`` (the commit before a change), each checkout in its own process, rounds
+  alternating, so that the machine's load touches both alike; the ratio this / baseline
+  is the no-regression figure (``three_talk()`` must stay within 10%);
 * **engine alone**: the commands that full fidelity gave each conversation, recorded once
   and then given again, at the same simulated times, to fresh conversations - the real
   engine with no policy, view or summaries: the ceiling of full fidelity on this machine;
 * **floor**: a minimal hand-written dict-based state machine doing the same kind of walk
   (phases, a handful of guards as dict look-ups, a SHA-256 chained event per step) -
   what the walk costs with no engine at all;
-* **transitions**: the idiomatic ``transitions`` walk: one machine, a model per
-  conversation (``add_model``/``remove_model``), and at every step ``get_triggers`` and
-  ``may_<trigger>()`` before firing, with the same events and hashing as the floor;
+* **transitions peer** (the baseline SETTLED.md defines, as transitions' own README
+  shows): a ``Machine(model=obj, ...)`` per conversation whose triggers are the moves and
+  the acts (what is said in a phase, as internal transitions), at every step
+  ``get_triggers`` and ``may_<trigger>()`` of each trigger to know what is allowed, a
+  random choice, no audit trail;
+* **transitions peer, moves only**: the same with only the moves as triggers (what is
+  said is plain Python on the model), to show how much the peer's figure depends on what
+  a researcher puts through transitions;
+* **transitions, shared machine, hashed** (the figure earlier reports called "the
+  idiomatic transitions walk"): one machine for all conversations
+  (``add_model``/``remove_model``), ``get_triggers`` and one random trigger's
+  ``may_<trigger>()`` only when the walk moves, and the floor's SHA-256 chain; kept for
+  comparison with those reports, and labelled as what it is;
 * the speed-up from 1 to 2 worker processes;
 * with ``--million``: 1,000,000 conversations (``Policy.ideal()``, summaries only, 2
   workers), their wall time and peak memory (this process; the workers hold one chunk
@@ -23,6 +39,18 @@ and events per CPU second of the one-worker run are the figure least affected by
 Run::
 
     .venv/bin/python benchmarks/bench_simulation.py [-n 3000] [--million] [--speedup-rounds 4]
+
+Against the commit before a change, side by side::
+
+    git worktree add --detach /tmp/threetalk-base <commit>
+    .venv/bin/python benchmarks/bench_simulation.py -n 1500 --baseline /tmp/threetalk-base/src
+
+Instructions per event, which the machine's load does not move: run ``--once 220`` and
+``--once 20`` (seed 3) under callgrind and divide the difference by the difference of
+the events they print::
+
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        .venv/bin/python benchmarks/bench_simulation.py --once 220 --protocol youth_care
 """
 
 from __future__ import annotations
@@ -34,13 +62,18 @@ import multiprocessing
 import os
 import random
 import resource
+import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from transitions import Machine
 
-from threetalk import COMMANDS, Conversation, Option, Participant, Refused
+import threetalk
+from threetalk import COMMANDS, Conversation, Refused
+from threetalk import builtin_protocols as protocols
 from threetalk.simulation import Policy, simulate, simulate_one
 from threetalk.simulation._run import _Clock
 
@@ -48,14 +81,24 @@ PHASES = ("preparation", "team_talk", "option_talk", "decision_talk", "evaluatio
 TALKS = PHASES[1:]
 
 
-def full_fidelity(n: int, seed: int, workers: int = 1) -> tuple[int, float, float]:
+def full_fidelity(
+    n: int, seed: int, workers: int = 1, protocol: str = "three_talk"
+) -> tuple[int, float, float]:
     """Events, wall seconds and this process's CPU seconds of ``simulate(n)``.
 
-    The ideal policy, summaries only. With one worker the CPU seconds are the run's own,
-    which is what a loaded machine does not distort.
+    The ideal policy, summaries only, under the built-in ``protocol``. With one worker the
+    CPU seconds are the run's own, which is what a loaded machine does not distort.
     """
+    chosen = protocols()[protocol]
     started, cpu = time.perf_counter(), time.process_time()
-    result = simulate(n, seed=seed, policy=Policy.ideal(), workers=workers, keep_events=False)
+    result = simulate(
+        n,
+        seed=seed,
+        policy=Policy.ideal(),
+        workers=workers,
+        keep_events=False,
+        protocol=chosen,
+    )
     elapsed = time.perf_counter() - started
     used = time.process_time() - cpu
     return sum(summary.events for summary in result.summaries), elapsed, used
@@ -66,8 +109,17 @@ def full_fidelity(n: int, seed: int, workers: int = 1) -> tuple[int, float, floa
 _Command = tuple[Any, str, tuple[Any, ...], dict[str, Any]]
 
 
+#: The values a command returns and later commands name (``Question`` only where the
+#: checkout has it: ``--once`` runs against older checkouts too).
+_MADE = tuple(
+    getattr(threetalk, name)
+    for name in ("Participant", "Option", "Question")
+    if hasattr(threetalk, name)
+)
+
+
 def _mark(value: Any) -> Any:
-    return (value.id,) if isinstance(value, Participant | Option) else value
+    return (value.id,) if isinstance(value, _MADE) else value
 
 
 def record_commands(n: int, seed: int) -> list[tuple[str, Any, list[_Command]]]:
@@ -205,6 +257,111 @@ def floor(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
     return events, time.perf_counter() - started
 
 
+class _Talk:
+    """A conversation as transitions' README has it: a plain model object, no audit trail."""
+
+    def __init__(self) -> None:
+        self.data = _walk_state()
+
+
+def _said(kind: str) -> Any:
+    return lambda event: _say(event.model.data, kind)
+
+
+#: The peer's transitions. With transitions alone every act is a trigger: the moves the
+#: floor has, guarded by the floor's rules, and what is said in each phase as internal
+#: transitions (``dest=None``) whose callback records it in the model's data.
+_PEER_MOVES = [
+    {
+        "trigger": f"to_{target}",
+        "source": phase,
+        "dest": target,
+        "conditions": [lambda event, t=target: _enter_ok(event.model.data, t)],
+    }
+    for phase, targets in _FLOOR_MOVES.items()
+    for target in targets
+]
+_PEER_ACTS = [
+    {"trigger": kind.replace("-", "_"), "source": phase, "dest": None, "after": [_said(kind)]}
+    for phase, kinds in _SAYS.items()
+    for kind in sorted(set(kinds))
+]
+_PEER_TRANSITIONS = _PEER_MOVES + _PEER_ACTS
+_MOVE_TRIGGERS = frozenset(move["trigger"] for move in _PEER_MOVES)
+
+
+def transitions_peer(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
+    """SETTLED.md's transitions peer: a ``Machine(model=obj, ...)`` per conversation; at
+    every step ``get_triggers`` and each trigger's ``may_<trigger>()`` say what is
+    allowed, and a random choice among it is fired; no audit trail.
+
+    Moves and acts are both triggers (see :data:`_PEER_TRANSITIONS`); a quarter of the
+    steps move when a move is allowed, as in the floor. Every step is one event.
+    """
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    events = 0
+    for _ in range(n):
+        talk = _Talk()
+        machine = Machine(
+            model=talk,
+            states=list(PHASES),
+            transitions=_PEER_TRANSITIONS,
+            initial="preparation",
+            auto_transitions=False,
+            send_event=True,
+        )
+        events += 1  # opened
+        for _step in range(steps - 1):
+            allowed = [
+                trigger
+                for trigger in machine.get_triggers(talk.state)  # type: ignore[attr-defined]
+                if getattr(talk, f"may_{trigger}")()
+            ]
+            moves = [trigger for trigger in allowed if trigger in _MOVE_TRIGGERS]
+            acts = [trigger for trigger in allowed if trigger not in _MOVE_TRIGGERS]
+            pick = moves if moves and (not acts or rng.random() < 0.25) else acts
+            getattr(talk, rng.choice(pick))()
+            events += 1
+    return events, time.perf_counter() - started
+
+
+def transitions_peer_moves_only(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
+    """The peer with only the moves as triggers (what is said is plain Python on the
+    model's data): how much the peer's figure depends on what goes through transitions.
+
+    A machine per conversation; at every step ``get_triggers`` and ``may_<trigger>()`` of
+    each move; a quarter of the steps fire a random allowed move, the rest say something.
+    """
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    events = 0
+    for _ in range(n):
+        talk = _Talk()
+        machine = Machine(
+            model=talk,
+            states=list(PHASES),
+            transitions=_PEER_MOVES,
+            initial="preparation",
+            auto_transitions=False,
+            send_event=True,
+        )
+        events += 1  # opened
+        for _step in range(steps - 1):
+            phase = talk.state  # type: ignore[attr-defined]
+            allowed = [
+                trigger
+                for trigger in machine.get_triggers(phase)
+                if getattr(talk, f"may_{trigger}")()
+            ]
+            if allowed and rng.random() < 0.25:
+                getattr(talk, rng.choice(allowed))()
+            else:
+                _say(talk.data, rng.choice(_SAYS[phase]))
+            events += 1
+    return events, time.perf_counter() - started
+
+
 class _Model:
     """A conversation as transitions likes it: a plain object it decorates."""
 
@@ -233,8 +390,10 @@ def _transitions_machine() -> Machine:
     return machine
 
 
-def transitions_walk(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
-    """The idiomatic transitions walk: get_triggers + may_<trigger> at every move."""
+def transitions_shared_hashed(n: int, seed: int, steps: int = 30) -> tuple[int, float]:
+    """One shared machine (``add_model``), ``get_triggers`` and one trigger's ``may_``
+    only when moving, the floor's SHA-256 chain: not SETTLED.md's peer (see
+    :func:`transitions_peer`), kept to compare with earlier reports."""
     rng = random.Random(seed)
     machine = _transitions_machine()
     started = time.perf_counter()
@@ -288,6 +447,111 @@ def full_and_engine_alone(n: int, seed: int, rounds: int = 3) -> dict[str, Any]:
     }
 
 
+_CHILD = """
+import json, sys, time
+import threetalk
+from threetalk.simulation import Policy, simulate
+protocols = threetalk.builtin_protocols()
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    name = line.strip()
+    started, cpu = time.perf_counter(), time.process_time()
+    result = simulate(n, seed=seed, policy=Policy.ideal(), keep_events=False,
+                      protocol=protocols[name])
+    used, wall = time.process_time() - cpu, time.perf_counter() - started
+    events = sum(summary.events for summary in result.summaries)
+    print(json.dumps({"events": events, "cpu": used, "wall": wall}), flush=True)
+"""
+
+
+def side_by_side(baseline: str, n: int, seed: int, rounds: int) -> dict[str, Any]:
+    """Full fidelity of every built-in protocol in two checkouts, rounds alternating.
+
+    Each checkout runs in its own process with its own ``src`` on ``PYTHONPATH``; a round
+    gives each protocol to both, in an order that alternates from round to round. The
+    best round (most events per CPU second) of each counts, and the median over the
+    rounds of each round's ratio (less moved by one lucky round) is given beside it.
+    """
+    here = str(Path(__file__).resolve().parent.parent / "src")
+    sides = {"baseline": baseline, "this": here}
+    children = {}
+    for side, src in sides.items():
+        child = subprocess.Popen(  # noqa: S603 - this Python, running our own script
+            [sys.executable, "-c", _CHILD, str(n), str(seed)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": src},
+        )
+        assert child.stdout is not None
+        json.loads(child.stdout.readline())
+        children[side] = child
+    rates: dict[tuple[str, str], list[float]] = {}
+    events: dict[tuple[str, str], int] = {}
+    try:
+        for round_ in range(rounds):
+            for name in sorted(protocols()):
+                order = ("baseline", "this") if round_ % 2 == 0 else ("this", "baseline")
+                for side in order:
+                    child = children[side]
+                    assert child.stdin is not None
+                    assert child.stdout is not None
+                    child.stdin.write(name + "\n")
+                    child.stdin.flush()
+                    answer = json.loads(child.stdout.readline())
+                    rates.setdefault((side, name), []).append(answer["events"] / answer["cpu"])
+                    events[side, name] = answer["events"]
+    finally:
+        for child in children.values():
+            assert child.stdin is not None
+            child.stdin.close()
+            child.wait()
+    best = {key: max(values) for key, values in rates.items()}
+    return {
+        name: {
+            "baseline_events_per_cpu_s": round(best["baseline", name]),
+            "this_events_per_cpu_s": round(best["this", name]),
+            "this_over_baseline": round(best["this", name] / best["baseline", name], 3),
+            "this_over_baseline_median_of_rounds": round(
+                statistics.median(
+                    this / base
+                    for this, base in zip(rates["this", name], rates["baseline", name], strict=True)
+                ),
+                3,
+            ),
+            "baseline_events_per_conversation": round(events["baseline", name] / n, 1),
+            "this_events_per_conversation": round(events["this", name] / n, 1),
+        }
+        for name in sorted(protocols())
+    }
+
+
+def peers(n: int, seed: int, figures: dict[str, Any]) -> dict[str, Any]:
+    """The floor and the transitions walks, as long as full fidelity's conversations, and
+    their ratios to full fidelity's ``full_events_per_s`` in ``figures``."""
+    steps = round(figures["events_per_conversation"])
+    found: dict[str, Any] = {}
+    for name, walk in (
+        ("floor", floor),
+        ("transitions_peer", transitions_peer),
+        ("transitions_peer_moves_only", transitions_peer_moves_only),
+        ("transitions_shared_hashed", transitions_shared_hashed),
+    ):
+        events, seconds = walk(n, seed, steps=steps)
+        found[f"{name}_events_per_s"] = round(events / seconds)
+    full = figures["full_events_per_s"]
+    found["floor_over_full"] = round(found["floor_events_per_s"] / full, 1)
+    found["full_over_transitions_peer"] = round(full / found["transitions_peer_events_per_s"], 2)
+    found["full_over_transitions_peer_moves_only"] = round(
+        full / found["transitions_peer_moves_only_events_per_s"], 2
+    )
+    found["transitions_shared_hashed_over_full"] = round(
+        found["transitions_shared_hashed_events_per_s"] / full, 2
+    )
+    return found
+
+
 def _burn(n: int) -> float:
     started = time.perf_counter()
     total = 0
@@ -328,23 +592,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--speedup-rounds", type=int, default=1, help="rounds of the 1 -> 2 workers measurement"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="SRC",
+        help="another checkout's src folder: measure every protocol side by side with it",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds side by side")
+    parser.add_argument(
+        "--no-speedup", action="store_true", help="skip the 1 -> 2 workers measurement"
+    )
+    parser.add_argument(
+        "--once",
+        type=int,
+        metavar="N",
+        help="only simulate N conversations once and print their events (for callgrind)",
+    )
+    parser.add_argument(
+        "--protocol", default="three_talk", choices=sorted(protocols()), help="with --once"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.once is not None:
+        events, _, _ = full_fidelity(args.once, 3, protocol=args.protocol)
+        print(events)
+        return 0
     figures: dict[str, Any] = {"n": args.n}
 
     figures["load_average_before"] = round(os.getloadavg()[0], 2)
+    if args.baseline:
+        for name, row in side_by_side(args.baseline, args.n, args.seed, args.rounds).items():
+            for key, value in row.items():
+                figures[f"{name}: {key}"] = value
+    else:
+        for name in sorted(protocols()):
+            events, _, cpu = full_fidelity(args.n, args.seed, protocol=name)
+            figures[f"{name}: events_per_cpu_s"] = round(events / cpu)
+            figures[f"{name}: events_per_conversation"] = round(events / args.n, 1)
     figures.update(full_and_engine_alone(args.n, args.seed))
-    steps = round(figures["events_per_conversation"])
-    floor_events, floor_seconds = floor(args.n, args.seed, steps=steps)
-    figures["floor_events_per_s"] = round(floor_events / floor_seconds)
-    t_events, t_seconds = transitions_walk(args.n, args.seed, steps=steps)
-    figures["transitions_events_per_s"] = round(t_events / t_seconds)
-    figures["floor_over_full"] = round(
-        figures["floor_events_per_s"] / figures["full_events_per_s"], 1
-    )
-    figures["transitions_over_full"] = round(
-        figures["transitions_events_per_s"] / figures["full_events_per_s"], 2
-    )
+    figures.update(peers(args.n, args.seed, figures))
+    if args.no_speedup:
+        return _report(figures, as_json=args.json)
 
     scale_n = args.n * 4
     figures["speedup_n"] = scale_n
@@ -363,12 +650,17 @@ def main(argv: list[str] | None = None) -> int:
         figures["million_events"] = events
         figures["million_peak_mb"] = round(peak_mb(), 1)
 
+    return _report(figures, as_json=args.json)
+
+
+def _report(figures: dict[str, Any], *, as_json: bool) -> int:
+    """Print the figures (with the load average now) as a table or as JSON."""
     figures["load_average_after"] = round(os.getloadavg()[0], 2)
-    if args.json:
+    if as_json:
         print(json.dumps(figures, indent=2))
     else:
         for key, value in figures.items():
-            print(f"{key:<28} {value:>14,}" if isinstance(value, int) else f"{key:<28} {value}")
+            print(f"{key:<50} {value:>14,}" if isinstance(value, int) else f"{key:<50} {value}")
     return 0
 
 

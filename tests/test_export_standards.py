@@ -54,14 +54,31 @@ pm4py_marks = [
     pytest.mark.filterwarnings("ignore::FutureWarning"),
 ]
 
-#: Runs of several policies under both built-in protocols.
+#: Runs of several policies under the built-in protocols, every one among them.
 RUNS = [
     ("ideal", "three_talk"),
     ("hasty", "three_talk"),
     ("conflicted", "work_and_income"),
     ("exploratory", "three_talk"),
     ("random", "work_and_income"),
+    ("ideal", "youth_care"),
+    ("hasty", "client_guide"),
+    ("exploratory", "rehabilitation"),
+    ("conflicted", "six_step"),
 ]
+
+#: The event kinds of the acts of the practice guides.
+ACT_KINDS = {
+    "role-preference-stated",
+    "question-asked",
+    "question-answered",
+    "analysis-added",
+    "understanding-checked",
+    "information-shared",
+    "option-declined",
+    "obligation-waived",
+    "conflict-checked",
+}
 
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
@@ -140,7 +157,16 @@ def csv_cases(path: Path) -> set[str]:
 
 def protocol(name: str) -> tt.Protocol:
     """A built-in protocol by name."""
-    return tt.work_and_income() if name == "work_and_income" else tt.three_talk()
+    return tt.builtin_protocols()[name]
+
+
+@pytest.fixture(scope="module")
+def acts() -> SimulationResult:
+    """A run in which every act of the guides occurs (obligations: work_and_income)."""
+    policy = attrs.evolve(Policy.conflicted(), waive=0.5)
+    result = simulate(20, seed=3, policy=policy, protocol=tt.work_and_income())
+    assert {event.kind for event in result.events()} >= ACT_KINDS
+    return result
 
 
 def handmade() -> SimulationResult:
@@ -356,8 +382,63 @@ class TestOcel:
         assert set(conversations["seed"]) == {5}
         assert set(conversations["decided"]) <= {True, False}
 
+    def test_the_acts_of_the_guides_are_events_and_questions_objects(
+        self, acts: SimulationResult, tmp_path: Path
+    ) -> None:
+        """Every act of the guides is an event type with its events; a question is an
+        object its asking and answering relate to, and teach-back relates to whom it
+        checked; the file passes the schema."""
+        path = tmp_path / "acts.jsonocel"
+        acts.to_ocel(path)
+        document = json.loads(path.read_text(encoding="utf-8"))
+
+        assert ocel_errors(document)[:5] == []
+        assert {kind["name"] for kind in document["eventTypes"]} >= ACT_KINDS
+        assert {event["type"] for event in document["events"]} >= ACT_KINDS
+        assert "question" in {kind["name"] for kind in document["objectTypes"]}
+        objects = {item["id"]: item for item in document["objects"]}
+        questions = {oid for oid, item in objects.items() if item["type"] == "question"}
+        asked = sum(1 for event in acts.events() if event.kind == "question-asked")
+        assert len(questions) == asked > 0
+        for event in document["events"]:
+            related = {r["qualifier"]: r["objectId"] for r in event["relationships"]}
+            if event["type"] in ("question-asked", "question-answered"):
+                assert related["question"] in questions
+            if event["type"] == "understanding-checked":
+                assert objects[related["of"]]["type"] == "participant"
+            for object_id in related.values():
+                assert object_id in objects
+
+    @pytest.mark.usefixtures("pm4py")
+    @pytest.mark.filterwarnings("ignore::UserWarning")
+    @pytest.mark.filterwarnings("ignore::DeprecationWarning")
+    @pytest.mark.filterwarnings("ignore::FutureWarning")
+    def test_pm4py_reads_the_questions(
+        self, pm4py: Any, acts: SimulationResult, tmp_path: Path
+    ) -> None:
+        """pm4py reads the question objects and the acts' events back."""
+        path = tmp_path / "acts.jsonocel"
+        acts.to_ocel(path)
+
+        ocel = pm4py.read_ocel2_json(str(path))
+
+        assert "question" in set(ocel.objects["ocel:type"])
+        assert set(ocel.events["ocel:activity"]) >= ACT_KINDS
+
 
 class TestXes:
+    def test_the_acts_of_the_guides_are_activities(
+        self, acts: SimulationResult, tmp_path: Path
+    ) -> None:
+        """Every act of the guides is an activity of the XES file, which passes the XSD."""
+        path = tmp_path / "acts.xes"
+        acts.to_xes(path)
+
+        names = {attributes(event)["concept:name"][1] for event in xes_root(path).iter(q("event"))}
+
+        assert xes_errors(path)[:5] == []
+        assert names >= ACT_KINDS
+
     @pytest.mark.parametrize(("policy", "name"), RUNS)
     def test_every_run_validates(
         self, runs: dict[tuple[str, str], SimulationResult], policy: str, name: str, tmp_path: Path

@@ -3,6 +3,9 @@
 Example::
 
     threetalk simulate -n 100000 --seed 7 --policy conflicted --workers 2 --out runs.xes
+    threetalk simulate -n 1000 --protocol youth_care --json
+
+``--protocol NAME`` takes any built-in protocol (``threetalk.builtin_protocols()``).
 
 Progress goes to standard error: a bar drawn with ``rich`` when standard error is a
 terminal and rich is installed (``threetalk[cli]``), otherwise a plain line per tenth of
@@ -24,7 +27,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from threetalk._exceptions import InvalidInput
-from threetalk._protocols import three_talk, work_and_income
+from threetalk._guides import builtin_protocols
 from threetalk.simulation import PRESETS, Policy, SimulationResult, simulate
 from threetalk.simulation._export import format_of
 
@@ -32,7 +35,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
 
-_PROTOCOLS = {"three_talk": three_talk, "work_and_income": work_and_income}
+#: The protocols ``--protocol`` names: every built-in one.
+_PROTOCOLS = builtin_protocols()
 
 OK = 0
 USAGE = 2
@@ -46,7 +50,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--policy", choices=PRESETS, default="ideal", help="behaviour preset (default ideal)"
     )
     parser.add_argument(
-        "--protocol", choices=sorted(_PROTOCOLS), default="three_talk", help="protocol"
+        "--protocol",
+        choices=sorted(_PROTOCOLS),
+        default="three_talk",
+        metavar="NAME",
+        help=f"built-in protocol: {', '.join(sorted(_PROTOCOLS))} (default three_talk)",
     )
     parser.add_argument(
         "--workers",
@@ -145,7 +153,7 @@ def _simulate(args: argparse.Namespace, policy: Policy) -> SimulationResult:
             backend=args.backend,
             client=args.scheduler,
             keep_events=False,
-            protocol=_PROTOCOLS[args.protocol](),
+            protocol=_PROTOCOLS[args.protocol],
             out=args.out,
             activity=args.activity or "kind",
             progress=progress,

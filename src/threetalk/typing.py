@@ -323,6 +323,10 @@ class EventStore(Protocol):
 
 # ---------------------------------------------------------------------- simulation policies
 
+if TYPE_CHECKING:
+    from threetalk._phases import Analysis, Information, Source
+    from threetalk._values import Question
+
 
 class PolicyConversation(Protocol):
     """The conversation behind a :class:`PolicyView`: its read-only queries only.
@@ -467,6 +471,46 @@ class PolicyView(Protocol):
         ...  # pragma: no cover
 
     @property
+    def role_preferences(self) -> Mapping[str, DecisionRole]:
+        """For each client or relative id, the role in deciding they stated last."""
+        ...  # pragma: no cover
+
+    @property
+    def sure(self) -> Mapping[str, int]:
+        """For each client or relative id, the score (0-4) of their latest SURE check."""
+        ...  # pragma: no cover
+
+    @property
+    def understood(self) -> Mapping[str, bool]:
+        """For each client or relative id, whether their latest teach-back check says so."""
+        ...  # pragma: no cover
+
+    @property
+    def open_questions(self) -> Sequence[Question]:
+        """The questions not answered yet, in the order they were asked."""
+        ...  # pragma: no cover
+
+    @property
+    def analysis(self) -> Mapping[Analysis, int]:
+        """How many entries of each kind the problem-and-strengths analysis has."""
+        ...  # pragma: no cover
+
+    @property
+    def information(self) -> Mapping[str | None, int]:
+        """For each option id, the pieces of information shared about it (``None``: general)."""
+        ...  # pragma: no cover
+
+    @property
+    def declines(self) -> Mapping[str, set[str]]:
+        """For each option id, the ids of the clients who declined it."""
+        ...  # pragma: no cover
+
+    @property
+    def waived(self) -> set[str]:
+        """The ids of the obligations that were waived."""
+        ...  # pragma: no cover
+
+    @property
     def memo(self) -> dict[str, Any]:
         """The policy's own notebook for this conversation (free to change)."""
         ...  # pragma: no cover
@@ -491,7 +535,10 @@ class PolicyAction(Protocol):
     """What a policy returns: one command for the simulator to carry out.
 
     ``threetalk.simulation.Action`` is the ready-made one; any object with these
-    attributes does.
+    attributes does. The attributes after ``days`` came with the acts of the practice
+    guides: at run time the simulator takes their defaults (``None``, ``False``,
+    ``True``, four yes answers) from an object that lacks them, so actions written
+    before them still run, but a type checker wants them all.
     """
 
     @property
@@ -532,6 +579,46 @@ class PolicyAction(Protocol):
     @property
     def days(self) -> int:
         """Days from the simulated today (pauses, trials, decisions)."""
+        ...  # pragma: no cover
+
+    @property
+    def question(self) -> Question | None:
+        """The question ``answer`` answers."""
+        ...  # pragma: no cover
+
+    @property
+    def of(self) -> Participant | None:
+        """The client or relative whose understanding ``check_understanding`` checks."""
+        ...  # pragma: no cover
+
+    @property
+    def kind(self) -> Analysis | Information | None:
+        """What ``add_analysis`` adds, or what kind of information ``share_information`` shares."""
+        ...  # pragma: no cover
+
+    @property
+    def source(self) -> Source | None:
+        """Where a proposed option comes from (``OBLIGATION``: the law; ``None``: the role)."""
+        ...  # pragma: no cover
+
+    @property
+    def expected_result(self) -> bool:
+        """Whether a proposed option comes with what it should bring."""
+        ...  # pragma: no cover
+
+    @property
+    def decision_role(self) -> DecisionRole | None:
+        """The role in deciding that ``state_role_preference`` states."""
+        ...  # pragma: no cover
+
+    @property
+    def understood(self) -> bool:
+        """What a ``check_understanding`` found."""
+        ...  # pragma: no cover
+
+    @property
+    def answers(self) -> tuple[bool, bool, bool, bool]:
+        """The four SURE answers of ``check_conflict``: sure, informed, values clear, supported."""
         ...  # pragma: no cover
 
 

@@ -14,8 +14,9 @@ apart when their files are combined; the conversations keep their own ids.
   ``time:timestamp`` its time, ``org:resource`` the actor's role, ``lifecycle:transition``
   ``complete``; threetalk's own keys under the ``threetalk`` extension.
 * OCEL 2.0 JSON (valid under the standard's JSON schema: every value is text, its type
-  declared): objects ``conversation``, ``participant`` and ``option``; every event relates
-  to its conversation, its actor and the option or participant it concerns.
+  declared): objects ``conversation``, ``participant``, ``option`` and ``question``; every
+  event relates to its conversation, its actor and the option, question or participant it
+  concerns.
 * CSV: one row per event, the columns of :data:`COLUMNS` (pm4py's names for the standard
   ones).
 """
@@ -381,6 +382,7 @@ _OCEL_OBJECT_TYPES: Final = [
         "attributes": [{"name": "name", "type": "string"}, {"name": "role", "type": "string"}],
     },
     {"name": "option", "attributes": [{"name": "text", "type": "string"}]},
+    {"name": "question", "attributes": [{"name": "text", "type": "string"}]},
 ]
 
 
@@ -464,13 +466,28 @@ class OCELWriter(Writer):
                         ],
                     }
                 )
+            elif kind == "question-asked":
+                self._object(
+                    {
+                        "id": f"{cid}/{data['question']}",
+                        "type": "question",
+                        "attributes": [{"name": "text", "time": at, "value": data["text"]}],
+                        "relationships": [
+                            {"objectId": cid, "qualifier": "is a question in"},
+                            {"objectId": f"{cid}/{event.actor}", "qualifier": "asked by"},
+                        ],
+                    }
+                )
             relations = [{"objectId": cid, "qualifier": "conversation"}]
             if event.actor is not None:
                 relations.append({"objectId": f"{cid}/{event.actor}", "qualifier": "actor"})
             option = data.get("option") if kind != "refused" else None
             if isinstance(option, str):
                 relations.append({"objectId": f"{cid}/{option}", "qualifier": "option"})
-            for field in ("participant", "to"):
+            question = data.get("question") if kind != "refused" else None
+            if isinstance(question, str):
+                relations.append({"objectId": f"{cid}/{question}", "qualifier": "question"})
+            for field in ("participant", "to", "of"):
                 other = data.get(field)
                 if (
                     isinstance(other, str)

@@ -17,11 +17,29 @@ import attrs
 
 from threetalk._conversation import Conversation
 from threetalk._exceptions import InvalidInput, PolicyError, Refused
-from threetalk._phases import PHASE_BY_VALUE, Phase, Role, Stance
+from threetalk._phases import (
+    ANALYSIS_BY_VALUE,
+    DECISION_ROLE_BY_VALUE,
+    PHASE_BY_VALUE,
+    Analysis,
+    DecisionRole,
+    Information,
+    Phase,
+    Role,
+    Source,
+    Stance,
+)
 from threetalk._protocols import COMMANDS, Protocol
 from threetalk._trail import Event
-from threetalk._values import Option, Participant
-from threetalk.simulation._policy import NEEDS_OPTION, Action, SimPolicy, View, check_policy
+from threetalk._values import Option, Participant, Question
+from threetalk.simulation._policy import (
+    ALL_YES,
+    NEEDS_OPTION,
+    Action,
+    SimPolicy,
+    View,
+    check_policy,
+)
 from threetalk.simulation._summary import Summary, summary_of
 
 if TYPE_CHECKING:
@@ -48,6 +66,14 @@ _OPTION_NAMES: Final = (
     "Peer support",
     "Medication review",
     "Volunteer work",
+)
+
+#: Obligations of the Participation Act (Participatiewet) with their legal basis, in the
+#: order the simulator proposes them.
+_OBLIGATIONS: Final = (
+    ("Unpaid socially useful work", "Participation Act, art. 9(1)(c): work in return"),
+    ("Re-integration programme", "Participation Act, art. 9(1)(b): take part in a programme"),
+    ("Apply for regular work", "Participation Act, art. 9(1)(a): find and accept work"),
 )
 
 
@@ -293,7 +319,11 @@ def _check(action: object) -> Action:
     return action
 
 
-_FIELDS: Final = tuple(field.name for field in attrs.fields(Action))
+#: The attributes every action has had from the start; the later ones (the acts of the
+#: guides: ``question``, ``of``, ``kind``, ...) take their defaults when an action of
+#: one's own lacks them, so that policies written before them keep running.
+_FIELDS: Final = ("command", "by", "option", "phase", "role", "stance", "to", "days")
+_LATER: Final = tuple(field.name for field in attrs.fields(Action) if field.name not in _FIELDS)
 
 
 def _as_action(value: object) -> Action:
@@ -302,7 +332,9 @@ def _as_action(value: object) -> Action:
     if missing:
         msg = f"choose() returned {value!r:.80}, not an Action"
         raise InvalidInput(msg, "policy")
-    return Action(**{name: getattr(value, name) for name in _FIELDS})
+    given = {name: getattr(value, name) for name in _FIELDS}
+    given.update((name, getattr(value, name)) for name in _LATER if hasattr(value, name))
+    return Action(**given)
 
 
 # The arguments of each command, checked as the command needs them (and typed so).
@@ -348,6 +380,61 @@ def _to(action: Action) -> Participant:
     return to
 
 
+def _question(action: Action) -> Question:
+    question = action.question
+    if not isinstance(question, Question):
+        msg = f"{action.command} needs a question (question=); the Action names {question!r:.60}"
+        raise InvalidInput(msg, "policy")
+    return question
+
+
+def _of(action: Action) -> Participant:
+    of = action.of
+    if of is None:
+        msg = f"{action.command} needs whose understanding it checks (of=); the Action names nobody"
+        raise InvalidInput(msg, "policy")
+    return of
+
+
+def _analysis_kind(action: Action) -> Analysis:
+    kind = action.kind
+    if not isinstance(kind, Analysis):
+        msg = f"{action.command} needs an Analysis kind (kind=); the Action names {kind!r:.40}"
+        raise InvalidInput(msg, "policy")
+    return kind
+
+
+def _information_kind(action: Action) -> Information:
+    kind = action.kind
+    if not isinstance(kind, Information):
+        msg = f"{action.command} needs an Information kind (kind=); the Action names {kind!r:.40}"
+        raise InvalidInput(msg, "policy")
+    return kind
+
+
+def _decision_role(action: Action) -> DecisionRole:
+    role = action.decision_role
+    if not isinstance(role, DecisionRole):
+        msg = (
+            f"{action.command} needs a DecisionRole (decision_role=); the Action names {role!r:.40}"
+        )
+        raise InvalidInput(msg, "policy")
+    return role
+
+
+def _answers(action: Action) -> tuple[bool, bool, bool, bool]:
+    answers = action.answers
+    if answers is ALL_YES:
+        return answers
+    if not isinstance(answers, tuple) or len(answers) != 4:
+        msg = (
+            f"{action.command} needs four yes/no answers (answers=(sure, informed, "
+            f"values_clear, supported)); the Action names {answers!r:.60}"
+        )
+        raise InvalidInput(msg, "policy")
+    return answers
+
+
 def _text(view: View, action: Action) -> str:
     return f"{_SAID[action.command]} ({view.step})"
 
@@ -387,9 +474,33 @@ def _add_concern(c: Conversation, view: View, action: Action) -> None:
 
 
 def _propose_option(c: Conversation, _view: View, action: Action) -> None:
-    count = len(c.options)
-    name = _OPTION_NAMES[count % len(_OPTION_NAMES)]
-    c.propose_option(name if count < len(_OPTION_NAMES) else f"{name} {count}", by=_by(action))
+    by = _by(action)
+    options = c.options
+    count = len(options)
+    source = action.source
+    expected = action.expected_result
+    if source is None and expected is False:
+        name = _OPTION_NAMES[count % len(_OPTION_NAMES)]
+        c.propose_option(name if count < len(_OPTION_NAMES) else f"{name} {count}", by=by)
+        return
+    if source is Source.OBLIGATION:
+        made = sum(1 for option in options if option.obligation is not None)
+        name, basis = _OBLIGATIONS[made % len(_OBLIGATIONS)]
+        if made >= len(_OBLIGATIONS):
+            name = f"{name} {made}"
+        obligation: str | None = basis
+    else:
+        name = _OPTION_NAMES[count % len(_OPTION_NAMES)]
+        if count >= len(_OPTION_NAMES):
+            name = f"{name} {count}"
+        obligation = None
+    c.propose_option(
+        name,
+        by=by,
+        source=source,
+        expected_result=f"{name.lower()} helps towards the goal" if expected is True else None,
+        obligation=obligation,
+    )
 
 
 def _consideration(c: Conversation, view: View, action: Action) -> None:
@@ -455,6 +566,60 @@ def _evaluate(c: Conversation, _view: View, action: Action) -> None:
     c.evaluate("the decision works out", "I could say what matters to me", by=_by(action))
 
 
+def _role_preference(c: Conversation, _view: View, action: Action) -> None:
+    c.state_role_preference(_decision_role(action), by=_by(action))
+
+
+def _ask(c: Conversation, view: View, action: Action) -> None:
+    c.ask(_text(view, action), by=_by(action))
+
+
+def _answer(c: Conversation, view: View, action: Action) -> None:
+    c.answer(_question(action), _text(view, action), by=_by(action))
+
+
+def _add_analysis(c: Conversation, view: View, action: Action) -> None:
+    c.add_analysis(_analysis_kind(action), _text(view, action), by=_by(action))
+
+
+def _check_understanding(c: Conversation, _view: View, action: Action) -> None:
+    understood = action.understood
+    note = "said it back in own words" if understood is True else "not clear yet"
+    c.check_understanding(_of(action), understood=understood, note=note, by=_by(action))
+
+
+def _share_information(c: Conversation, view: View, action: Action) -> None:
+    c.share_information(
+        _text(view, action),
+        kind=_information_kind(action),
+        option=action.option,
+        by=_by(action),
+    )
+
+
+def _decline(c: Conversation, _view: View, action: Action) -> None:
+    c.decline(_option(action), "this does not fit me", by=_by(action))
+
+
+def _waive(c: Conversation, _view: View, action: Action) -> None:
+    c.waive(
+        _option(action),
+        "another step serves the way to regular work better here",
+        by=_by(action),
+    )
+
+
+def _check_conflict(c: Conversation, _view: View, action: Action) -> None:
+    sure, informed, values_clear, supported = _answers(action)
+    c.check_conflict(
+        sure=sure,
+        informed=informed,
+        values_clear=values_clear,
+        supported=supported,
+        by=_by(action),
+    )
+
+
 def _move(c: Conversation, _view: View, action: Action) -> None:
     c.move_to(_phase(action), by=_by(action))
 
@@ -485,6 +650,15 @@ _COMMAND: Final[dict[str, Callable[[Conversation, View, Action], None]]] = {
     "evaluate": _evaluate,
     "move_to": _move,
     "close": _close,
+    "state_role_preference": _role_preference,
+    "ask": _ask,
+    "answer": _answer,
+    "add_analysis": _add_analysis,
+    "check_understanding": _check_understanding,
+    "share_information": _share_information,
+    "decline": _decline,
+    "waive": _waive,
+    "check_conflict": _check_conflict,
 }
 
 
@@ -537,6 +711,49 @@ def _withdrawn(view: View, event: Event) -> None:
     view.trials.pop(oid, None)
     for pid in [pid for pid, preferred in view.preferences.items() if preferred == oid]:
         del view.preferences[pid]
+
+
+def _waived(view: View, event: Event) -> None:
+    view.waived.add(event.data["option"])
+    _withdrawn(view, event)
+
+
+def _declined(view: View, event: Event) -> None:
+    view.declines.setdefault(event.data["option"], set()).add(event.actor or "")
+
+
+def _role_preferred(view: View, event: Event) -> None:
+    view.role_preferences[event.actor or ""] = DECISION_ROLE_BY_VALUE[event.data["preference"]]
+
+
+def _conflict_checked(view: View, event: Event) -> None:
+    data = event.data
+    view.sure[event.actor or ""] = (
+        data["sure"] + data["informed"] + data["values_clear"] + data["supported"]
+    )
+
+
+def _understanding_checked(view: View, event: Event) -> None:
+    view.understood[event.data["of"]] = event.data["understood"]
+
+
+def _analysed(view: View, event: Event) -> None:
+    kind = ANALYSIS_BY_VALUE[event.data["kind"]]
+    view.analysis[kind] = view.analysis.get(kind, 0) + 1
+
+
+def _informed(view: View, event: Event) -> None:
+    oid = event.data["option"]
+    view.information[oid] = view.information.get(oid, 0) + 1
+
+
+def _asked(view: View, event: Event) -> None:
+    view.open_questions.append(view.conversation.question(event.data["question"]))
+
+
+def _answered(view: View, event: Event) -> None:
+    qid = event.data["question"]
+    view.open_questions = [question for question in view.open_questions if question.id != qid]
 
 
 def _considered(view: View, event: Event) -> None:
@@ -593,4 +810,13 @@ _HANDLERS: Final[dict[str, Callable[[View, Event], None]]] = {
     "goal-added": _goal,
     "moved": _moved,
     "resumed": _resumed,
+    "obligation-waived": _waived,
+    "option-declined": _declined,
+    "role-preference-stated": _role_preferred,
+    "conflict-checked": _conflict_checked,
+    "understanding-checked": _understanding_checked,
+    "analysis-added": _analysed,
+    "information-shared": _informed,
+    "question-asked": _asked,
+    "question-answered": _answered,
 }

@@ -196,6 +196,9 @@ def summary_of(events: Sequence[Event], index: int) -> Summary:  # noqa: PLR0912
     reached_decision_talk = False
     paused_after_options = trial = False
     silent_in_option_talk = False
+    role_stated: set[str] = set()
+    understood: dict[str, bool] = {}
+    informed: set[str] = set()
     left = ""
     for event in events:
         kind = event.kind
@@ -240,6 +243,12 @@ def summary_of(events: Sequence[Event], index: int) -> Summary:  # noqa: PLR0912
             trial = True
         elif kind == "decided":
             decision = dict(data)
+        elif kind == "role-preference-stated":
+            role_stated.add(event.actor or "")
+        elif kind == "understanding-checked":
+            understood[data["of"]] = data["understood"]
+        elif kind == "information-shared" and data["option"] is not None:
+            informed.add(data["option"])
     if decision is not None:
         outcome = _DECIDED[str(decision["how"])]
     elif reached_decision_talk:
@@ -254,14 +263,18 @@ def summary_of(events: Sequence[Event], index: int) -> Summary:  # noqa: PLR0912
     if proposers and proposers[0] in lay:
         item1 += 1
     item2 = (
-        (2.0 if paused_after_options else 0.0)
+        (1.0 if paused_after_options else 0.0)
         + (1.0 if trial else 0.0)
         + (1.0 if proposers and not silent_in_option_talk else 0.0)
+        + (sum(1 for pid in clients if pid in role_stated) / len(clients) if clients else 0.0)
     )
     if option_pros:
-        considered = sum(1 for stances in option_pros.values() if stances) / len(option_pros)
-        both = sum(1 for stances in option_pros.values() if len(stances) == 2) / len(option_pros)
-        item3 = 2 * considered + 2 * both
+        count = len(option_pros)
+        considered = sum(1 for stances in option_pros.values() if stances) / count
+        both = sum(1 for stances in option_pros.values() if len(stances) == 2) / count
+        told = sum(1 for oid in option_pros if oid in informed) / count
+        checked = sum(1 for pid in clients if understood.get(pid)) / len(clients) if clients else 0
+        item3 = 1.5 * considered + 1.5 * both + 0.5 * told + 0.5 * checked
     else:
         item3 = 0.0
     stated = sum(1 for pid in lay if pid in preferences) / len(lay) if lay else 0.0
