@@ -751,3 +751,21 @@ def test_questions_are_quoted_in_both_languages() -> None:
         "Vragen van de cliënt zijn nog niet beantwoord: “Can I keep working?” en "
         "“What does it cost?”."
     )
+
+
+def test_an_advisorys_params_cannot_be_changed_in_the_recorded_event() -> None:
+    """A6 carries a list of questions: the event holds it frozen, so nothing can change a
+    recorded advisory (found by the simulation's store round trip)."""
+    cast = _cast()
+    conv = cast.conv
+    conv.ask("How long does it take?", by=cast.client)
+    _to_option_talk(cast)
+    a, _b = _two_options(cast)
+    _to_decision(cast, a)
+    _decide(cast, a)
+    (event,) = [e for e in conv.events if e.kind == "advisory" and e.data["rule"] == "A6"]
+
+    with pytest.raises(TypeError):
+        event.data["params"]["count"] = 99  # type: ignore[index]
+    assert event.data["params"]["questions"] == ("How long does it take?",)
+    assert tt.verify(conv.events).seq == len(conv.events)

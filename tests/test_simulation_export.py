@@ -220,14 +220,6 @@ class TestStore:
             assert [thaw(e.data) for e in again.events] == [thaw(e.data) for e in alone]
             assert store.verify().ok
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "core bug, reported: an advisory's params are not frozen, so advisory A6's "
-            "list of open questions stays a list in the live event and reads back as a "
-            "tuple; the events are then unequal though their hashes agree"
-        ),
-    )
     def test_reopened_events_equal_the_simulated_ones(self, tmp_path: Path) -> None:
         """A conversation read back from the store equals the simulated one, event by event
         (sim-6-4 raises advisory A6)."""

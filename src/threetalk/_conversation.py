@@ -2401,11 +2401,14 @@ def _recorded(reason: Reason) -> dict[str, Any]:
 
 def _advised(
     code: str, rule: str, who: str | None, message: str, params: Mapping[str, Any]
-) -> dict[str, Any]:
-    """An advisory as its event holds it; ``params`` only where there are some."""
+) -> Mapping[str, Any]:
+    """An advisory as its event holds it; ``params`` only where there are some, frozen
+    (a list in them, A6's questions, must not stay changeable in a recorded event)."""
     data: dict[str, Any] = {"code": code, "rule": rule, "participant": who, "message": message}
     if params:
         data["params"] = _plain(params)
+        frozen: Mapping[str, Any] = freeze(data)
+        return frozen
     return data
 
 
