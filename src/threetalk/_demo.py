@@ -237,7 +237,7 @@ _SAY: Final[Mapping[str, Mapping[str, str]]] = {
         ),
         "no-decision": "Er is geen besluit genomen.",
         "counts": "Weigeringen: {refusals}. Adviezen: {advisories}.",
-        "verified": "Keten geverifieerd: {seq} gebeurtenissen, kop {hash}.",
+        "verified": "Keten geverifieerd: {seq} gebeurtenissen, laatste schakel {hash}.",
         "rebuilt": "Opnieuw opgebouwd uit alleen de gebeurtenissen, dezelfde toestand: {same}.",
         "yes": "ja",
         "no": "NEE",

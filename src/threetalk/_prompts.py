@@ -249,7 +249,9 @@ def _entry(entry: Any, where: str) -> tuple[Prompt | None, list[str]]:
     if isinstance(ident, str) and _ID.fullmatch(ident):
         where = f"{where} ({ident!r})"
     problems = [f"{where}: unknown key {key!r}" for key in sorted(set(entry) - _FIELDS)]
-    if not isinstance(ident, str) or not _ID.fullmatch(ident):
+    if ident is None:
+        problems.append(f"{where}: id is missing (id = 'my-prompt', kebab-case)")
+    elif not isinstance(ident, str) or not _ID.fullmatch(ident):
         problems.append(f"{where}: id {ident!r} is not kebab-case")
     step = entry.get("step")
     if not isinstance(step, str) or not step:
@@ -263,7 +265,9 @@ def _entry(entry: Any, where: str) -> tuple[Prompt | None, list[str]]:
         problems.append(f"{where}: when must be a list of condition names")
         when = []
     problems.extend(
-        f"{where}: unknown condition {name!r}" for name in when if name not in CONDITIONS
+        f"{where}: unknown condition {name!r} (the conditions are {', '.join(CONDITIONS)})"
+        for name in when
+        if name not in CONDITIONS
     )
     words = entry.get("text")
     text: Text | None = None
@@ -292,11 +296,15 @@ def prompt_problems(prompts: Iterable[object], step_ids: Iterable[str]) -> list[
             problems.append(f"prompt {prompt.id!r} appears twice")
         seen.add(prompt.id)
         if prompt.step not in steps:
-            problems.append(f"prompt {prompt.id!r} names step {prompt.step!r}, which is not here")
+            problems.append(
+                f"prompt {prompt.id!r} names step {prompt.step!r}, which is not a step of "
+                f"this protocol (its steps are {', '.join(sorted(steps))})"
+            )
         if prompt.to is not None and not isinstance(prompt.to, Role):
             problems.append(f"prompt {prompt.id!r} is addressed to {prompt.to!r}, not a role")
         problems.extend(
-            f"prompt {prompt.id!r}: unknown condition {name!r}"
+            f"prompt {prompt.id!r}: unknown condition {name!r} (the conditions are "
+            f"{', '.join(CONDITIONS)})"
             for name in prompt.when
             if name not in CONDITIONS
         )

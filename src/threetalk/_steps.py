@@ -326,13 +326,16 @@ def _options_without_result(view: ConversationView) -> dict[str, object]:
 
 
 def _undiscussed(view: ConversationView) -> list[str]:
+    """The open obligations on which no client has spoken: no client's pro or con, no
+    decline (rule R4 already wants someone's pro or con; this wants the client's voice)."""
+    participant = view.participant
     return [
         item.option.text
         for item in view.option_states
         if item.option.obligation is not None
         and item.waiver is None
-        and not item.considerations
         and not item.declines
+        and not any(participant(c.by).role is Role.CLIENT for c in item.considerations)
     ]
 
 
@@ -341,7 +344,7 @@ def _obligation_undiscussed(view: ConversationView) -> str | None:
     if not lacking:
         return None
     names = guards.join_names(lacking)
-    return f"Every obligation is discussed with the client; {names} is not yet."
+    return f"Every obligation is discussed with the client; {names} has no word of a client yet."
 
 
 def _undiscussed_obligations(view: ConversationView) -> dict[str, object]:
