@@ -197,7 +197,7 @@ class PostgresStore:
     version or another key is refused.
 
     Given a conninfo, the store keeps **one connection**, which the threads of a process
-    take turns on (as with :class:`~threetalk.store.SQLiteStore`); it reconnects after
+    take turns on; it reconnects after
     the connection is lost. Given a :class:`psycopg_pool.ConnectionPool`, every command
     borrows a connection from the pool, so threads work in parallel; the pool stays
     yours to open and close. Each process opens its own store; processes coordinate
