@@ -22,6 +22,7 @@ from threetalk._trail import canonical_bytes, format_time
 from threetalk.store import (
     SQLiteStore,
     StoreError,
+    StoreUnavailable,
     UnknownConversation,
     open_conversation,
 )
@@ -842,6 +843,7 @@ class TestPaths:
         assert [entry.name for entry in tmp_path.iterdir()] == [path.name]
 
     def test_a_name_too_long_is_a_store_error(self, tmp_path: Path) -> None:
-        """A name longer than the file system allows is a StoreError naming the path."""
-        with pytest.raises(StoreError):
+        """A name longer than the file system allows is StoreUnavailable (a StoreError)
+        naming the path: the file cannot be got at, rather than being a bad one."""
+        with pytest.raises(StoreUnavailable, match="x" * 300):
             SQLiteStore(tmp_path / ("x" * 300 + ".db"))

@@ -90,6 +90,27 @@ class TestVerify:
         assert "no such file" in capsys.readouterr().err
         assert not missing.exists()
 
+    def test_a_store_file_sqlite_cannot_open_is_an_io_error(
+        self, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A store whose folder refuses SQLite's side files cannot be opened: exit 2 and
+        one line, for each command, and nothing is written."""
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        copy = folder / "talks.db"
+        with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        source.close()
+        target.close()
+        (folder / "talks.db-wal").mkdir()  # where SQLite must put its write-ahead log
+
+        codes = [main([command, str(copy)]) for command in ("verify", "export")]
+
+        err = capsys.readouterr().err
+        assert codes == [2, 2]
+        assert err.count("\n") == 2
+        assert "cannot open it" in err
+
     def test_a_foreign_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Exit 1 for a file that is not a threetalk store; it stays as it was."""
         other = tmp_path / "other.db"
@@ -387,7 +408,8 @@ class TestPostgres:
     def test_a_url_that_does_not_connect_is_one_line(
         self, psycopg_installed: None, tmp_path: Path
     ) -> None:
-        """No server behind the URL: exit 1 and one line, no traceback, no password shown."""
+        """No server behind the URL: exit 2 (an I/O error) and one line, no traceback, no
+        password shown."""
         url = f"postgresql://app:s3cret@/talks?host={tmp_path}&connect_timeout=2"
 
         done = subprocess.run(
@@ -397,11 +419,45 @@ class TestPostgres:
             check=False,
         )
 
-        assert done.returncode == 1
+        assert done.returncode == 2
         assert done.stderr.count("\n") == 1
         assert "cannot connect" in done.stderr
         assert "Traceback" not in done.stderr
         assert "s3cret" not in done.stderr
+
+    @pytest.mark.parametrize("command", ["verify", "export", "import"])
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "postgresql://app:s3cret@127.0.0.1:99999/talks",
+            "postgresql://app:s3cret@127.0.0.1:1/talks?connect_timeout=2",
+            "postgresql://app:s3cret@host.invalid:99999/talks?connect_timeout=2",
+        ],
+    )
+    def test_a_port_that_cannot_connect_is_an_io_error(
+        self,
+        psycopg_installed: None,
+        command: str,
+        url: str,
+        db: Path,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A port out of range, one nobody listens on, an unknown host: exit 2 and one
+        line naming the database without its password."""
+        main(["export", str(db)])
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(capsys.readouterr().out, encoding="utf-8")
+        args = [command, str(trail), url] if command == "import" else [command, url]
+
+        code = main(args)
+
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.count("\n") == 1
+        assert err.startswith(f"threetalk {command}: PostgreSQL app@")
+        assert "cannot connect to the database" in err
+        assert "s3cret" not in err
 
     def test_a_url_libpq_cannot_parse_is_a_usage_error(
         self, psycopg_installed: None, capsys: pytest.CaptureFixture[str]

@@ -27,6 +27,7 @@ from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
     StoreError,
+    StoreUnavailable,
     UnknownConversation,
 )
 from threetalk._stores import (
@@ -218,10 +219,11 @@ class PostgresStore:
     Raises:
         InvalidInput: An argument is malformed (a key shorter than 32 bytes, a conninfo
             libpq cannot parse, something that is neither a string nor a pool).
-        StoreError: psycopg is not installed; the server cannot be reached; the database
-            holds a ``threetalk`` schema that is not a store of this version (a newer
-            one names both versions); it has no store (with ``create=False``); the key
-            does not fit.
+        StoreUnavailable: The server cannot be reached (refused, unknown host, a bad
+            port, a password refused); a :class:`StoreError`.
+        StoreError: psycopg is not installed; the database holds a ``threetalk`` schema
+            that is not a store of this version (a newer one names both versions); it
+            has no store (with ``create=False``); the key does not fit.
     """
 
     def __init__(
@@ -312,7 +314,8 @@ class PostgresStore:
         """A connection for one command: the store's own (its lock held) or the pool's.
 
         Raises:
-            StoreError: The store is closed, or no connection can be made.
+            StoreError: The store is closed.
+            StoreUnavailable: No connection can be made.
         """
         if self._pool is not None:
             self._check_open()
@@ -335,7 +338,8 @@ class PostgresStore:
         """A new connection of the store's own, in autocommit (each command its transaction).
 
         Raises:
-            StoreError: The server cannot be reached, or the store is gone.
+            StoreUnavailable: The server cannot be reached.
+            StoreError: The store is gone.
         """
         pg = _import_psycopg()
         options: dict[str, Any] = {"autocommit": True}
@@ -362,8 +366,8 @@ class PostgresStore:
             msg = f"{self._name}: the store is closed"
             raise StoreError(msg)
 
-    def _unreachable(self, error: BaseException) -> StoreError:
-        return StoreError(f"{self._name}: cannot connect to the database: {_text(error)}")
+    def _unreachable(self, error: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(f"{self._name}: cannot connect to the database: {_text(error)}")
 
     # ------------------------------------------------------------------ writing
 

@@ -30,6 +30,7 @@ from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
     StoreError,
+    StoreUnavailable,
     UnknownConversation,
 )
 from threetalk._files import hold, leftovers, release
@@ -140,6 +141,11 @@ _DUE: Final = (
 )
 
 _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
+#: The primary result codes of a file SQLite cannot get at, rather than a bad one: no
+#: permission, not openable (e.g. its folder refuses the ``-wal`` file), an I/O error.
+_UNAVAILABLE: Final = frozenset(
+    {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY}
+)
 
 Durability = Literal["full", "normal"]
 
@@ -168,6 +174,8 @@ class SQLiteStore:
 
     Raises:
         InvalidInput: An argument is malformed (e.g. a key shorter than 32 bytes).
+        StoreUnavailable: The file or its folder cannot be read, opened or written (no
+            permission, no such folder); a :class:`StoreError`.
         StoreError: The file is not a threetalk store, is of another schema version, is
             corrupt, does not exist (with ``create=False``), or the key does not fit.
 
@@ -227,7 +235,7 @@ class SQLiteStore:
             exists = self._path.exists()
         except OSError as error:  # a name too long, a folder that cannot be searched
             msg = f"{self._path}: cannot look for a store there: {error}"
-            raise StoreError(msg) from None
+            raise StoreUnavailable(msg) from None
         if not exists:
             if not create:
                 msg = f"{self._path}: no such store"
@@ -807,7 +815,7 @@ def _create(path: Path, key: bytes | None, timeout: float) -> None:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=folder)
     except OSError as error:
         msg = f"{path}: cannot create a store there: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     os.close(handle)
     temporary = Path(name)
     try:
@@ -829,7 +837,7 @@ def _create(path: Path, key: bytes | None, timeout: float) -> None:
         _place(temporary, path)
     except (OSError, sqlite3.Error) as error:
         msg = f"{path}: cannot create a store there: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     finally:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             with contextlib.suppress(OSError):
@@ -889,7 +897,7 @@ def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Con
         info = path.stat()  # a stat opens no descriptor
     except OSError as error:
         msg = f"{path}: cannot read it: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     if not stat.S_ISREG(info.st_mode):
         msg = f"{path}: not a regular file, so not a threetalk store"
         raise StoreError(msg)
@@ -907,11 +915,14 @@ def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Con
         )
     except sqlite3.Error as error:
         msg = f"{path}: cannot open it: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     try:
         _identify(db, path, key)
     except sqlite3.DatabaseError as error:
         db.close()
+        if error.sqlite_errorcode & 0xFF in _UNAVAILABLE:
+            msg = f"{path}: cannot open it: {error}"
+            raise StoreUnavailable(msg) from None
         if error.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
             msg = f"{path}: not a SQLite database, so not a threetalk store"
         else:
