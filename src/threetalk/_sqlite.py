@@ -33,7 +33,7 @@ from threetalk._exceptions import (
     StoreUnavailable,
     UnknownConversation,
 )
-from threetalk._files import hold, leftovers, release
+from threetalk._files import hold, leftovers, open_under_another_name, release
 from threetalk._stores import (
     DUE_KINDS,
     ConversationInfo,
@@ -242,6 +242,7 @@ class SQLiteStore:
                 raise StoreError(msg)
             _refuse_leftovers(self._path)
             _create(self._path, key, self._timeout)
+        _refuse_another_name(self._path)
         self._connection = _open_existing(self._path, key, self._timeout)
         self._identity = _identity(self._path)
         hold(self._path)
@@ -842,6 +843,24 @@ def _create(path: Path, key: bytes | None, timeout: float) -> None:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _refuse_another_name(path: Path) -> None:
+    """Refuse to open, under another name, a store file this process has open.
+
+    Raises:
+        StoreError: ``path`` is a hard link of a store file open in this process; SQLite
+            would give the one database two write-ahead logs (one per name) and damage
+            it (sqlite.org, "How To Corrupt An SQLite Database File", section 2.5).
+    """
+    other = open_under_another_name(path)
+    if other is not None:
+        msg = (
+            f"{path}: this is another name (a hard link) of the store file {other}, which a "
+            "store of this process has open; SQLite would keep two write-ahead logs for the "
+            f"one database and damage it. Open it as {other}, or close that store first."
+        )
+        raise StoreError(msg)
 
 
 def _refuse_leftovers(path: Path) -> None:
