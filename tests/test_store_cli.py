@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
@@ -14,7 +16,7 @@ import pytest
 import threetalk as tt
 from conftest import StepClock
 from threetalk._cli import main
-from threetalk.store import EventStore, PostgresStore, SQLiteStore
+from threetalk.store import EventStore, MemoryStore, PostgresStore, SQLiteStore, export_jsonl
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -458,6 +460,56 @@ class TestPostgres:
         assert err.startswith(f"threetalk {command}: PostgreSQL app@")
         assert "cannot connect to the database" in err
         assert "s3cret" not in err
+
+    def test_ctrl_c_while_importing_is_one_line_and_stores_nothing(
+        self, pg_url: str, tmp_path: Path
+    ) -> None:
+        """Ctrl-C while an import writes to PostgreSQL: exit 130 and the one line
+        'interrupted' on standard error (no psycopg warning about a pipeline or a
+        rollback), and nothing is stored."""
+        import psycopg
+
+        memory = MemoryStore()
+        fill_store(memory)
+        trail = tmp_path / "trail.jsonl"
+        export_jsonl(memory, trail)
+        PostgresStore(pg_url).close()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(
+                "CREATE FUNCTION public.slowly() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END$$"
+            )
+            admin.execute(
+                "CREATE TRIGGER slowly BEFORE INSERT ON threetalk.events "
+                "FOR EACH ROW EXECUTE FUNCTION public.slowly()"
+            )
+        importing = subprocess.Popen(
+            [sys.executable, "-m", "threetalk", "import", str(trail), pg_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            with psycopg.connect(pg_url, autocommit=True) as admin:
+                while time.monotonic() < deadline:
+                    found = admin.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                        "AND query LIKE 'INSERT INTO threetalk.events%%'"
+                    ).fetchone()
+                    if found and found[0]:
+                        break
+                    time.sleep(0.01)
+            importing.send_signal(signal.SIGINT)
+            out, err = importing.communicate(timeout=30)
+        finally:
+            importing.kill()
+
+        assert importing.returncode == 130
+        assert err == "threetalk import: interrupted\n"
+        assert out == ""
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            assert admin.execute("SELECT count(*) FROM threetalk.events").fetchone() == (0,)
 
     def test_a_url_libpq_cannot_parse_is_a_usage_error(
         self, psycopg_installed: None, capsys: pytest.CaptureFixture[str]

@@ -21,6 +21,7 @@ psycopg is optional: this module imports it only when a store is created, so
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from threetalk._exceptions import (
@@ -145,9 +146,14 @@ _SCHEMA_TRIGGERS: Final = (
 
 _INSERT: Final = (
     "INSERT INTO threetalk.events"
-    " (conversation_id, seq, at, kind, actor, phase, data, prev, hash)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " (conversation_id, seq, at, kind, actor, phase, data, prev, hash) VALUES "
 )
+_VALUES: Final = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+#: Rows per INSERT statement (9 parameters each; PostgreSQL takes at most 65,535).
+#: One statement per chunk rather than ``executemany``, whose pipeline mode, when a
+#: write is interrupted (Ctrl-C) or fails, has psycopg log "error ignored terminating
+#: Pipeline" on standard error.
+_ROWS_PER_INSERT: Final = 1000
 _HEAD: Final = (
     "SELECT seq, hash FROM threetalk.events WHERE conversation_id = %s ORDER BY seq DESC LIMIT 1"
 )
@@ -421,7 +427,9 @@ class PostgresStore:
                         for conversation_id in later:
                             seq, prev = firsts[conversation_id]
                             _check_tail(conversation_id, seq, prev, tails.get(conversation_id))
-                    cursor.executemany(_INSERT, rows)
+                    for start in range(0, len(rows), _ROWS_PER_INSERT):
+                        chunk = rows[start : start + _ROWS_PER_INSERT]
+                        cursor.execute(_insert(len(chunk)), [v for row in chunk for v in row])
                     committing = True  # the transaction commits as the block ends
             except (pg.errors.IntegrityError, pg.errors.SerializationFailure) as error:
                 self._raise_conflict(firsts, error)
@@ -655,6 +663,12 @@ class PostgresStore:
 # ---------------------------------------------------------------------- psycopg
 
 
+@functools.cache
+def _insert(rows: int) -> str:
+    """The statement that inserts ``rows`` events at once."""
+    return _INSERT + ", ".join([_VALUES] * rows)
+
+
 def _import_psycopg() -> Any:
     """The psycopg module, imported on first use.
 
@@ -762,9 +776,9 @@ def _prepare(
             connection.execute(
                 "INSERT INTO threetalk.schema_version (version) VALUES (%s)", (SCHEMA_VERSION,)
             )
-            connection.cursor().executemany(
-                "INSERT INTO threetalk.store_meta (name, value) VALUES (%s, %s)",
-                [("keyed", "1" if key is not None else "0"), ("key_check", key_check(key))],
+            connection.execute(
+                "INSERT INTO threetalk.store_meta (name, value) VALUES (%s, %s), (%s, %s)",
+                ("keyed", "1" if key is not None else "0", "key_check", key_check(key)),
             )
     _identify(connection, name, key)
 
