@@ -9,12 +9,11 @@ import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlencode
 
 import pytest
 
 import threetalk as tt
-from conftest import StepClock
+from conftest import StepClock, postgres_url
 from threetalk._cli import main
 from threetalk.store import EventStore, MemoryStore, PostgresStore, SQLiteStore, export_jsonl
 
@@ -266,30 +265,10 @@ def test_the_installed_command(db: Path) -> None:
     assert "conversation 'a' seq 5" in done.stdout
 
 
-def as_url(conninfo: str) -> str:
-    """A ``postgresql://`` URL for the database of a keyword conninfo (as the CLI is given)."""
-    import psycopg
-
-    given = psycopg.conninfo.conninfo_to_dict(conninfo)
-    user = quote(str(given.pop("user", "")), safe="")
-    password = given.pop("password", None)
-    secret = f":{quote(str(password), safe='')}" if password else ""
-    dbname = quote(str(given.pop("dbname", "")), safe="")
-    host = str(given.pop("host", ""))
-    port = given.pop("port", None)
-    query = {"host": host} if host.startswith("/") else {}
-    netloc = "" if host.startswith("/") else host
-    if port:
-        query["port"] = str(port)
-    query.update({name: str(value) for name, value in given.items()})
-    at = f"{user}{secret}@" if user else ""
-    return f"postgresql://{at}{netloc}/{dbname}" + (f"?{urlencode(query)}" if query else "")
-
-
 @pytest.fixture
 def pg_url(postgres: str) -> str:
     """The URL of a new, empty PostgreSQL database."""
-    return as_url(postgres)
+    return postgres_url(postgres)
 
 
 @pytest.fixture
