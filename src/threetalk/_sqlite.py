@@ -438,12 +438,11 @@ class SQLiteStore:
         transaction of its own, so that each gets its own answer.
         """
         with self._lock:
-            try:
-                db = self._db()
-            except StoreError as closed:
-                for pending in batch:
-                    pending.settle(closed)
+            if self._connection is None:
+                for pending in batch:  # an exception of its own for each thread to raise
+                    pending.settle(StoreError(f"{self._path}: the store is closed"))
                 return
+            db = self._connection
             if len(batch) == 1 or not self._commit(db, batch, alone=False):
                 for pending in batch:
                     self._commit(db, [pending], alone=True)
@@ -460,9 +459,8 @@ class SQLiteStore:
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:  # the write lock stayed taken: the same for each
-            failed = self._write_failed(error)
-            for pending in batch:
-                pending.settle(failed)
+            for pending in batch:  # an exception of its own for each thread to raise
+                pending.settle(self._write_failed(error))
             return True
         try:
             refusals = self._fit(db, batch)
