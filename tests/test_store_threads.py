@@ -122,7 +122,8 @@ class TestSharedCommits:
     def test_writes_that_wait_together_share_one_commit(
         self, store: SQLiteStore, commits: list[str]
     ) -> None:
-        """Six writes queued behind a first one are committed in one transaction; a
+        """A write that waits for the file's write lock leads: once it has the lock, it
+        commits the six writes queued meanwhile with its own, in one transaction; a
         conflict among them fails that write alone, and every other write is stored."""
         first = started(store, "first")
         convs = [started(store, f"c{number}") for number in range(5)]
@@ -134,13 +135,13 @@ class TestSharedCommits:
                 leading = threads.submit(first.add_topic, "First", by=first.participant("p1"))
                 until(lambda: store._leading, "the first write leads")
                 waiting = add_topics([*convs, twin], threads, "Topic")
-                until(lambda: len(store._queue) == 6, "six writes wait")
+                until(lambda: len(store._queue) == 7, "six more writes wait")
             finally:
                 lock.release()
             leading.result(timeout=10)
             outcomes = [future.exception(timeout=10) for future in waiting]
 
-        assert commits == ["COMMIT", "COMMIT"]
+        assert commits == ["COMMIT"]
         assert outcomes[:4] == [None] * 4
         assert sorted(type(error).__name__ for error in outcomes[4:]) == [
             "ConflictError",
@@ -180,7 +181,7 @@ class TestSharedCommits:
                 leading = threads.submit(first.add_topic, "First", by=first.participant("p1"))
                 until(lambda: store._leading, "the first write leads")
                 waiting = add_topics(convs, threads, "Topic")
-                until(lambda: len(store._queue) == 4, "four writes wait")
+                until(lambda: len(store._queue) == 5, "four more writes wait")
             finally:
                 lock.release()
             leading.result(timeout=10)
@@ -190,11 +191,39 @@ class TestSharedCommits:
         assert isinstance(outcomes[2], StoreError)
         assert "disk says no" in str(outcomes[2])
         assert outcomes[3] is None
-        assert len(commits) == 4  # the first write, then c0, c1 and c3 each alone
+        assert len(commits) == 4  # the shared commit failed: first, c0, c1 and c3 alone
         assert len(store.load("c2")) == len(convs[2].events) == 4
         for conv in (first, convs[0], convs[1], convs[3]):
             assert store.load(conv.id) == conv.events
             assert len(conv.events) == 5
+
+    def test_a_write_lock_kept_too_long_fails_each_write_after_its_own_wait(
+        self, tmp_path: Path
+    ) -> None:
+        """Another connection keeps the write lock past the timeout: the leading write
+        fails with the store's 'busy' StoreError; the write queued behind it then leads
+        and waits its own timeout before failing too; nothing is stored, and once the
+        lock is free, writing works."""
+        with SQLiteStore(tmp_path / "talks.db", timeout=0.3) as store:
+            first, second = started(store, "c1"), started(store, "c2")
+            lock = WriteLock(store)
+            with ThreadPoolExecutor(max_workers=2) as threads:
+                try:
+                    leading = threads.submit(first.add_topic, "A", by=first.participant("p1"))
+                    until(lambda: store._leading, "the first write leads")
+                    began = time.monotonic()
+                    waiting = threads.submit(second.add_topic, "B", by=second.participant("p1"))
+                    errors = [leading.exception(timeout=10), waiting.exception(timeout=10)]
+                    waited = time.monotonic() - began
+                finally:
+                    lock.release()
+
+            assert [type(error) for error in errors] == [StoreError, StoreError]
+            assert all("kept the store busy" in str(error) for error in errors)
+            assert waited >= 0.3
+            assert [len(store.load(c)) for c in ("c1", "c2")] == [4, 4]
+            first.add_topic("A", by=first.participant("p1"))
+            assert len(store.load("c1")) == 5
 
     def test_many_threads_lose_nothing(self, store: SQLiteStore) -> None:
         """Eight threads give forty commands each to conversations of their own through one

@@ -385,12 +385,14 @@ class SQLiteStore:
         return self._write(events)
 
     def _write(self, events: Iterable[Event]) -> int:
-        """Queue the events' rows, then commit them with the writes queued beside them
-        (group commit), or wait while another thread commits them.
+        """Queue the events' rows; lead a commit, or wait while another thread's includes
+        them (group commit).
 
-        The writes that queue while a commit is on its way to the disk are committed
-        together by one of their threads, the leader, in one transaction and one sync;
-        each is checked on its own, so one that meets a conflict is left out and raises
+        One thread at a time leads: it takes the file's write lock, then every write
+        queued by then (its own among them), and commits them in one transaction and one
+        sync. So the writes that arrive while a commit is on its way to the disk, or
+        while the leader waits for another process's commit, share the next one. Each
+        write is checked on its own: one that meets a conflict is left out and raises
         :class:`ConflictError` in its own thread, while the others are committed. Every
         writer returns (or raises) once its write is settled.
         """
@@ -411,57 +413,71 @@ class SQLiteStore:
                 if pending in self._queue:
                     self._queue.remove(pending)
                 raise
-            batch: list[_Pending] = []
-            if not pending.settled:
-                self._leading = True
-                batch, self._queue = self._queue, []
-        if batch:
+            leads = not pending.settled
+            self._leading = self._leading or leads
+        if leads:
             try:
-                self._commit_batch(batch)
+                self._lead(pending)
             finally:
                 with self._turn:
-                    # After an interruption, the others' writes wait for the next leader.
-                    self._queue[:0] = [
-                        other for other in batch if not other.settled and other is not pending
-                    ]
+                    if pending in self._queue:  # interrupted before its batch was taken
+                        self._queue.remove(pending)
                     self._leading = False
                     self._turn.notify_all()
         if pending.error is not None:
             raise pending.error
         return len(rows)
 
-    def _commit_batch(self, batch: list[_Pending]) -> None:
-        """Commit the writes of ``batch``, settling each one.
+    def _lead(self, own: _Pending) -> None:
+        """Take the write lock, then the queued writes, and commit them, settling each.
 
-        Together in one transaction, when more than one; when that transaction fails for
-        another reason than a conflict, it is rolled back and each write is given a
-        transaction of its own, so that each gets its own answer.
+        When the write lock cannot be had (another process kept it past ``timeout``),
+        only the leader's own write fails: the others stay queued, and the next leader
+        waits its own ``timeout`` for them.
         """
         with self._lock:
             if self._connection is None:
+                with self._turn:
+                    batch, self._queue = self._queue, []
                 for pending in batch:  # an exception of its own for each thread to raise
                     pending.settle(StoreError(f"{self._path}: the store is closed"))
                 return
             db = self._connection
-            if len(batch) == 1 or not self._commit(db, batch, alone=False):
-                for pending in batch:
-                    self._commit(db, [pending], alone=True)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                with self._turn:
+                    self._queue.remove(own)
+                own.settle(self._write_failed(error))
+                return
+            with self._turn:
+                batch, self._queue = self._queue, []
+            try:
+                if self._commit_open(db, batch, alone=len(batch) == 1):
+                    return
+                for pending in batch:  # the shared transaction failed: each on its own
+                    try:
+                        db.execute("BEGIN IMMEDIATE")
+                    except sqlite3.Error as error:
+                        pending.settle(self._write_failed(error))
+                    else:
+                        self._commit_open(db, [pending], alone=True)
+            except BaseException:
+                with self._turn:  # interrupted: the others' writes wait for the next leader
+                    self._queue[:0] = [
+                        other for other in batch if not other.settled and other is not own
+                    ]
+                raise
 
-    def _commit(self, db: sqlite3.Connection, batch: list[_Pending], *, alone: bool) -> bool:
-        """Write ``batch`` in one transaction, leaving out the writes that do not fit.
+    def _commit_open(self, db: sqlite3.Connection, batch: list[_Pending], *, alone: bool) -> bool:
+        """Write ``batch`` in the transaction just begun, leaving out the writes that do
+        not fit, and commit.
 
         Returns:
-            Whether the writes were settled: always when ``alone`` or when the write lock
-            could not be had (each gets that error); otherwise ``False`` when the
-            transaction failed for another reason than a conflict (it was rolled back and
-            nothing is settled).
+            Whether the writes were settled: always when ``alone``; otherwise ``False``
+            when the transaction failed for another reason than a conflict (it was rolled
+            back and nothing is settled).
         """
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:  # the write lock stayed taken: the same for each
-            for pending in batch:  # an exception of its own for each thread to raise
-                pending.settle(self._write_failed(error))
-            return True
         try:
             refusals = self._fit(db, batch)
             rows = [
