@@ -111,6 +111,7 @@ class Job:
     where: str  # the SQLite path or the PostgreSQL conninfo
     pattern: str  # one of PATTERNS
     process: int
+    processes: int
     threads: int
     seconds: float
     max_commands: int
@@ -211,7 +212,7 @@ class Worker:
         self.locks: dict[str, threading.Lock] = {}
         self.kept_lock = threading.Lock()
         self.ids = conversation_ids()
-        self.mine = self.ids[job.process :: PROCESSES]
+        self.mine = self.ids[job.process :: job.processes]
 
     def request(self, tally: Tally, conversation_id: str, choice: float, text: str) -> None:
         """Give one command to ``conversation_id`` in the job's pattern; tally it."""
@@ -331,12 +332,13 @@ def run(backend: str, where: str, pattern: str, args: argparse.Namespace) -> Row
     results = context.Queue()
     readies = []
     workers = []
-    for process in range(PROCESSES):
+    for process in range(args.processes):
         job = Job(
             backend,
             where,
             pattern,
             process,
+            args.processes,
             THREADS,
             args.seconds,
             args.max_commands,
@@ -462,7 +464,7 @@ def postgres_database(server: str, name: str) -> Iterator[str]:
 def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     """Print the rows and the target."""
     print(
-        f"threetalk concurrency benchmark: {PROCESSES} processes x {THREADS} threads, "
+        f"threetalk concurrency benchmark: {args.processes} processes x {THREADS} threads, "
         f"{CONVERSATIONS} conversations, {args.seconds:g} s per run, affinity "
         f"{args.affinity:g}; SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
     )
@@ -526,6 +528,12 @@ def main(argv: list[str] | None = None) -> int:
         help="share of requests a process gets for its own half of the conversations",
     )
     parser.add_argument("--seed", type=int, default=12, help="seed of the requests")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=PROCESSES,
+        help=f"worker processes (default {PROCESSES}; 1 shows one store's threads alone)",
+    )
     parser.add_argument("--only", choices=("sqlite", "postgres"), help="measure on one store only")
     parser.add_argument(
         "--against", metavar="REF", help="also measure the src of this git commit, side by side"
@@ -538,8 +546,8 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds = 2.0 if args.quick else 10.0
     if not 0 < args.seconds <= 20 or not 0 <= args.affinity <= 1 or args.max_commands < 1:
         parser.error("--seconds must be in (0, 20], --affinity in [0, 1], --max-commands >= 1")
-    if args.rounds < 1:
-        parser.error("--rounds must be >= 1")
+    if args.rounds < 1 or args.processes < 1:
+        parser.error("--rounds and --processes must be >= 1")
     if args.against:
         return compare(args)
     rows: list[Row] = []
@@ -555,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(run("postgres", conninfo, pattern, args))
     if args.json:
         figures = {
-            "processes": PROCESSES,
+            "processes": args.processes,
             "threads": THREADS,
             "conversations": CONVERSATIONS,
             "seconds": args.seconds,
@@ -581,6 +589,7 @@ def compare(args: argparse.Namespace) -> int:
     """Run the benchmark under this tree's src and under ``args.against``'s, round by round."""
     passed_on = ["--json", "--seconds", str(args.seconds), "--affinity", str(args.affinity)]
     passed_on += ["--seed", str(args.seed), "--max-commands", str(args.max_commands)]
+    passed_on += ["--processes", str(args.processes)]
     if args.only:
         passed_on += ["--only", args.only]
     if args.postgres:
@@ -615,7 +624,7 @@ def compare(args: argparse.Namespace) -> int:
 def print_rounds(found: list[tuple[int, str, dict[str, Any]]], args: argparse.Namespace) -> None:
     """Every round's figures per code, then the medians of throughput and ratio."""
     print(
-        f"threetalk concurrency benchmark, side by side: {PROCESSES} processes x {THREADS} "
+        f"threetalk concurrency benchmark, side by side: {args.processes} processes x {THREADS} "
         f"threads, {CONVERSATIONS} conversations, {args.seconds:g} s per run, affinity "
         f"{args.affinity:g}, {args.rounds} rounds; SQLite {sqlite3.sqlite_version}, "
         f"{os.cpu_count()} CPUs"
