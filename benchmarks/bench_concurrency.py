@@ -40,12 +40,18 @@ PostgreSQL is ``--postgres CONNINFO`` (a role that may create databases; the ben
 creates and drops ``threetalk_bench_conc_*``) or else a throwaway server started with
 ``pgserver`` in a temporary folder, with PostgreSQL's default (durable) settings. SQLite
 runs with ``durability="full"``. Traffic stays on this machine.
+
+``--against REF --rounds N`` measures this tree's threetalk and the ``src`` of commit
+``REF`` (taken with ``git archive``) side by side: N rounds, each running the whole
+benchmark once under each (in alternating order, each in a process of its own with
+``PYTHONPATH`` pointing at its ``src``), then every round's figures and the medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import multiprocessing
 import os
@@ -53,7 +59,9 @@ import queue
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -79,6 +87,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from multiprocessing.synchronize import Event as ProcessEvent
 
+ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 2
 THREADS = 8
 CONVERSATIONS = 200
@@ -102,6 +111,7 @@ class Job:
     where: str  # the SQLite path or the PostgreSQL conninfo
     pattern: str  # one of PATTERNS
     process: int
+    processes: int
     threads: int
     seconds: float
     max_commands: int
@@ -202,7 +212,7 @@ class Worker:
         self.locks: dict[str, threading.Lock] = {}
         self.kept_lock = threading.Lock()
         self.ids = conversation_ids()
-        self.mine = self.ids[job.process :: PROCESSES]
+        self.mine = self.ids[job.process :: job.processes]
 
     def request(self, tally: Tally, conversation_id: str, choice: float, text: str) -> None:
         """Give one command to ``conversation_id`` in the job's pattern; tally it."""
@@ -322,12 +332,13 @@ def run(backend: str, where: str, pattern: str, args: argparse.Namespace) -> Row
     results = context.Queue()
     readies = []
     workers = []
-    for process in range(PROCESSES):
+    for process in range(args.processes):
         job = Job(
             backend,
             where,
             pattern,
             process,
+            args.processes,
             THREADS,
             args.seconds,
             args.max_commands,
@@ -453,7 +464,7 @@ def postgres_database(server: str, name: str) -> Iterator[str]:
 def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     """Print the rows and the target."""
     print(
-        f"threetalk concurrency benchmark: {PROCESSES} processes x {THREADS} threads, "
+        f"threetalk concurrency benchmark: {args.processes} processes x {THREADS} threads, "
         f"{CONVERSATIONS} conversations, {args.seconds:g} s per run, affinity "
         f"{args.affinity:g}; SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
     )
@@ -517,12 +528,28 @@ def main(argv: list[str] | None = None) -> int:
         help="share of requests a process gets for its own half of the conversations",
     )
     parser.add_argument("--seed", type=int, default=12, help="seed of the requests")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=PROCESSES,
+        help=f"worker processes (default {PROCESSES}; 1 shows one store's threads alone)",
+    )
     parser.add_argument("--only", choices=("sqlite", "postgres"), help="measure on one store only")
+    parser.add_argument(
+        "--against", metavar="REF", help="also measure the src of this git commit, side by side"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="with --against: rounds of both (default 1)"
+    )
     args = parser.parse_args(argv)
     if args.seconds is None:
         args.seconds = 2.0 if args.quick else 10.0
     if not 0 < args.seconds <= 20 or not 0 <= args.affinity <= 1 or args.max_commands < 1:
         parser.error("--seconds must be in (0, 20], --affinity in [0, 1], --max-commands >= 1")
+    if args.rounds < 1 or args.processes < 1:
+        parser.error("--rounds and --processes must be >= 1")
+    if args.against:
+        return compare(args)
     rows: list[Row] = []
     if args.only != "postgres":
         with tempfile.TemporaryDirectory(prefix="threetalk-bench-") as folder:
@@ -536,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(run("postgres", conninfo, pattern, args))
     if args.json:
         figures = {
-            "processes": PROCESSES,
+            "processes": args.processes,
             "threads": THREADS,
             "conversations": CONVERSATIONS,
             "seconds": args.seconds,
@@ -553,6 +580,88 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print_table(rows, args)
     return 0 if passed(rows) else 1
+
+
+# ----------------------------------------------------------------------------- side by side
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Run the benchmark under this tree's src and under ``args.against``'s, round by round."""
+    passed_on = ["--json", "--seconds", str(args.seconds), "--affinity", str(args.affinity)]
+    passed_on += ["--seed", str(args.seed), "--max-commands", str(args.max_commands)]
+    passed_on += ["--processes", str(args.processes)]
+    if args.only:
+        passed_on += ["--only", args.only]
+    if args.postgres:
+        passed_on += ["--postgres", args.postgres]
+    with tempfile.TemporaryDirectory(prefix="threetalk-bench-ref-") as folder:
+        archive = subprocess.run(  # noqa: S603 - git, on this repository, for REF's src
+            ["git", "-C", str(ROOT), "archive", "--format=tar", args.against, "src"],  # noqa: S607
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        codes = [(args.against, Path(folder) / "src"), ("this tree", ROOT / "src")]
+        found: list[tuple[int, str, dict[str, Any]]] = []
+        for number in range(1, args.rounds + 1):
+            for label, src in codes if number % 2 else codes[::-1]:
+                done = subprocess.run(  # noqa: S603 - this Python, running this script
+                    [sys.executable, __file__, *passed_on],
+                    env={**os.environ, "PYTHONPATH": str(src)},
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if not done.stdout.strip():
+                    print(done.stderr, file=sys.stderr)
+                    return 1
+                found.append((number, label, json.loads(done.stdout)))
+    print_rounds(found, args)
+    return 0
+
+
+def print_rounds(found: list[tuple[int, str, dict[str, Any]]], args: argparse.Namespace) -> None:
+    """Every round's figures per code, then the medians of throughput and ratio."""
+    print(
+        f"threetalk concurrency benchmark, side by side: {args.processes} processes x {THREADS} "
+        f"threads, {CONVERSATIONS} conversations, {args.seconds:g} s per run, affinity "
+        f"{args.affinity:g}, {args.rounds} rounds; SQLite {sqlite3.sqlite_version}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    head = (
+        f"{'round':>5} {'code':<10} {'store':<9} {'pattern':<21} {'cmd/s':>7} {'p50 ms':>7} "
+        f"{'p99 ms':>8} {'confl':>6} {'lost':>4} {'dup':>4} verify"
+    )
+    print(head)
+    print("-" * len(head))
+    rates: dict[tuple[str, str, str], list[float]] = {}
+    ratios_seen: dict[tuple[str, str, str], list[float]] = {}
+    for number, label, figures in found:
+        for row in figures["rows"]:
+            print(
+                f"{number:>5} {label:<10} {row['backend']:<9} {row['pattern']:<21} "
+                f"{row['per_second']:>7,.0f} {row['p50_ms']:>7.2f} {row['p99_ms']:>8.2f} "
+                f"{row['conflicts']:>6,} {row['lost']:>4} {row['duplicated']:>4} "
+                f"{'ok' if row['verified'] else 'FAILED'}"
+            )
+            key = (label, row["backend"], row["pattern"])
+            rates.setdefault(key, []).append(row["per_second"])
+        for ratio in figures["ratios"]:
+            key = (label, ratio["store"], ratio["against"])
+            ratios_seen.setdefault(key, []).append(ratio["ratio"])
+    print()
+    for (label, backend, pattern), values in rates.items():
+        print(
+            f"median {label:<10} {backend:<9} {pattern:<21} "
+            f"{statistics.median(values):>7,.0f} cmd/s"
+        )
+    for (label, backend, pattern), values in ratios_seen.items():
+        shown = ", ".join(f"{value:.1f}" for value in values)
+        print(
+            f"{label}: {backend} shared store / {pattern}: median "
+            f"{statistics.median(values):.1f}x (rounds: {shown})"
+        )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import threetalk as tt
-from threetalk import _postgres
-from threetalk._sqlite import _INSERT
 from threetalk._trail import store_rows
 from threetalk.store import PostgresStore, SQLiteStore, open_conversation
 from threetalk.testing import StepClock
@@ -43,6 +41,16 @@ if TYPE_CHECKING:
 
 #: Where the benchmarks' clocks start; they tick one second per call.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+#: The raw baselines' one-row INSERT into the stores' own tables (SQLite, PostgreSQL):
+#: spelled out here, so that the benchmark runs the same against any threetalk.
+SQLITE_INSERT = (
+    "INSERT INTO events (conversation_id, seq, at, kind, actor, phase, data, prev, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+POSTGRES_INSERT = (
+    "INSERT INTO threetalk.events (conversation_id, seq, at, kind, actor, phase, data, prev, "
+    "hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 @contextlib.contextmanager
@@ -132,7 +140,7 @@ def bench_append_many(folder: Path, total: int, repeat: int) -> list[tuple[str, 
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(_INSERT, rows)
+        connection.executemany(SQLITE_INSERT, rows)
         connection.execute("COMMIT")
         connection.close()
 
@@ -172,7 +180,7 @@ def bench_durable(folder: Path, commands: int) -> list[tuple[str, ...]]:
         start = time.perf_counter()
         for row in renamed:
             connection.execute("BEGIN IMMEDIATE")
-            connection.execute(_INSERT, row)
+            connection.execute(SQLITE_INSERT, row)
             connection.execute("COMMIT")
         raw = time.perf_counter() - start
     connection.close()
@@ -272,7 +280,7 @@ def bench_postgres(server: str, total: int, repeat: int) -> list[tuple[str, ...]
         with psycopg.connect(conninfo, autocommit=True) as connection, gc_paused():
             start = time.perf_counter()
             with connection.transaction():
-                connection.cursor().executemany(_postgres._INSERT, rows)
+                connection.cursor().executemany(POSTGRES_INSERT, rows)
             return time.perf_counter() - start
 
     def copy_run(conninfo: str) -> float:

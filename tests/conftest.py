@@ -16,6 +16,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -143,6 +144,27 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def postgres_url(conninfo: str) -> str:
+    """A ``postgresql://`` URL for the database of a keyword conninfo (as a command line or
+    an app that tells a URL from a file name is given)."""
+    import psycopg
+
+    given = psycopg.conninfo.conninfo_to_dict(conninfo)
+    user = quote(str(given.pop("user", "")), safe="")
+    password = given.pop("password", None)
+    secret = f":{quote(str(password), safe='')}" if password else ""
+    dbname = quote(str(given.pop("dbname", "")), safe="")
+    host = str(given.pop("host", ""))
+    port = given.pop("port", None)
+    query = {"host": host} if host.startswith("/") else {}
+    netloc = "" if host.startswith("/") else host
+    if port:
+        query["port"] = str(port)
+    query.update({name: str(value) for name, value in given.items()})
+    at = f"{user}{secret}@" if user else ""
+    return f"postgresql://{at}{netloc}/{dbname}" + (f"?{urlencode(query)}" if query else "")
 
 
 @pytest.fixture(scope="session")

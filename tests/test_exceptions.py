@@ -54,6 +54,10 @@ EXAMPLES: dict[type[BaseException], tuple[Callable[[], BaseException], tuple[str
         ("problems",),
     ),
     tt.StoreError: (lambda: tt.StoreError("the store is read-only"), ()),
+    threetalk.store.StoreUnavailable: (
+        lambda: threetalk.store.StoreUnavailable("cannot connect to the database"),
+        (),
+    ),
     tt.ConflictError: (
         lambda: tt.ConflictError("c1", 5, 6),
         ("conversation_id", "expected_seq", "actual_seq"),

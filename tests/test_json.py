@@ -14,7 +14,7 @@ import threetalk as tt
 from conftest import StepClock
 from scenarios import LATER, build, scripted, step
 from threetalk._values import json_ready
-from threetalk.store import MemoryStore
+from threetalk.store import MemoryStore, retrying
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -323,3 +323,43 @@ def test_protocols_must_be_protocols(bad):
         tt.open_conversation(store, "c1", protocols=bad)
     with pytest.raises(tt.InvalidInput, match="protocols"):
         tt.replay(conv.events, protocols=bad)
+
+
+def test_retrying_finds_a_given_protocol():
+    """``retrying(..., protocols=)`` reopens a conversation under the app's own protocol on
+    every attempt, as ``open_conversation`` does; without it the fingerprint is unknown."""
+    store = MemoryStore()
+    conv = tt.Conversation(custom(), conversation_id="c1", store=store)
+    conv.join("Ann", tt.Role.CLIENT)
+    mine = custom()
+    seen: list[tt.Protocol] = []
+
+    def join_bo(reopened: tt.Conversation) -> int:
+        seen.append(reopened.protocol)
+        if len(seen) == 1:  # another writer is first: a conflict, and a second attempt
+            other = tt.open_conversation(store, "c1", protocols=[mine])
+            other.join("Dr. Bakker", tt.Role.PROFESSIONAL)
+        reopened.join("Bo", tt.Role.RELATIVE)
+        return len(reopened.participants)
+
+    joined = retrying(store, "c1", join_bo, protocols=iter([tt.six_step(), mine]))
+
+    assert joined == 3
+    assert seen == [mine, mine]
+    with pytest.raises(tt.ProtocolMismatch, match=conv.protocol.fingerprint):
+        retrying(store, "c1", join_bo)
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize("bad", [tt.three_talk(), "three_talk", [1], 5])
+def test_retrying_refuses_bad_protocols_before_any_attempt(bad):
+    """``protocols`` that are not an iterable of protocols are InvalidInput; the command is
+    never called."""
+    store = MemoryStore()
+    tt.Conversation(conversation_id="c1", store=store)
+    calls: list[tt.Conversation] = []
+
+    with pytest.raises(tt.InvalidInput, match="protocols"):
+        retrying(store, "c1", calls.append, protocols=bad)
+
+    assert calls == []

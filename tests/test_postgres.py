@@ -30,6 +30,7 @@ from threetalk.store import (
     PostgresStore,
     SQLiteStore,
     StoreError,
+    StoreUnavailable,
     export_jsonl,
     import_jsonl,
     open_conversation,
@@ -130,14 +131,32 @@ class TestOpening:
     def test_a_conninfo_that_does_not_connect(
         self, psycopg_installed: None, tmp_path: Path
     ) -> None:
-        """A server that is not there is a StoreError naming the database it tried."""
+        """A server that is not there is StoreUnavailable (a StoreError) naming the database
+        it tried."""
         conninfo = f"host={tmp_path} dbname=talks user=app connect_timeout=2"
 
-        with pytest.raises(StoreError, match="cannot connect") as caught:
+        with pytest.raises(StoreUnavailable, match="cannot connect") as caught:
             PostgresStore(conninfo)
 
+        assert isinstance(caught.value, StoreError)
         assert f"app@{tmp_path}:5432/talks" in str(caught.value)
         assert caught.value.__cause__ is None
+
+    @pytest.mark.parametrize(
+        "conninfo",
+        [
+            "postgresql://app@127.0.0.1:99999/talks",  # libpq parses it; no port so high
+            "postgresql://app@127.0.0.1:1/talks?connect_timeout=2",  # nobody listens
+        ],
+    )
+    def test_a_port_that_cannot_connect_is_unavailable(
+        self, psycopg_installed: None, conninfo: str
+    ) -> None:
+        """A port out of range or one nobody listens on is StoreUnavailable, one line."""
+        with pytest.raises(StoreUnavailable, match="cannot connect to the database") as caught:
+            PostgresStore(conninfo)
+
+        assert "\n" not in str(caught.value)
 
     def test_a_conninfo_libpq_cannot_parse_is_invalid_input(self, psycopg_installed: None) -> None:
         """A malformed conninfo, or something that is no conninfo at all, is InvalidInput."""
@@ -613,7 +632,7 @@ class TestConnections:
         PostgresStore(pool).close()
         pool.close()
 
-        with pytest.raises(StoreError, match=r"cannot connect.*'app-pool' is already closed"):
+        with pytest.raises(StoreUnavailable, match=r"cannot connect.*'app-pool' is already closed"):
             PostgresStore(pool)
 
     def test_ids_that_look_like_sql_are_only_data(self, store: PostgresStore) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 import __future__
 
+import importlib.resources
 import inspect
+import json
 import subprocess
 import sys
+import tomllib
 import types
 
 import pytest
@@ -13,6 +16,7 @@ import pytest
 import threetalk as tt
 from conftest import StepClock
 from scenarios import build
+from threetalk.store import event_schema
 
 HEAVY = ("pandas", "dask", "rich", "pm4py")
 
@@ -216,3 +220,42 @@ class TestTypingModule:
         import threetalk.typing as tt_typing
 
         assert threetalk._conversation.EventSink is tt_typing.EventSink
+
+
+class TestPackageData:
+    """The data files ship inside the package (the wheel takes ``src/threetalk`` whole) and
+    are read through ``importlib.resources``, never by a path beside the source."""
+
+    def test_a_prompt_catalogue_per_built_in_protocol(self):
+        """``threetalk/prompts`` holds one TOML catalogue per built-in protocol, each of
+        which parses."""
+        folder = importlib.resources.files("threetalk").joinpath("prompts")
+        found = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".toml"))
+
+        assert found == sorted(f"{name}.toml" for name in tt.builtin_protocols())
+        for name in found:
+            assert tomllib.loads(folder.joinpath(name).read_text(encoding="utf-8"))
+
+    def test_the_message_catalogue(self):
+        """``threetalk/catalogues/messages.toml`` is there and parses."""
+        catalogue = importlib.resources.files("threetalk").joinpath("catalogues", "messages.toml")
+
+        assert tomllib.loads(catalogue.read_text(encoding="utf-8"))
+
+    @pytest.mark.parametrize(
+        ("name", "loaded"),
+        [
+            ("event", event_schema),
+            ("snapshot", tt.snapshot_schema),
+            ("refusal", tt.refusal_schema),
+        ],
+    )
+    def test_the_json_schemas(self, name, loaded):
+        """``threetalk/schemas/<name>.schema.json`` is there, is JSON, and is what the
+        package's own function returns."""
+        path = importlib.resources.files("threetalk").joinpath("schemas", f"{name}.schema.json")
+
+        schema = json.loads(path.read_text(encoding="utf-8"))
+
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert schema == loaded()

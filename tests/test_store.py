@@ -22,6 +22,7 @@ from threetalk._trail import canonical_bytes, format_time
 from threetalk.store import (
     SQLiteStore,
     StoreError,
+    StoreUnavailable,
     UnknownConversation,
     open_conversation,
 )
@@ -449,6 +450,28 @@ class TestOwnDescriptors:
             with pytest.raises(tt.InvalidInput, match="store file"):
                 read_jsonl(other)
 
+    def test_a_hard_link_of_an_open_store_is_refused_as_a_store(self, db: Path) -> None:
+        """Opening a hard link of a store this process has open is a StoreError that says
+        so (SQLite would give the file a second WAL); once the store is closed, the link
+        opens; a symbolic link is the same name and opens beside it."""
+        linked, symbolic = db.with_name("linked.db"), db.with_name("symbolic.db")
+        with SQLiteStore(db) as store:
+            conv = grown(store)
+            os.link(db, linked)
+            symbolic.symlink_to(db)
+
+            with pytest.raises(StoreError, match="another name \\(a hard link\\)") as caught:
+                SQLiteStore(linked)
+            with SQLiteStore(symbolic) as same:
+                assert same.load("c1") == conv.events
+
+            assert str(db) in str(caught.value)
+            assert store.verify().ok
+            assert not Path(f"{linked}-wal").exists()
+
+        with SQLiteStore(linked) as alone:
+            assert alone.load("c1") == conv.events
+
     def test_a_simulation_file_output_onto_an_open_store_is_refused(self, db: Path) -> None:
         """A file output of a simulation may not be a store this process has open."""
         from threetalk.simulation._export import CSVWriter
@@ -842,6 +865,7 @@ class TestPaths:
         assert [entry.name for entry in tmp_path.iterdir()] == [path.name]
 
     def test_a_name_too_long_is_a_store_error(self, tmp_path: Path) -> None:
-        """A name longer than the file system allows is a StoreError naming the path."""
-        with pytest.raises(StoreError):
+        """A name longer than the file system allows is StoreUnavailable (a StoreError)
+        naming the path: the file cannot be got at, rather than being a bad one."""
+        with pytest.raises(StoreUnavailable, match="x" * 300):
             SQLiteStore(tmp_path / ("x" * 300 + ".db"))

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlencode
 
 import pytest
 
 import threetalk as tt
-from conftest import StepClock
+from conftest import StepClock, postgres_url
 from threetalk._cli import main
-from threetalk.store import EventStore, PostgresStore, SQLiteStore
+from threetalk.store import EventStore, MemoryStore, PostgresStore, SQLiteStore, export_jsonl
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -89,6 +90,27 @@ class TestVerify:
         assert code == 2
         assert "no such file" in capsys.readouterr().err
         assert not missing.exists()
+
+    def test_a_store_file_sqlite_cannot_open_is_an_io_error(
+        self, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A store whose folder refuses SQLite's side files cannot be opened: exit 2 and
+        one line, for each command, and nothing is written."""
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        copy = folder / "talks.db"
+        with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        source.close()
+        target.close()
+        (folder / "talks.db-wal").mkdir()  # where SQLite must put its write-ahead log
+
+        codes = [main([command, str(copy)]) for command in ("verify", "export")]
+
+        err = capsys.readouterr().err
+        assert codes == [2, 2]
+        assert err.count("\n") == 2
+        assert "cannot open it" in err
 
     def test_a_foreign_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Exit 1 for a file that is not a threetalk store; it stays as it was."""
@@ -243,30 +265,10 @@ def test_the_installed_command(db: Path) -> None:
     assert "conversation 'a' seq 5" in done.stdout
 
 
-def as_url(conninfo: str) -> str:
-    """A ``postgresql://`` URL for the database of a keyword conninfo (as the CLI is given)."""
-    import psycopg
-
-    given = psycopg.conninfo.conninfo_to_dict(conninfo)
-    user = quote(str(given.pop("user", "")), safe="")
-    password = given.pop("password", None)
-    secret = f":{quote(str(password), safe='')}" if password else ""
-    dbname = quote(str(given.pop("dbname", "")), safe="")
-    host = str(given.pop("host", ""))
-    port = given.pop("port", None)
-    query = {"host": host} if host.startswith("/") else {}
-    netloc = "" if host.startswith("/") else host
-    if port:
-        query["port"] = str(port)
-    query.update({name: str(value) for name, value in given.items()})
-    at = f"{user}{secret}@" if user else ""
-    return f"postgresql://{at}{netloc}/{dbname}" + (f"?{urlencode(query)}" if query else "")
-
-
 @pytest.fixture
 def pg_url(postgres: str) -> str:
     """The URL of a new, empty PostgreSQL database."""
-    return as_url(postgres)
+    return postgres_url(postgres)
 
 
 @pytest.fixture
@@ -387,7 +389,8 @@ class TestPostgres:
     def test_a_url_that_does_not_connect_is_one_line(
         self, psycopg_installed: None, tmp_path: Path
     ) -> None:
-        """No server behind the URL: exit 1 and one line, no traceback, no password shown."""
+        """No server behind the URL: exit 2 (an I/O error) and one line, no traceback, no
+        password shown."""
         url = f"postgresql://app:s3cret@/talks?host={tmp_path}&connect_timeout=2"
 
         done = subprocess.run(
@@ -397,11 +400,95 @@ class TestPostgres:
             check=False,
         )
 
-        assert done.returncode == 1
+        assert done.returncode == 2
         assert done.stderr.count("\n") == 1
         assert "cannot connect" in done.stderr
         assert "Traceback" not in done.stderr
         assert "s3cret" not in done.stderr
+
+    @pytest.mark.parametrize("command", ["verify", "export", "import"])
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "postgresql://app:s3cret@127.0.0.1:99999/talks",
+            "postgresql://app:s3cret@127.0.0.1:1/talks?connect_timeout=2",
+            "postgresql://app:s3cret@host.invalid:99999/talks?connect_timeout=2",
+        ],
+    )
+    def test_a_port_that_cannot_connect_is_an_io_error(
+        self,
+        psycopg_installed: None,
+        command: str,
+        url: str,
+        db: Path,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A port out of range, one nobody listens on, an unknown host: exit 2 and one
+        line naming the database without its password."""
+        main(["export", str(db)])
+        trail = tmp_path / "trail.jsonl"
+        trail.write_text(capsys.readouterr().out, encoding="utf-8")
+        args = [command, str(trail), url] if command == "import" else [command, url]
+
+        code = main(args)
+
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.count("\n") == 1
+        assert err.startswith(f"threetalk {command}: PostgreSQL app@")
+        assert "cannot connect to the database" in err
+        assert "s3cret" not in err
+
+    def test_ctrl_c_while_importing_is_one_line_and_stores_nothing(
+        self, pg_url: str, tmp_path: Path
+    ) -> None:
+        """Ctrl-C while an import writes to PostgreSQL: exit 130 and the one line
+        'interrupted' on standard error (no psycopg warning about a pipeline or a
+        rollback), and nothing is stored."""
+        import psycopg
+
+        memory = MemoryStore()
+        fill_store(memory)
+        trail = tmp_path / "trail.jsonl"
+        export_jsonl(memory, trail)
+        PostgresStore(pg_url).close()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(
+                "CREATE FUNCTION public.slowly() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END$$"
+            )
+            admin.execute(
+                "CREATE TRIGGER slowly BEFORE INSERT ON threetalk.events "
+                "FOR EACH ROW EXECUTE FUNCTION public.slowly()"
+            )
+        importing = subprocess.Popen(
+            [sys.executable, "-m", "threetalk", "import", str(trail), pg_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            with psycopg.connect(pg_url, autocommit=True) as admin:
+                while time.monotonic() < deadline:
+                    found = admin.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                        "AND query LIKE 'INSERT INTO threetalk.events%%'"
+                    ).fetchone()
+                    if found and found[0]:
+                        break
+                    time.sleep(0.01)
+            importing.send_signal(signal.SIGINT)
+            out, err = importing.communicate(timeout=30)
+        finally:
+            importing.kill()
+
+        assert importing.returncode == 130
+        assert err == "threetalk import: interrupted\n"
+        assert out == ""
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            assert admin.execute("SELECT count(*) FROM threetalk.events").fetchone() == (0,)
 
     def test_a_url_libpq_cannot_parse_is_a_usage_error(
         self, psycopg_installed: None, capsys: pytest.CaptureFixture[str]

@@ -383,6 +383,28 @@ class TestRetrying:
 
         assert calls == [1]
 
+    def test_a_clock_that_raises_is_not_retried_and_nothing_is_stored(self, opener: Opener) -> None:
+        """A clock that raises ends retrying at once with its own exception (it is no
+        conflict); nothing is stored and the store still verifies. Opening calls no clock."""
+        started(opener())
+        calls: list[int] = []
+
+        def broken() -> datetime:
+            msg = "the clock broke"
+            raise RuntimeError(msg)
+
+        def add_sleep(conv: tt.Conversation) -> None:
+            calls.append(len(conv.events))
+            conv.add_topic("Sleep", by=conv.participant("p1"))
+
+        with pytest.raises(RuntimeError, match="the clock broke"):
+            retrying(opener(), "c1", add_sleep, clock=broken)
+
+        assert calls == [4]
+        assert len(opener().load("c1")) == 4
+        assert len(open_conversation(opener(), "c1", clock=broken).events) == 4
+        assert verify_store(opener()).ok
+
     def test_threads_retrying_on_one_conversation_lose_nothing(self, opener: Opener) -> None:
         """Four threads, each with its own handle, add five topics each to one conversation
         through retrying: all twenty are stored once and the chain verifies."""

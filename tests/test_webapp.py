@@ -13,9 +13,18 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
-from threetalk.store import verify_store
+from conftest import postgres_url
+from threetalk.store import (
+    ConflictError,
+    EventStore,
+    PostgresStore,
+    SQLiteStore,
+    open_conversation,
+    verify_store,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from types import ModuleType
 
     import httpx
@@ -65,9 +74,11 @@ class Person:
 
 
 @pytest.fixture
-def webapp(tmp_path: Path) -> Any:
-    module = load_webapp()
-    return module.create_app(str(tmp_path / "talks.db"))
+def webapp(tmp_path: Path) -> Iterator[FastAPI]:
+    """The app over a new SQLite store; the store is closed afterwards."""
+    app = load_webapp().create_app(str(tmp_path / "talks.db"))
+    yield app
+    app.state.store.close()
 
 
 def start(app: FastAPI) -> tuple[str, Person, Person]:
@@ -282,3 +293,155 @@ def test_the_acts_of_the_guides_through_the_forms(webapp: FastAPI) -> None:
     assert "role-preference-stated" in kinds
     assert "refused" not in kinds
     assert verify_store(webapp.state.store).ok
+
+
+# ---------------------------------------------------------------------- another writer
+
+#: The app, and an opener of another handle on its store (as another process would have).
+Served = tuple["FastAPI", "Callable[[], EventStore]"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+    """The app over a new store of each kind, and an opener of another handle on it."""
+    if request.param == "sqlite":
+        url = str(tmp_path / "talks.db")
+
+        def other() -> EventStore:
+            return SQLiteStore(url)
+
+    else:
+        url = postgres_url(request.getfixturevalue("postgres"))
+
+        def other() -> EventStore:
+            return PostgresStore(url)
+
+    app = load_webapp().create_app(url)
+    yield app, other
+    app.state.store.close()
+
+
+def topics(store: EventStore, conv: str) -> list[str]:
+    """The texts of the topics stored for ``conv``, in order."""
+    return [str(e.data["text"]) for e in store.load(conv) if e.kind == "topic-added"]
+
+
+class TestAnotherWriter:
+    def test_what_another_writer_did_after_the_page_load_is_kept(self, served: Served) -> None:
+        """Another process adds a topic between Ann's page load and her form post: her
+        command is given to the conversation as it is then; both are stored once."""
+        app, other = served
+        conv, ann, doctor = start(app)
+        doctor.do(conv, "move_to", phase="team_talk")
+        ann.get(f"/c/{conv}")
+        elsewhere = other()
+        copy = open_conversation(elsewhere, conv)
+        copy.add_topic("From elsewhere", by=copy.participant("p2"))
+        elsewhere.close()
+
+        posted = ann.do(conv, "add_topic", text="Walking")
+
+        assert posted.status_code == 200
+        assert topics(app.state.store, conv) == ["From elsewhere", "Walking"]
+        assert "From elsewhere" in posted.text
+        assert verify_store(app.state.store).ok
+
+    def test_a_conflict_while_the_command_is_given_is_retried(
+        self, served: Served, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Another process appends in the moment between the app opening the conversation
+        and writing Ann's topic: the write is a conflict, the app gives the command again
+        on a fresh copy, and each topic is stored once; the store verifies."""
+        app, other = served
+        conv, ann, doctor = start(app)
+        doctor.do(conv, "move_to", phase="team_talk")
+        store = app.state.store
+        append = store.append_events
+        attempts: list[int] = []
+        conflicts: list[ConflictError] = []
+
+        def another_writer_first(events: Any) -> None:
+            attempts.append(events[0].seq)
+            if len(attempts) == 1:
+                elsewhere = other()
+                copy = open_conversation(elsewhere, conv)
+                copy.add_topic("Sneaked in", by=copy.participant("p2"))
+                elsewhere.close()
+            try:
+                append(events)
+            except ConflictError as error:
+                conflicts.append(error)
+                raise
+
+        monkeypatch.setattr(store, "append_events", another_writer_first)
+
+        posted = ann.do(conv, "add_topic", text="Walking")
+
+        assert posted.status_code == 200
+        assert len(conflicts) == 1
+        assert attempts == [attempts[0], attempts[0] + 1]
+        assert topics(store, conv) == ["Sneaked in", "Walking"]
+        assert [e.kind for e in store.load(conv)].count("refused") == 0
+        assert verify_store(store).ok
+
+    def test_a_conversation_that_keeps_changing_is_409_and_records_nothing(
+        self, served: Served, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When another writer is first on every attempt, the page says the command was not
+        recorded (409); only the other writer's topics are stored; the store verifies."""
+        app, other = served
+        conv, ann, doctor = start(app)
+        doctor.do(conv, "move_to", phase="team_talk")
+        store = app.state.store
+        append = store.append_events
+        attempts: list[int] = []
+
+        def always_late(events: Any) -> None:
+            attempts.append(events[0].seq)
+            elsewhere = other()
+            copy = open_conversation(elsewhere, conv)
+            copy.add_topic(f"Other {len(attempts)}", by=copy.participant("p2"))
+            elsewhere.close()
+            append(events)
+
+        monkeypatch.setattr(store, "append_events", always_late)
+
+        posted = ann.do(conv, "add_topic", text="Walking")
+
+        assert posted.status_code == 409
+        assert "it was not recorded" in posted.text
+        assert len(attempts) == 5
+        assert topics(store, conv) == [f"Other {n}" for n in range(1, 6)]
+        assert verify_store(store).ok
+
+
+class TestPostgres:
+    def test_the_app_on_postgresql(self, postgres: str) -> None:
+        """Given a postgresql:// URL the app keeps its conversations in PostgreSQL: a new
+        conversation, joins, commands, a refusal, the listing; another handle reads the
+        same events, and the store verifies."""
+        url = postgres_url(postgres)
+        app = load_webapp().create_app(url)
+        try:
+            conv, ann, doctor = start(app)
+            ok = [
+                doctor.do(conv, "move_to", phase="team_talk").status_code,
+                ann.do(conv, "add_topic", text="Walking again").status_code,
+                ann.do(conv, "add_goal", text="Walk to the shop").status_code,
+            ]
+            refused = doctor.do(conv, "move_to", phase="option_talk")  # no problem stated
+            listing = ann.get("/")
+
+            assert isinstance(app.state.store, PostgresStore)
+            assert ok == [200, 200, 200]
+            assert refused.status_code == 409
+            assert conv in listing.text
+            assert "team talk" in listing.text
+            with PostgresStore(url) as again:
+                events = again.load(conv)
+                assert events == app.state.store.load(conv)
+                assert [e.kind for e in events][-1] == "refused"
+                assert topics(again, conv) == ["Walking again"]
+                assert verify_store(again).ok
+        finally:
+            app.state.store.close()

@@ -12,6 +12,7 @@ threetalk refusal event.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sys
 import threading
@@ -25,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 
 import threetalk as tt
 from threetalk.store import (
+    ConflictError,
     PostgresStore,
     SQLiteStore,
     UnknownConversation,
@@ -33,7 +35,7 @@ from threetalk.store import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import AsyncIterator, Callable, Mapping
 
     from starlette.datastructures import FormData
 
@@ -43,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "threetalk_session"
 LANGUAGES = ("en", "nl")
 PAGE_SIZE = 20
+#: How often a command is given again after another writer was first (``retrying``).
+ATTEMPTS = 5
 
 # The fields of each command's form: (form field, kind). The kinds are parsed below.
 FIELDS: Mapping[str, tuple[tuple[str, str], ...]] = {
@@ -227,7 +231,13 @@ def create_app(store_url: str) -> FastAPI:  # noqa: PLR0915 - routes share store
     sessions = Sessions()
     known: dict[str, tt.Protocol] = {}
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
-    app = FastAPI(title="threetalk web app")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()  # when the server stops
+
+    app = FastAPI(title="threetalk web app", lifespan=lifespan)
     app.state.store = store
 
     def protocol_of(conversation_id: str) -> tt.Protocol:
@@ -412,7 +422,21 @@ def create_app(store_url: str) -> FastAPI:  # noqa: PLR0915 - routes share store
     ) -> Any:
         """Give the command (again after a conflict); a failure is the page with 400/409."""
         try:
-            return retrying(store, conversation_id, command, protocol=protocol_of(conversation_id))
+            return retrying(
+                store,
+                conversation_id,
+                command,
+                attempts=ATTEMPTS,
+                protocol=protocol_of(conversation_id),
+            )
+        except ConflictError:
+            # Every attempt lost to another writer; none of them recorded anything.
+            error = (
+                f"Others changed this conversation {ATTEMPTS} times while your command was "
+                "being given, and it was not recorded. Look at the conversation as it is "
+                "now and give it again if it still applies."
+            )
+            return page(request, conversation_id, error=error, status=409)
         except tt.Refused as refusal:
             reasons = tuple(reason.message for reason in refusal.reasons)
             return page(request, conversation_id, error=str(refusal), reasons=reasons, status=409)

@@ -17,7 +17,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from threetalk._exceptions import ThreetalkError
+from threetalk._exceptions import StoreUnavailable, ThreetalkError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -102,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except StoreUnavailable as error:  # an I/O error: the store could not be reached
+        print(f"{prefix}: {error}", file=sys.stderr)
+        return USAGE
     except ThreetalkError as error:
         print(f"{prefix}: {error}", file=sys.stderr)
         return FAILED

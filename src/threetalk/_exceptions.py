@@ -17,6 +17,9 @@
     ├── InvalidProtocol      a protocol definition that cannot work (.problems)
     ├── EventsNotKept        a simulation ran with keep_events=False (threetalk.simulation)
     └── StoreError           a store cannot be opened, read or written as asked (threetalk.store)
+        ├── StoreUnavailable     the store cannot be reached: no connection to its server,
+        │                        or its file cannot be opened (an I/O problem, not a store
+        │                        that fails its checks)
         ├── ConflictError        another writer appended first (.conversation_id,
         │                        .expected_seq, .actual_seq); nothing was written
         ├── UnknownConversation  (also LookupError) no conversation with that id is stored
@@ -228,6 +231,16 @@ class InvalidProtocol(ThreetalkError):
 
 class StoreError(ThreetalkError):
     """A store that cannot be opened, read or written as asked; nothing was changed."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached: its server refuses or cannot be found, or its file
+    cannot be opened or made (no permission, no such folder).
+
+    An I/O problem that may pass (``threetalk`` answers it with exit code 2), unlike a
+    store that is reached but fails its checks (another application's file, another
+    key, a newer schema), which is a plain :class:`StoreError`.
+    """
 
 
 class ConflictError(StoreError):

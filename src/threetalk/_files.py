@@ -30,6 +30,7 @@ SIDE_FILES: Final = ("", "-wal", "-shm", "-journal")
 
 _lock = threading.Lock()
 _open: dict[str, int] = {}  # real path of an open store file -> how many stores hold it
+_identities: dict[str, tuple[int, int]] = {}  # real path -> (device, inode) when first held
 
 
 def _real(path: str | os.PathLike[str]) -> str:
@@ -48,11 +49,38 @@ def leftovers(path: str | os.PathLike[str]) -> list[Path]:
     ]
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = Path(path).stat()
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
 def hold(path: str | os.PathLike[str]) -> None:
     """Register that a store of this process opened the database at ``path``."""
     real = _real(path)
+    identity = _identity(real)
     with _lock:
         _open[real] = _open.get(real, 0) + 1
+        if identity is not None:
+            _identities.setdefault(real, identity)
+
+
+def open_under_another_name(path: str | os.PathLike[str]) -> str | None:
+    """The open store file that ``path`` is another name of (a hard link), if any.
+
+    SQLite names a database's ``-wal`` and ``-shm`` files after the name it was opened
+    by, so one file opened under two names in one process gets two write-ahead logs and
+    is damaged. A symbolic link is no other name: it resolves to the same real path.
+    """
+    real = _real(path)
+    identity = _identity(real)
+    if identity is None:
+        return None
+    with _lock:
+        held = list(_identities.items())
+    return next((name for name, seen in held if seen == identity and name != real), None)
 
 
 def release(path: str | os.PathLike[str]) -> None:
@@ -64,6 +92,7 @@ def release(path: str | os.PathLike[str]) -> None:
             _open[real] = left
         else:
             _open.pop(real, None)
+            _identities.pop(real, None)
 
 
 def database_in_use(path: str | os.PathLike[str]) -> str | None:

@@ -21,12 +21,14 @@ psycopg is optional: this module imports it only when a store is created, so
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
     StoreError,
+    StoreUnavailable,
     UnknownConversation,
 )
 from threetalk._stores import (
@@ -144,9 +146,14 @@ _SCHEMA_TRIGGERS: Final = (
 
 _INSERT: Final = (
     "INSERT INTO threetalk.events"
-    " (conversation_id, seq, at, kind, actor, phase, data, prev, hash)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " (conversation_id, seq, at, kind, actor, phase, data, prev, hash) VALUES "
 )
+_VALUES: Final = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+#: Rows per INSERT statement (9 parameters each; PostgreSQL takes at most 65,535).
+#: One statement per chunk rather than ``executemany``, whose pipeline mode, when a
+#: write is interrupted (Ctrl-C) or fails, has psycopg log "error ignored terminating
+#: Pipeline" on standard error.
+_ROWS_PER_INSERT: Final = 1000
 _HEAD: Final = (
     "SELECT seq, hash FROM threetalk.events WHERE conversation_id = %s ORDER BY seq DESC LIMIT 1"
 )
@@ -197,7 +204,7 @@ class PostgresStore:
     version or another key is refused.
 
     Given a conninfo, the store keeps **one connection**, which the threads of a process
-    take turns on (as with :class:`~threetalk.store.SQLiteStore`); it reconnects after
+    take turns on; it reconnects after
     the connection is lost. Given a :class:`psycopg_pool.ConnectionPool`, every command
     borrows a connection from the pool, so threads work in parallel; the pool stays
     yours to open and close. Each process opens its own store; processes coordinate
@@ -218,10 +225,11 @@ class PostgresStore:
     Raises:
         InvalidInput: An argument is malformed (a key shorter than 32 bytes, a conninfo
             libpq cannot parse, something that is neither a string nor a pool).
-        StoreError: psycopg is not installed; the server cannot be reached; the database
-            holds a ``threetalk`` schema that is not a store of this version (a newer
-            one names both versions); it has no store (with ``create=False``); the key
-            does not fit.
+        StoreUnavailable: The server cannot be reached (refused, unknown host, a bad
+            port, a password refused); a :class:`StoreError`.
+        StoreError: psycopg is not installed; the database holds a ``threetalk`` schema
+            that is not a store of this version (a newer one names both versions); it
+            has no store (with ``create=False``); the key does not fit.
     """
 
     def __init__(
@@ -312,7 +320,8 @@ class PostgresStore:
         """A connection for one command: the store's own (its lock held) or the pool's.
 
         Raises:
-            StoreError: The store is closed, or no connection can be made.
+            StoreError: The store is closed.
+            StoreUnavailable: No connection can be made.
         """
         if self._pool is not None:
             self._check_open()
@@ -335,7 +344,8 @@ class PostgresStore:
         """A new connection of the store's own, in autocommit (each command its transaction).
 
         Raises:
-            StoreError: The server cannot be reached, or the store is gone.
+            StoreUnavailable: The server cannot be reached.
+            StoreError: The store is gone.
         """
         pg = _import_psycopg()
         options: dict[str, Any] = {"autocommit": True}
@@ -362,8 +372,8 @@ class PostgresStore:
             msg = f"{self._name}: the store is closed"
             raise StoreError(msg)
 
-    def _unreachable(self, error: BaseException) -> StoreError:
-        return StoreError(f"{self._name}: cannot connect to the database: {_text(error)}")
+    def _unreachable(self, error: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(f"{self._name}: cannot connect to the database: {_text(error)}")
 
     # ------------------------------------------------------------------ writing
 
@@ -417,7 +427,9 @@ class PostgresStore:
                         for conversation_id in later:
                             seq, prev = firsts[conversation_id]
                             _check_tail(conversation_id, seq, prev, tails.get(conversation_id))
-                    cursor.executemany(_INSERT, rows)
+                    for start in range(0, len(rows), _ROWS_PER_INSERT):
+                        chunk = rows[start : start + _ROWS_PER_INSERT]
+                        cursor.execute(_insert(len(chunk)), [v for row in chunk for v in row])
                     committing = True  # the transaction commits as the block ends
             except (pg.errors.IntegrityError, pg.errors.SerializationFailure) as error:
                 self._raise_conflict(firsts, error)
@@ -651,6 +663,12 @@ class PostgresStore:
 # ---------------------------------------------------------------------- psycopg
 
 
+@functools.cache
+def _insert(rows: int) -> str:
+    """The statement that inserts ``rows`` events at once."""
+    return _INSERT + ", ".join([_VALUES] * rows)
+
+
 def _import_psycopg() -> Any:
     """The psycopg module, imported on first use.
 
@@ -758,9 +776,9 @@ def _prepare(
             connection.execute(
                 "INSERT INTO threetalk.schema_version (version) VALUES (%s)", (SCHEMA_VERSION,)
             )
-            connection.cursor().executemany(
-                "INSERT INTO threetalk.store_meta (name, value) VALUES (%s, %s)",
-                [("keyed", "1" if key is not None else "0"), ("key_check", key_check(key))],
+            connection.execute(
+                "INSERT INTO threetalk.store_meta (name, value) VALUES (%s, %s), (%s, %s)",
+                ("keyed", "1" if key is not None else "0", "key_check", key_check(key)),
             )
     _identify(connection, name, key)
 

@@ -59,15 +59,27 @@ def known_protocols(extra: Iterable[Protocol] = ()) -> dict[str, Protocol]:
         found[protocol.fingerprint] = protocol
         for earlier in protocol.supersedes:
             found.setdefault(earlier, protocol)
-    if isinstance(extra, Protocol | str | bytes) or not hasattr(extra, "__iter__"):
-        msg = f"protocols: expected an iterable of Protocol objects, got {type(extra).__name__}"
+    for protocol in protocol_list(extra):
+        found[protocol.fingerprint] = protocol
+    return found
+
+
+def protocol_list(protocols: Iterable[Protocol]) -> tuple[Protocol, ...]:
+    """``protocols`` as given to a public function, read once into a tuple.
+
+    Raises:
+        InvalidInput: It is not an iterable of :class:`Protocol` objects (a single
+            protocol or a name is not one either).
+    """
+    if isinstance(protocols, Protocol | str | bytes) or not hasattr(protocols, "__iter__"):
+        msg = f"protocols: expected an iterable of Protocol objects, got {type(protocols).__name__}"
         raise InvalidInput(msg, "protocols")
-    for protocol in extra:
+    listed = tuple(protocols)
+    for protocol in listed:
         if not isinstance(protocol, Protocol):
             msg = f"protocols: expected Protocol objects, got {type(protocol).__name__}"
             raise InvalidInput(msg, "protocols")
-        found[protocol.fingerprint] = protocol
-    return found
+    return listed
 
 
 _STORE_METHODS: Final = (
@@ -331,6 +343,7 @@ def retrying(
     attempts: int = 5,
     protocol: Protocol | None = None,
     clock: Clock | None = None,
+    protocols: Iterable[Protocol] = (),
 ) -> T:
     """Give ``command`` to a freshly opened conversation, again after each conflict.
 
@@ -361,6 +374,9 @@ def retrying(
         attempts: How many times at most ``command`` is called (at least 1).
         protocol: As for :func:`open_conversation`.
         clock: As for :func:`open_conversation`.
+        protocols: As for :func:`open_conversation`: protocols of the app's own to
+            recognise the conversation's recorded fingerprint among, besides the
+            built-in ones; read once, before the first attempt.
 
     Returns:
         What ``command`` returned on the attempt that succeeded.
@@ -368,8 +384,13 @@ def retrying(
     Raises:
         ConflictError: The last attempt met a conflict too (raised as it was).
         InvalidInput: ``attempts`` is not a whole number of at least 1, ``command`` is
-            not callable, or another argument is malformed.
+            not callable, ``protocols`` is not an iterable of :class:`Protocol` objects,
+            or another argument is malformed; ``command`` is then never called.
         UnknownConversation: Nothing is stored under ``conversation_id``.
+        ProtocolMismatch: It was recorded under another protocol than ``protocol``, or
+            none was given and neither a built-in protocol nor one of ``protocols`` has
+            its recorded fingerprint (a :class:`StoreError`).
+        TamperedLog: Its chain does not verify.
         StoreError: The store cannot be read or written.
     """
     check_store(store)
@@ -383,8 +404,11 @@ def retrying(
         msg = f"attempts: expected a whole number of at least 1, got {attempts!r:.40}"
         raise InvalidInput(msg, "attempts")
     protocol = protocol_argument(protocol)
+    own = protocol_list(protocols)
     for attempt in range(1, attempts + 1):
-        conversation = open_conversation(store, conversation_id, protocol, clock=clock)
+        conversation = open_conversation(
+            store, conversation_id, protocol, clock=clock, protocols=own
+        )
         try:
             return command(conversation)
         except ConflictError as error:

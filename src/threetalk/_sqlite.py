@@ -16,21 +16,24 @@ in its canonical text, so the hash covers exactly what is stored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import stat
 import tempfile
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote
 
 from threetalk._exceptions import (
     ConflictError,
     InvalidInput,
     StoreError,
+    StoreUnavailable,
     UnknownConversation,
 )
-from threetalk._files import hold, leftovers, release
+from threetalk._files import hold, leftovers, open_under_another_name, release
 from threetalk._stores import (
     DUE_KINDS,
     ConversationInfo,
@@ -53,11 +56,12 @@ from threetalk._sync import new_lock, serialised
 from threetalk._trail import Event, Head, check_key, store_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from datetime import date
     from types import TracebackType
 
     from threetalk._phases import Phase
+    from threetalk._trail.chain import Row
 
 
 #: The layout version this threetalk reads and writes.
@@ -95,9 +99,16 @@ TRIGGERS: Final = {
 }
 
 _INSERT: Final = (
-    "INSERT INTO events (conversation_id, seq, at, kind, actor, phase, data, prev, hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (conversation_id, seq, at, kind, actor, phase, data, prev, hash) VALUES "
 )
+_VALUES: Final = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#: The start of a query for the stored rows of several conversations from a seq on: one
+#: ``(conversation_id = ? AND seq >= ?)`` per conversation follows, joined by ``OR``.
+_AFTER: Final = "SELECT conversation_id, seq, hash FROM events WHERE "
+#: Conversations per such query, and rows per INSERT (9 values each), well inside
+#: SQLite's oldest limit of 999 values per statement.
+_HEADS_PER_QUERY: Final = 200
+_ROWS_PER_INSERT: Final = 100
 _HEAD: Final = "SELECT seq, hash FROM events WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1"
 _LOAD: Final = (
     "SELECT seq, at, kind, actor, phase, data, prev, hash FROM events "
@@ -130,6 +141,11 @@ _DUE: Final = (
 )
 
 _SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
+#: The primary result codes of a file SQLite cannot get at, rather than a bad one: no
+#: permission, not openable (e.g. its folder refuses the ``-wal`` file), an I/O error.
+_UNAVAILABLE: Final = frozenset(
+    {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY}
+)
 
 Durability = Literal["full", "normal"]
 
@@ -140,8 +156,10 @@ class SQLiteStore:
     Opening a path that does not exist creates a store there (atomically, mode 0600).
     Opening an existing file never changes or repairs it: a file that is not a threetalk
     store of this schema version is refused. One store object may be shared by every thread
-    of a process (they take turns on its connection); each process opens its own, and
-    processes coordinate through the file.
+    of a process: writes that wait for a commit together are committed together (one
+    transaction and one sync, each write checked on its own), and reads go to a second,
+    read-only connection while a write holds the first, so they never wait for one. Each
+    process opens its own store, and processes coordinate through the file.
 
     Args:
         path: The store file.
@@ -156,6 +174,8 @@ class SQLiteStore:
 
     Raises:
         InvalidInput: An argument is malformed (e.g. a key shorter than 32 bytes).
+        StoreUnavailable: The file or its folder cannot be read, opened or written (no
+            permission, no such folder); a :class:`StoreError`.
         StoreError: The file is not a threetalk store, is of another schema version, is
             corrupt, does not exist (with ``create=False``), or the key does not fit.
 
@@ -200,18 +220,31 @@ class SQLiteStore:
         self._timeout = float(timeout)
         self._connection: sqlite3.Connection | None = None
         self._lock = new_lock()
+        # A second connection, opened when a read would otherwise wait for a write, so
+        # that reads never queue behind a commit (guarded by _read_lock); False when it
+        # cannot be opened on the very file the store has open.
+        self._reader: sqlite3.Connection | Literal[False] | None = None
+        self._read_lock = new_lock()
+        self._identity: tuple[int, int] | None = None
+        # Writes waiting for the next commit, and whether a thread is committing (see
+        # _write); both guarded by _turn, which wakes the waiting writers.
+        self._queue: list[_Pending] = []
+        self._leading = False
+        self._turn = threading.Condition(threading.Lock())
         try:
             exists = self._path.exists()
         except OSError as error:  # a name too long, a folder that cannot be searched
             msg = f"{self._path}: cannot look for a store there: {error}"
-            raise StoreError(msg) from None
+            raise StoreUnavailable(msg) from None
         if not exists:
             if not create:
                 msg = f"{self._path}: no such store"
                 raise StoreError(msg)
             _refuse_leftovers(self._path)
             _create(self._path, key, self._timeout)
+        _refuse_another_name(self._path)
         self._connection = _open_existing(self._path, key, self._timeout)
+        self._identity = _identity(self._path)
         hold(self._path)
         try:
             self._connection.execute("PRAGMA journal_mode = WAL").fetchone()
@@ -248,6 +281,10 @@ class SQLiteStore:
     @serialised
     def close(self) -> None:
         """Close the file; calling it again is harmless."""
+        with self._read_lock:
+            reader, self._reader = self._reader, None
+            if reader:
+                reader.close()
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
@@ -269,6 +306,51 @@ class SQLiteStore:
             msg = f"{self._path}: the store is closed"
             raise StoreError(msg)
         return self._connection
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read from: the store's own when no write holds it, else the
+        reader (under WAL, it reads the last commit while the next one is being made).
+
+        Raises:
+            StoreError: The store is closed.
+        """
+        if self._lock.acquire(blocking=False):
+            try:
+                yield self._db()
+            finally:
+                self._lock.release()
+            return
+        with self._read_lock:
+            reader = self._open_reader()
+            if reader is not None:
+                yield reader
+                return
+        with self._lock:
+            yield self._db()
+
+    def _open_reader(self) -> sqlite3.Connection | None:
+        """The reader connection (holding ``_read_lock``), opened on first use; ``None``
+        when it cannot be opened on the file the store has open (the path now names
+        another file, say), so that reads wait for the store's own connection instead."""
+        self._db()
+        if self._reader is None:
+            try:
+                reader = _open_existing(self._path, self._key, self._timeout)
+            except StoreError:
+                self._reader = False
+                return None
+            try:
+                reader.execute("PRAGMA query_only = ON")  # it never writes
+                same = self._identity is not None and _identity(self._path) == self._identity
+            except sqlite3.Error:
+                same = False
+            if same:
+                self._reader = reader
+            else:
+                reader.close()
+                self._reader = False
+        return self._reader or None
 
     # ------------------------------------------------------------------ writing
 
@@ -302,50 +384,182 @@ class SQLiteStore:
         """
         return self._write(events)
 
-    @serialised
     def _write(self, events: Iterable[Event]) -> int:
+        """Queue the events' rows; lead a commit, or wait while another thread's includes
+        them (group commit).
+
+        One thread at a time leads: it takes the file's write lock, then every write
+        queued by then (its own among them), and commits them in one transaction and one
+        sync. So the writes that arrive while a commit is on its way to the disk, or
+        while the leader waits for another process's commit, share the next one. Each
+        write is checked on its own: one that meets a conflict is left out and raises
+        :class:`ConflictError` in its own thread, while the others are committed. Every
+        writer returns (or raises) once its write is settled.
+        """
+        # Checking links and seals is the costly part of a write and needs no lock.
         rows, firsts = store_rows(events, self._key)
         if not rows:
             return 0
-        db = self._db()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise self._write_failed(error) from None
-        try:
-            for conversation_id, (seq, prev) in firsts.items():
-                if seq > 1:
-                    self._check_tail(db, conversation_id, seq, prev)
-            db.executemany(_INSERT, rows)
-            db.execute("COMMIT")
-        except sqlite3.IntegrityError as error:
-            _rollback(db)
-            for conversation_id, (seq, _) in firsts.items():
-                actual = self._last_seq(db, conversation_id)
-                if actual >= seq:
-                    raise ConflictError(conversation_id, seq - 1, actual) from None
-            raise self._write_failed(error) from None
-        except sqlite3.Error as error:
-            _rollback(db)
-            raise self._write_failed(error) from None
-        except BaseException:
-            _rollback(db)
-            raise
+        pending = _Pending(rows, firsts)
+        with self._turn:
+            self._queue.append(pending)
+            try:
+                while not pending.settled and self._leading:
+                    self._turn.wait()
+            except BaseException:
+                # Interrupted while waiting: taken out of the queue, unless a leader took
+                # it already (it is then written, as when an interruption comes just after
+                # a commit).
+                if pending in self._queue:
+                    self._queue.remove(pending)
+                raise
+            leads = not pending.settled
+            self._leading = self._leading or leads
+        if leads:
+            try:
+                self._lead(pending)
+            finally:
+                with self._turn:
+                    if pending in self._queue:  # interrupted before its batch was taken
+                        self._queue.remove(pending)
+                    self._leading = False
+                    self._turn.notify_all()
+        if pending.error is not None:
+            raise pending.error
         return len(rows)
 
-    def _check_tail(
-        self, db: sqlite3.Connection, conversation_id: str, seq: int, prev: str
-    ) -> None:
-        row = db.execute(_HEAD, (conversation_id,)).fetchone()
-        actual = 0 if row is None else row[0]
-        if actual != seq - 1:
-            raise ConflictError(conversation_id, seq - 1, actual)
-        if row[1] != prev:
-            msg = (
-                f"Conversation {conversation_id!r}: the events do not continue the stored "
-                f"chain (the stored event seq {actual} has another hash); nothing was written."
-            )
-            raise StoreError(msg)
+    def _lead(self, own: _Pending) -> None:
+        """Take the write lock, then the queued writes, and commit them, settling each.
+
+        When the write lock cannot be had (another process kept it past ``timeout``),
+        only the leader's own write fails: the others stay queued, and the next leader
+        waits its own ``timeout`` for them.
+        """
+        with self._lock:
+            if self._connection is None:
+                with self._turn:
+                    batch, self._queue = self._queue, []
+                for pending in batch:  # an exception of its own for each thread to raise
+                    pending.settle(StoreError(f"{self._path}: the store is closed"))
+                return
+            db = self._connection
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                with self._turn:
+                    self._queue.remove(own)
+                own.settle(self._write_failed(error))
+                return
+            with self._turn:
+                batch, self._queue = self._queue, []
+            try:
+                if self._commit_open(db, batch, alone=len(batch) == 1):
+                    return
+                for pending in batch:  # the shared transaction failed: each on its own
+                    try:
+                        db.execute("BEGIN IMMEDIATE")
+                    except sqlite3.Error as error:
+                        pending.settle(self._write_failed(error))
+                    else:
+                        self._commit_open(db, [pending], alone=True)
+            except BaseException:
+                with self._turn:  # interrupted: the others' writes wait for the next leader
+                    self._queue[:0] = [
+                        other for other in batch if not other.settled and other is not own
+                    ]
+                raise
+
+    def _commit_open(self, db: sqlite3.Connection, batch: list[_Pending], *, alone: bool) -> bool:
+        """Write ``batch`` in the transaction just begun, leaving out the writes that do
+        not fit, and commit.
+
+        Returns:
+            Whether the writes were settled: always when ``alone``; otherwise ``False``
+            when the transaction failed for another reason than a conflict (it was rolled
+            back and nothing is settled).
+        """
+        try:
+            refusals = self._fit(db, batch)
+            rows = [
+                row
+                for pending, refused in zip(batch, refusals, strict=True)
+                if refused is None
+                for row in pending.rows
+            ]
+            for start in range(0, len(rows), _ROWS_PER_INSERT):
+                chunk = rows[start : start + _ROWS_PER_INSERT]
+                db.execute(_insert(len(chunk)), [value for row in chunk for value in row])
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            _rollback(db)
+            if not alone:
+                return False
+            batch[0].settle(self._write_failed(error))
+            return True
+        except BaseException:  # an interruption
+            if db.in_transaction:
+                _rollback(db)
+            else:  # it came after the commit: the writes are stored
+                for pending, refused in zip(batch, refusals, strict=True):
+                    pending.settle(refused)
+            raise
+        for pending, refused in zip(batch, refusals, strict=True):
+            pending.settle(refused)
+        return True
+
+    def _fit(self, db: sqlite3.Connection, batch: list[_Pending]) -> list[Exception | None]:
+        """Whether each write of ``batch`` continues what is stored (and the writes before
+        it in the batch): ``None``, or the :class:`ConflictError` (another writer was
+        first) or :class:`StoreError` (the chain does not continue) its writer gets.
+
+        One query reads, for every conversation written, the stored rows from the one
+        the write continues on: the write lock is held, so nobody adds any meanwhile.
+        """
+        starts: dict[str, int] = {}
+        for pending in batch:
+            for conversation_id, (seq, _) in pending.firsts.items():
+                starts[conversation_id] = min(seq - 1, starts.get(conversation_id, seq - 1))
+        heads = self._heads(db, starts)
+        refusals: list[Exception | None] = []
+        for pending in batch:
+            refused: Exception | None = None
+            for conversation_id, (seq, prev) in pending.firsts.items():
+                actual, stored = heads.get(conversation_id, (0, ""))
+                if actual != seq - 1:
+                    refused = ConflictError(conversation_id, seq - 1, actual)
+                    break
+                if seq > 1 and stored != prev:
+                    msg = (
+                        f"Conversation {conversation_id!r}: the events do not continue the "
+                        f"stored chain (the stored event seq {actual} has another hash); "
+                        "nothing was written."
+                    )
+                    refused = StoreError(msg)
+                    break
+            if refused is None:
+                for row in pending.rows:
+                    heads[row[0]] = (row[1], row[8])
+            refusals.append(refused)
+        return refusals
+
+    def _heads(self, db: sqlite3.Connection, starts: dict[str, int]) -> dict[str, tuple[int, str]]:
+        """The ``(seq, hash)`` of the stored head of each conversation in ``starts``
+        (conversation id -> the seq a write continues on); ``(0, "")`` when none is
+        stored. The hash is read only where the head is at or after that seq."""
+        heads: dict[str, tuple[int, str]] = {}
+        wanted = list(starts.items())
+        for start in range(0, len(wanted), _HEADS_PER_QUERY):
+            chunk = wanted[start : start + _HEADS_PER_QUERY]
+            query = _AFTER + " OR ".join(["(conversation_id = ? AND seq >= ?)"] * len(chunk))
+            for conversation_id, seq, hash_ in db.execute(
+                query, [value for pair in chunk for value in pair]
+            ):
+                if seq > heads.get(conversation_id, (0, ""))[0]:
+                    heads[conversation_id] = (seq, hash_)
+        for conversation_id, start in wanted:
+            if start > 0 and conversation_id not in heads:  # it ends before that, if at all
+                heads[conversation_id] = (self._last_seq(db, conversation_id), "")
+        return heads
 
     @staticmethod
     def _last_seq(db: sqlite3.Connection, conversation_id: str) -> int:
@@ -366,7 +580,6 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ reading
 
-    @serialised
     def load(self, conversation_id: str) -> tuple[Event, ...]:
         """One conversation's events, oldest first; empty when it is not stored.
 
@@ -379,26 +592,25 @@ class SQLiteStore:
             StoreError: The file cannot be read.
         """
         check_conversation_id(conversation_id)
-        try:
-            rows = self._db().execute(_LOAD, (conversation_id,)).fetchall()
-        except sqlite3.Error as error:
-            raise self._read_failed(error) from None
-        return stored_events(conversation_id, rows)
+        return stored_events(conversation_id, self._fetch(_LOAD, (conversation_id,)))
 
-    @serialised
     def conversation_ids(self) -> tuple[str, ...]:
         """The id of every stored conversation, sorted."""
-        try:
-            rows = (
-                self._db()
-                .execute("SELECT DISTINCT conversation_id FROM events ORDER BY conversation_id")
-                .fetchall()
-            )
-        except sqlite3.Error as error:
-            raise self._read_failed(error) from None
+        rows = self._fetch("SELECT DISTINCT conversation_id FROM events ORDER BY conversation_id")
         return tuple(row[0] for row in rows)
 
-    @serialised
+    def _fetch(self, query: str, parameters: Sequence[object] = ()) -> list[Any]:
+        """Every row ``query`` gives.
+
+        Raises:
+            StoreError: The store is closed or cannot be read.
+        """
+        with self._reading() as db:
+            try:
+                return db.execute(query, parameters).fetchall()
+            except sqlite3.Error as error:
+                raise self._read_failed(error) from None
+
     def head(self, conversation_id: str) -> Head:
         """The ``seq`` and ``hash`` of a conversation's last stored event.
 
@@ -409,13 +621,10 @@ class SQLiteStore:
             UnknownConversation: Nothing is stored under ``conversation_id``.
         """
         check_conversation_id(conversation_id)
-        try:
-            row = self._db().execute(_HEAD, (conversation_id,)).fetchone()
-        except sqlite3.Error as error:
-            raise self._read_failed(error) from None
-        if row is None:
+        rows = self._fetch(_HEAD, (conversation_id,))
+        if not rows:
             raise UnknownConversation(conversation_id)
-        return Head(int(row[0]), str(row[1]))
+        return Head(int(rows[0][0]), str(rows[0][1]))
 
     @serialised
     def verify(self) -> VerifyReport:
@@ -492,7 +701,6 @@ class SQLiteStore:
         heads, broken = chains.result()
         return VerifyReport(heads, (*findings, *broken))
 
-    @serialised
     def conversations(
         self,
         *,
@@ -524,19 +732,15 @@ class SQLiteStore:
             StoreError: The store is closed or cannot be read.
         """
         check_page(protocol, phase, limit, after)
-        db = self._db()
+        self._db()
 
         def fetch(after: str | None, count: int) -> list[tuple[object, ...]]:
-            try:
-                if after is None:
-                    return db.execute(_FIRST_PAGE, (count,)).fetchall()
-                return db.execute(_NEXT_PAGE, (after, count)).fetchall()
-            except sqlite3.Error as error:
-                raise self._read_failed(error) from None
+            if after is None:
+                return self._fetch(_FIRST_PAGE, (count,))
+            return self._fetch(_NEXT_PAGE, (after, count))
 
         return listed(fetch, protocol, phase, limit, after)
 
-    @serialised
     def due(self, on: date) -> tuple[DueItem, ...]:
         """What falls due by ``on`` in the stored conversations.
 
@@ -556,10 +760,7 @@ class SQLiteStore:
             StoreError: The store is closed or cannot be read.
         """
         check_day(on)
-        try:
-            rows = self._db().execute(_DUE, DUE_KINDS).fetchall()
-        except sqlite3.Error as error:
-            raise self._read_failed(error) from None
+        rows = self._fetch(_DUE, DUE_KINDS)
         return due_items(
             ((cid, seq, kind, stored_data(data, seq)) for cid, seq, kind, data in rows), on
         )
@@ -570,13 +771,45 @@ class SQLiteStore:
             yield from self.load(conversation_id)
 
 
+class _Pending:
+    """One write waiting for a commit: its rows, and once settled, its error or none."""
+
+    __slots__ = ("error", "firsts", "rows", "settled")
+
+    def __init__(self, rows: list[Row], firsts: dict[str, tuple[int, str]]) -> None:
+        self.rows = rows
+        self.firsts = firsts
+        self.settled = False
+        self.error: Exception | None = None
+
+    def settle(self, error: Exception | None) -> None:
+        """Record the outcome: committed (``None``) or the error its writer raises."""
+        self.error = error
+        self.settled = True
+
+
 # ---------------------------------------------------------------------- files
+
+
+@functools.cache
+def _insert(rows: int) -> str:
+    """The statement that inserts ``rows`` rows at once (one step of SQLite for all)."""
+    return _INSERT + ", ".join([_VALUES] * rows)
 
 
 def _rollback(db: sqlite3.Connection) -> None:
     if db.in_transaction:
         with contextlib.suppress(sqlite3.Error):
             db.execute("ROLLBACK")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of the file at ``path`` (a stat opens no descriptor)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _mode(path: Path) -> int | None:
@@ -597,7 +830,7 @@ def _create(path: Path, key: bytes | None, timeout: float) -> None:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=folder)
     except OSError as error:
         msg = f"{path}: cannot create a store there: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     os.close(handle)
     temporary = Path(name)
     try:
@@ -619,11 +852,29 @@ def _create(path: Path, key: bytes | None, timeout: float) -> None:
         _place(temporary, path)
     except (OSError, sqlite3.Error) as error:
         msg = f"{path}: cannot create a store there: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     finally:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _refuse_another_name(path: Path) -> None:
+    """Refuse to open, under another name, a store file this process has open.
+
+    Raises:
+        StoreError: ``path`` is a hard link of a store file open in this process; SQLite
+            would give the one database two write-ahead logs (one per name) and damage
+            it (sqlite.org, "How To Corrupt An SQLite Database File", section 2.5).
+    """
+    other = open_under_another_name(path)
+    if other is not None:
+        msg = (
+            f"{path}: this is another name (a hard link) of the store file {other}, which a "
+            "store of this process has open; SQLite would keep two write-ahead logs for the "
+            f"one database and damage it. Open it as {other}, or close that store first."
+        )
+        raise StoreError(msg)
 
 
 def _refuse_leftovers(path: Path) -> None:
@@ -679,7 +930,7 @@ def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Con
         info = path.stat()  # a stat opens no descriptor
     except OSError as error:
         msg = f"{path}: cannot read it: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     if not stat.S_ISREG(info.st_mode):
         msg = f"{path}: not a regular file, so not a threetalk store"
         raise StoreError(msg)
@@ -697,11 +948,14 @@ def _open_existing(path: Path, key: bytes | None, timeout: float) -> sqlite3.Con
         )
     except sqlite3.Error as error:
         msg = f"{path}: cannot open it: {error}"
-        raise StoreError(msg) from None
+        raise StoreUnavailable(msg) from None
     try:
         _identify(db, path, key)
     except sqlite3.DatabaseError as error:
         db.close()
+        if error.sqlite_errorcode & 0xFF in _UNAVAILABLE:
+            msg = f"{path}: cannot open it: {error}"
+            raise StoreUnavailable(msg) from None
         if error.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
             msg = f"{path}: not a SQLite database, so not a threetalk store"
         else:

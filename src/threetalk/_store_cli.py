@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
-from threetalk._exceptions import InvalidInput, StoreError
+from threetalk._exceptions import InvalidInput, StoreError, StoreUnavailable
 from threetalk._files import refuse_database_file
 from threetalk._jsonl import export_jsonl, read_jsonl, store_trail
 from threetalk._postgres import PostgresStore
@@ -54,6 +54,12 @@ def _key_option(parser: argparse.ArgumentParser) -> None:
 def _fail(command: str, message: object, code: int) -> int:
     print(f"threetalk {command}: {message}", file=sys.stderr)
     return code
+
+
+def _code(error: StoreError) -> int:
+    """The exit code of a store's error: an I/O error when the store could not be
+    reached or its file opened, else a failed check."""
+    return USAGE if isinstance(error, StoreUnavailable) else FAILED
 
 
 def _read_key(command: str, key_file: str | None) -> bytes | int | None:
@@ -90,8 +96,10 @@ def _open_postgres(command: str, url: str, key: bytes | None, *, create: bool) -
         return _fail(command, _INSTALL, USAGE)
     try:
         return PostgresStore(url, key=key, create=create)
-    except InvalidInput as error:
-        # libpq could not parse the URL; its message never repeats a password
+    except (InvalidInput, StoreUnavailable) as error:
+        # libpq could not parse the URL, or no connection could be made with it (a port
+        # out of range, an unknown host, a refused password); its messages never repeat
+        # a password
         return _fail(command, error, USAGE)
     except StoreError as error:
         return _fail(command, error, FAILED)
@@ -106,7 +114,7 @@ def _open(command: str, db: str, key: bytes | None, *, create: bool) -> Store | 
     try:
         return SQLiteStore(db, key=key, create=create)
     except StoreError as error:
-        return _fail(command, error, FAILED)
+        return _fail(command, error, _code(error))
 
 
 def _unusable(db: str, *, create: bool) -> str | None:
@@ -203,6 +211,8 @@ def run_export(args: argparse.Namespace) -> int:
             # _Tally has the part of a text stream export_jsonl uses, not all of IO[str].
             export_jsonl(store, cast("IO[str]", tally), force=args.force)
             tally.flush()
+        except StoreUnavailable as error:  # e.g. the connection was lost for good
+            return _fail("export", error, USAGE)
         except StoreError as error:
             name = label(args.db, store)
             return _fail("export", f"{name}: {error} (use --force to export anyway)", FAILED)
@@ -305,7 +315,7 @@ def run_import(args: argparse.Namespace) -> int:
         try:
             report = store_trail(events, store, name)
         except StoreError as error:
-            return _fail("import", error, FAILED)
+            return _fail("import", error, _code(error))
     print(
         f"{label(args.db, store)}: imported {report.events} events of "
         f"{len(report.conversation_ids)} conversations"

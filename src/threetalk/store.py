@@ -20,7 +20,9 @@ The three stores also list their conversations a page at a time
 :class:`DueItem` values), both from the stored events, so they survive restarts.
 
 When two copies of a conversation write at once, one gets :class:`ConflictError` and
-wrote nothing; :func:`retrying` reopens the conversation and gives the command again.
+wrote nothing; :func:`retrying` reopens the conversation and gives the command again. A
+store that cannot be reached at all (no connection to its server, a file that cannot be
+opened) is :class:`StoreUnavailable`, a :class:`StoreError`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from threetalk._exceptions import (
     InvalidTrail,
     ProtocolMismatch,
     StoreError,
+    StoreUnavailable,
     UnknownConversation,
 )
 from threetalk._jsonl import ImportReport, event_schema, export_jsonl, import_jsonl, read_jsonl
@@ -56,6 +59,7 @@ __all__ = [
     "ProtocolMismatch",
     "SQLiteStore",
     "StoreError",
+    "StoreUnavailable",
     "UnknownConversation",
     "VerifyReport",
     "event_schema",
