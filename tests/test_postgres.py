@@ -778,3 +778,45 @@ class TestDocs:
             for name in ("store", "shared", "pool"):
                 if name in namespace:
                     namespace[name].close()
+
+
+class TestManyRows:
+    """More rows than one INSERT carries go through COPY: the same checks and all or
+    nothing, conflicts included."""
+
+    @staticmethod
+    def _long(conversation_id: str, topics: int) -> tt.Conversation:
+        conv = tt.Conversation(
+            conversation_id=conversation_id,
+            clock=StepClock(datetime(2026, 11, 23, 9, tzinfo=UTC), SECOND),
+        )
+        client = conv.join("Client", tt.Role.CLIENT)
+        for number in range(topics):
+            conv.add_topic(f"Topic {number}", by=client)
+        return conv
+
+    def test_a_large_batch_is_stored_whole_and_verifies(self, store: PostgresStore) -> None:
+        conv = self._long("big", 1_500)
+
+        assert store.append_many(conv.events) == len(conv.events)
+
+        assert store.load("big") == conv.events
+        assert store.verify().ok
+
+    def test_a_large_batch_with_a_conflict_stores_nothing(
+        self, store: PostgresStore, postgres: str
+    ) -> None:
+        first = started(store, "taken")
+        other = tt.Conversation(
+            conversation_id="taken",
+            clock=StepClock(datetime(2026, 11, 23, 9, tzinfo=UTC), SECOND),
+        )  # the same id, another chain: its seq 1 is stored already
+        batch = [*self._long("fresh", 1_200).events, *other.events]
+
+        with pytest.raises(tt.ConflictError):
+            store.append_many(batch)
+
+        assert raw(
+            postgres, "SELECT count(*) FROM threetalk.events WHERE conversation_id = 'fresh'"
+        ) == [(0,)]
+        assert store.load("taken") == first.events

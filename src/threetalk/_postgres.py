@@ -149,11 +149,15 @@ _INSERT: Final = (
     " (conversation_id, seq, at, kind, actor, phase, data, prev, hash) VALUES "
 )
 _VALUES: Final = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-#: Rows per INSERT statement (9 parameters each; PostgreSQL takes at most 65,535).
-#: One statement per chunk rather than ``executemany``, whose pipeline mode, when a
-#: write is interrupted (Ctrl-C) or fails, has psycopg log "error ignored terminating
-#: Pipeline" on standard error.
+#: The most rows one INSERT statement carries (9 parameters each; PostgreSQL takes at
+#: most 65,535); a write of more rows goes through COPY. Neither uses ``executemany``,
+#: whose pipeline mode, when a write is interrupted (Ctrl-C) or fails, has psycopg log
+#: "error ignored terminating Pipeline" on standard error.
 _ROWS_PER_INSERT: Final = 1000
+_COPY: Final = (
+    "COPY threetalk.events"
+    " (conversation_id, seq, at, kind, actor, phase, data, prev, hash) FROM STDIN"
+)
 _HEAD: Final = (
     "SELECT seq, hash FROM threetalk.events WHERE conversation_id = %s ORDER BY seq DESC LIMIT 1"
 )
@@ -427,9 +431,14 @@ class PostgresStore:
                         for conversation_id in later:
                             seq, prev = firsts[conversation_id]
                             _check_tail(conversation_id, seq, prev, tails.get(conversation_id))
-                    for start in range(0, len(rows), _ROWS_PER_INSERT):
-                        chunk = rows[start : start + _ROWS_PER_INSERT]
-                        cursor.execute(_insert(len(chunk)), [v for row in chunk for v in row])
+                    if len(rows) > _ROWS_PER_INSERT:
+                        # Many rows (append_many, an import): COPY, in the same transaction
+                        # and under the same constraints and triggers as an INSERT.
+                        with cursor.copy(_COPY) as copy:
+                            for row in rows:
+                                copy.write_row(row)
+                    else:
+                        cursor.execute(_insert(len(rows)), [v for row in rows for v in row])
                     committing = True  # the transaction commits as the block ends
             except (pg.errors.IntegrityError, pg.errors.SerializationFailure) as error:
                 self._raise_conflict(firsts, error)
