@@ -988,11 +988,7 @@ class Conversation:
 
     def _say(self, command: str, kind: str, text: str, by: Participant) -> None:
         actor = self._actor(by)
-        text = check.text(text, "text")
-        at = self._now()
-        args = {"text": text}
-        self._gate(at, command, actor, args, self._verdict(command, actor))
-        self._commit(at, [(kind, actor.id, self._state.phase, args)])
+        self._record(command, kind, actor, {"text": check.text(text, "text")})
 
     # ------------------------------------------------------------------ option talk
 
@@ -1422,10 +1418,8 @@ class Conversation:
             actor = self._actor(by)
             outcome = check.text(outcome, "outcome")
             process = check.text(process, "process")
-            at = self._now()
             args = {"outcome": outcome, "process": process}
-            self._gate(at, "evaluate", actor, args, self._verdict("evaluate", actor))
-            self._commit(at, [("evaluated", actor.id, self._state.phase, args)])
+            self._record("evaluate", "evaluated", actor, args)
 
     # ------------------------------------------------------------------ the acts of the guides
     #
@@ -1726,8 +1720,9 @@ class Conversation:
         args: dict[str, Any],
         reasons: Sequence[Reason] | None = None,
     ) -> None:
-        """Judge an act whose arguments are checked (role and placement unless ``reasons``
-        are given), then record its one event."""
+        """Judge a command of one event whose arguments are checked (whether the protocol
+        offers it, the role and the placement, unless ``reasons`` are given), then record
+        its event or the refusal."""
         at = self._now()
         verdict = self._verdict(command, actor) if reasons is None else reasons
         self._gate(at, command, actor, args, verdict)

@@ -112,11 +112,7 @@ class State:
         Readers take the tuple directly when the field holds one (the common case) and
         call this only when it holds a list, things having been added since the last read.
         """
-        items = getattr(self, field)
-        if type(items) is not tuple:
-            items = tuple(items)
-            setattr(self, field, items)
-        return items
+        return _frozen(self, field)
 
     @property
     def preferences_view(self) -> Mapping[str, str | None]:
@@ -204,11 +200,7 @@ class Acts:
 
     def frozen(self, field: str) -> tuple[Any, ...]:
         """``analysis`` or ``information`` as a tuple, frozen once if needed."""
-        items = getattr(self, field)
-        if type(items) is not tuple:
-            items = tuple(items)
-            setattr(self, field, items)
-        return items
+        return _frozen(self, field)
 
     def put_question(self, item: QuestionState) -> None:
         """Record ``item`` as the latest state of its question (new or not)."""
@@ -225,6 +217,16 @@ class Acts:
             "information": self.frozen("information"),
             "questions": self.question_states,
         }
+
+
+def _frozen(holder: State | Acts, field: str) -> tuple[Any, ...]:
+    """The list or tuple ``field`` of ``holder`` as a tuple, kept in its place once made
+    (things added since the last read are a list: see ``_append``)."""
+    items = getattr(holder, field)
+    if type(items) is not tuple:
+        items = tuple(items)
+        setattr(holder, field, items)
+    return items
 
 
 def acts_view(state: State, field: str) -> Mapping[str, Any]:
