@@ -11,7 +11,7 @@ import hashlib
 import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -340,86 +340,64 @@ def _as_action(value: object) -> Action:
 # The arguments of each command, checked as the command needs them (and typed so).
 
 
+def _someone(action: Action, who: Participant | None, what: str) -> Participant:
+    """``who``, the participant an argument of ``action`` names; ``what`` says which."""
+    if who is None:
+        msg = f"{action.command} needs {what}; the Action names nobody"
+        raise InvalidInput(msg, "policy")
+    return who
+
+
+_T = TypeVar("_T")
+
+
+def _typed(action: Action, value: object, kind: type[_T], what: str, width: int) -> _T:
+    """``value``, an argument of ``action`` that must be a ``kind``; ``what`` says which
+    (the error shows ``width`` characters of what the Action names instead)."""
+    if not isinstance(value, kind):
+        msg = f"{action.command} needs {what}; the Action names {value!r:.{width}}"
+        raise InvalidInput(msg, "policy")
+    return value
+
+
 def _by(action: Action) -> Participant:
-    by = action.by
-    if by is None:
-        msg = f"{action.command} needs someone to give it (by=); the Action names nobody"
-        raise InvalidInput(msg, "policy")
-    return by
-
-
-def _option(action: Action) -> Option:
-    option = action.option
-    if not isinstance(option, Option):
-        msg = f"{action.command} needs an option; the Action names {option!r:.60}"
-        raise InvalidInput(msg, "policy")
-    return option
-
-
-def _stance(action: Action) -> Stance:
-    stance = action.stance
-    if not isinstance(stance, Stance):
-        msg = f"{action.command} needs a stance (pro or con); the Action names {stance!r:.40}"
-        raise InvalidInput(msg, "policy")
-    return stance
-
-
-def _phase(action: Action) -> Phase:
-    phase = action.phase
-    if not isinstance(phase, Phase):
-        msg = f"{action.command} needs a phase; the Action names {phase!r:.40}"
-        raise InvalidInput(msg, "policy")
-    return phase
+    return _someone(action, action.by, "someone to give it (by=)")
 
 
 def _to(action: Action) -> Participant:
-    to = action.to
-    if to is None:
-        msg = f"{action.command} needs someone to delegate to (to=); the Action names nobody"
-        raise InvalidInput(msg, "policy")
-    return to
-
-
-def _question(action: Action) -> Question:
-    question = action.question
-    if not isinstance(question, Question):
-        msg = f"{action.command} needs a question (question=); the Action names {question!r:.60}"
-        raise InvalidInput(msg, "policy")
-    return question
+    return _someone(action, action.to, "someone to delegate to (to=)")
 
 
 def _of(action: Action) -> Participant:
-    of = action.of
-    if of is None:
-        msg = f"{action.command} needs whose understanding it checks (of=); the Action names nobody"
-        raise InvalidInput(msg, "policy")
-    return of
+    return _someone(action, action.of, "whose understanding it checks (of=)")
+
+
+def _option(action: Action) -> Option:
+    return _typed(action, action.option, Option, "an option", 60)
+
+
+def _stance(action: Action) -> Stance:
+    return _typed(action, action.stance, Stance, "a stance (pro or con)", 40)
+
+
+def _phase(action: Action) -> Phase:
+    return _typed(action, action.phase, Phase, "a phase", 40)
+
+
+def _question(action: Action) -> Question:
+    return _typed(action, action.question, Question, "a question (question=)", 60)
 
 
 def _analysis_kind(action: Action) -> Analysis:
-    kind = action.kind
-    if not isinstance(kind, Analysis):
-        msg = f"{action.command} needs an Analysis kind (kind=); the Action names {kind!r:.40}"
-        raise InvalidInput(msg, "policy")
-    return kind
+    return _typed(action, action.kind, Analysis, "an Analysis kind (kind=)", 40)
 
 
 def _information_kind(action: Action) -> Information:
-    kind = action.kind
-    if not isinstance(kind, Information):
-        msg = f"{action.command} needs an Information kind (kind=); the Action names {kind!r:.40}"
-        raise InvalidInput(msg, "policy")
-    return kind
+    return _typed(action, action.kind, Information, "an Information kind (kind=)", 40)
 
 
 def _decision_role(action: Action) -> DecisionRole:
-    role = action.decision_role
-    if not isinstance(role, DecisionRole):
-        msg = (
-            f"{action.command} needs a DecisionRole (decision_role=); the Action names {role!r:.40}"
-        )
-        raise InvalidInput(msg, "policy")
-    return role
+    return _typed(action, action.decision_role, DecisionRole, "a DecisionRole (decision_role=)", 40)
 
 
 def _answers(action: Action) -> tuple[bool, bool, bool, bool]:
