@@ -43,7 +43,7 @@ from threetalk._phases import (
     Stance,
 )
 from threetalk._prompts import choose
-from threetalk._protocols import COMMANDS, OPTIONAL_COMMANDS, Protocol, three_talk
+from threetalk._protocols import COMMANDS, Protocol, three_talk
 from threetalk._state import KINDS, State, acts_tuple, acts_view, apply, data_problem
 from threetalk._sync import new_lock
 from threetalk._text import check_language, unknown_language
@@ -1980,9 +1980,7 @@ class Conversation:
         """Whether the protocol offers the command at all, the actor's role, then the phase,
         then ``rules``: the first that objects decides."""
         protocol = self._protocol
-        if not protocol.placement.get(command, True):  # placed in no phase: not offered
-            return (refusals.not_offered(command, protocol),)
-        if command not in protocol.placement and command in OPTIONAL_COMMANDS:
+        if not protocol.placement.get(command):  # an act left out, or placed in no phase
             return (refusals.not_offered(command, protocol),)
         reason = refusals.wrong_role(command, actor) or refusals.misplaced(
             command, self._state, protocol

@@ -216,15 +216,17 @@ def wrong_role(command: str, actor: Participant) -> Reason | None:
 
 
 def misplaced(command: str, state: State, protocol: SDMProtocol) -> Reason | None:
-    """The conversation is closed, paused, or in a phase where this command does not belong."""
+    """The conversation is closed, paused, or in a phase where this command does not belong.
+
+    The command is one the protocol places somewhere (see :func:`not_offered` for one it
+    does not).
+    """
     here = state.phase
     if here is Phase.CLOSED:
         return CLOSED
     if here is Phase.PAUSED:
         return paused(state)
-    where = protocol.placement.get(command)
-    if not where:
-        return not_offered(command, protocol)
+    where = protocol.placement[command]
     if here in where:
         return None
     if command == "withdraw_option" and here is Phase.OPTION_TALK:
