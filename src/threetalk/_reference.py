@@ -352,14 +352,13 @@ class ReferenceModel:
         return item is not None and item.question == value
 
     def _where(self, command: str) -> frozenset[str]:
-        """Why ``command`` does not belong now (closed, paused, not offered, elsewhere)."""
+        """Why ``command`` does not belong now (closed, paused, elsewhere); ``_gate`` has
+        refused a command the protocol does not offer before this is asked."""
         if self.phase is Phase.CLOSED:
             return frozenset({"conversation-closed"})
         if self.phase is Phase.PAUSED:
             return frozenset({"conversation-paused"})
-        where = self.protocol.placement.get(command)
-        if not where:
-            return frozenset({"not-offered"})
+        where = self.protocol.placement[command]
         if self.phase in where:
             return frozenset()
         if command == "withdraw_option" and self.phase is Phase.OPTION_TALK:
